@@ -1,0 +1,314 @@
+"""Message catalogue and locale-aware formatting for Vietnamese and English reports.
+
+Every user-facing string of the toolkit lives in one catalogue, ``messages.json`` next to
+this module: a flat JSON object mapping a message key to ``{"vi": ..., "en": ...}``.
+Numbers, money, percentages and dates are formatted with Babel and then normalised so the
+output is stable across Babel/CLDR versions (plain ASCII spaces and hyphen-minus, no
+negative zero).
+
+Example:
+    >>> t("total", "vi")
+    'Tổng'
+    >>> label("sex", "female", "en")
+    'Female'
+    >>> format_money(50_000_000, "vi")
+    '50.000.000 đồng'
+    >>> format_percent(0.256, "en")
+    '25.6%'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import numbers
+import re
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+__all__ = [
+    "LANGUAGES",
+    "format_count",
+    "format_date",
+    "format_money",
+    "format_number",
+    "format_percent",
+    "is_missing",
+    "label",
+    "t",
+]
+
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+"""Report languages, in order of preference (Vietnamese first)."""
+
+_DATE_PATTERNS = {"vi": "dd/MM/y", "en": "d MMM y"}
+# Characters Babel/CLDR may emit that we replace by plain ASCII equivalents.
+_SPACES = re.compile("[\u00a0\u202f\u2009\u2007]")
+_MINUS = "\u2212"
+
+
+@functools.cache
+def _catalogue() -> dict[str, dict[str, str]]:
+    """Load and validate ``messages.json`` once per process.
+
+    Returns:
+        The catalogue, mapping each key to a ``{language: text}`` dictionary.
+
+    Raises:
+        ValueError: If an entry does not provide a string for every language.
+    """
+    text = resources.files(__name__).joinpath("messages.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    for key, entry in data.items():
+        if not isinstance(entry, dict) or any(
+            not isinstance(entry.get(lang), str) for lang in LANGUAGES
+        ):
+            raise ValueError(f"message {key!r} must provide a string for each of {LANGUAGES}")
+    return data
+
+
+def _check_lang(lang: str) -> str:
+    """Return ``lang`` unchanged or raise if it is not a supported language.
+
+    Raises:
+        ValueError: If ``lang`` is not in ``LANGUAGES``.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {LANGUAGES}")
+    return lang
+
+
+def t(key: str, lang: str, **kwargs: Any) -> str:
+    """Translate a message key into ``lang``, filling ``{placeholders}`` from ``kwargs``.
+
+    Args:
+        key: Catalogue key, e.g. ``"total"`` or ``"enum.sex.female"``.
+        lang: ``"vi"`` or ``"en"``.
+        **kwargs: Values for the message's ``str.format`` placeholders.
+
+    Returns:
+        The formatted message.
+
+    Raises:
+        ValueError: If ``lang`` is not supported.
+        KeyError: If ``key`` is not in the catalogue or a placeholder value is missing.
+
+    Example:
+        >>> t("suppressed", "en", threshold=5)
+        '<5'
+    """
+    _check_lang(lang)
+    try:
+        template = _catalogue()[key][lang]
+    except KeyError:
+        raise KeyError(f"unknown message key {key!r}") from None
+    try:
+        return template.format(**kwargs)
+    except KeyError as exc:
+        raise KeyError(f"message {key!r} needs a value for placeholder {exc}") from None
+
+
+def is_missing(value: Any) -> bool:
+    """Tell whether a scalar is missing (None, NaN, ``pd.NA`` or ``NaT``).
+
+    Args:
+        value: Any object; non-scalars (lists, arrays) are never considered missing.
+
+    Returns:
+        True for a missing scalar.
+
+    Example:
+        >>> is_missing(float("nan")), is_missing(0)
+        (True, False)
+    """
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def label(field: str, value: Any, lang: str) -> str:
+    """Translate an enumeration value, i.e. ``t(f"enum.{field}.{value}", lang)``.
+
+    Args:
+        field: Enumeration name, e.g. ``"activity_type"``.
+        value: Enumeration value, e.g. ``"tet_gifts"``; None/NaN give the missing marker.
+        lang: ``"vi"`` or ``"en"``.
+
+    Returns:
+        The translated label.
+
+    Example:
+        >>> label("activity_type", "tet_gifts", "vi")
+        'Quà Tết'
+        >>> label("activity_type", None, "en")
+        '—'
+    """
+    if is_missing(value):
+        return t("missing_value", lang)
+    return t(f"enum.{field}.{value}", lang)
+
+
+def _as_number(value: Any) -> int | float | Decimal:
+    """Convert numpy scalars to Python numbers Babel understands."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def _normalise(text: str) -> str:
+    """Replace non-ASCII spaces and minus signs and drop a sign on zero ("-0,0" -> "0,0")."""
+    text = _SPACES.sub(" ", text).replace(_MINUS, "-")
+    text = re.sub(r" +%", "%", text)
+    if text.startswith("-") and not re.search(r"[1-9]", text):
+        text = text[1:]
+    return text
+
+
+def _pattern(decimals: int) -> str:
+    if not isinstance(decimals, numbers.Integral) or decimals < 0:
+        raise ValueError(f"decimals must be a non-negative integer, got {decimals!r}")
+    return "#,##0" + ("." + "0" * int(decimals) if decimals else "")
+
+
+def format_number(x: Any, lang: str, decimals: int = 0) -> str:
+    """Format a number with the language's grouping and decimal separators.
+
+    Rounding is half to even (Babel's default).
+
+    Args:
+        x: Number (int, float, Decimal or numpy scalar); None/NaN give the missing marker.
+        lang: ``"vi"`` (``1.234.567,5``) or ``"en"`` (``1,234,567.5``).
+        decimals: Number of decimal places shown.
+
+    Returns:
+        The formatted number.
+
+    Example:
+        >>> format_number(1234567, "vi"), format_number(1234.5, "en", decimals=1)
+        ('1.234.567', '1,234.5')
+    """
+    _check_lang(lang)
+    if is_missing(x):
+        return t("missing_value", lang)
+    text = babel_numbers.format_decimal(_as_number(x), format=_pattern(decimals), locale=lang)
+    return _normalise(text)
+
+
+def format_money(amount_vnd: Any, lang: str) -> str:
+    """Format an amount of Vietnamese đồng, rounded to whole đồng.
+
+    Babel's own currency format (``50.000.000 ₫`` with a non-breaking space) is not used:
+    reports spell the unit out as the catalogue's ``money`` message.
+
+    Args:
+        amount_vnd: Amount in VND; None/NaN give the missing marker.
+        lang: ``"vi"`` or ``"en"``.
+
+    Returns:
+        ``"50.000.000 đồng"`` in Vietnamese, ``"VND 50,000,000"`` in English.
+
+    Example:
+        >>> format_money(-50_000, "en")
+        'VND -50,000'
+    """
+    _check_lang(lang)
+    if is_missing(amount_vnd):
+        return t("missing_value", lang)
+    return t("money", lang, amount=format_number(amount_vnd, lang))
+
+
+def format_percent(fraction: Any, lang: str, decimals: int = 1) -> str:
+    """Format a fraction as a percentage (``0.256`` -> ``25,6%`` / ``25.6%``).
+
+    Args:
+        fraction: Share between 0 and 1 (values outside are allowed); None/NaN give the
+            missing marker.
+        lang: ``"vi"`` or ``"en"``.
+        decimals: Decimal places of the percentage.
+
+    Returns:
+        The percentage with no space before ``%``.
+
+    Example:
+        >>> format_percent(0.256, "vi")
+        '25,6%'
+    """
+    _check_lang(lang)
+    if is_missing(fraction):
+        return t("missing_value", lang)
+    text = babel_numbers.format_percent(
+        _as_number(fraction), format=_pattern(decimals) + "%", locale=lang
+    )
+    return _normalise(text)
+
+
+def _as_date(d: Any) -> dt.date:
+    """Convert a date, datetime, pandas Timestamp, numpy datetime64 or ISO string to a date."""
+    if isinstance(d, str):
+        return dt.datetime.fromisoformat(d.strip()).date()
+    if isinstance(d, np.datetime64):
+        d = pd.Timestamp(d)
+    if isinstance(d, dt.datetime):  # includes pandas Timestamp
+        return d.date()
+    if isinstance(d, dt.date):
+        return d
+    raise TypeError(f"expected a date, got {type(d).__name__}")
+
+
+def format_date(d: Any, lang: str) -> str:
+    """Format a calendar date (``05/03/2024`` in Vietnamese, ``5 Mar 2024`` in English).
+
+    Args:
+        d: ``datetime.date``, ``datetime.datetime``, ``pandas.Timestamp``,
+            ``numpy.datetime64`` or ISO 8601 string; the time of day is ignored.
+            None/NaT give the missing marker.
+        lang: ``"vi"`` or ``"en"``.
+
+    Returns:
+        The formatted date.
+
+    Raises:
+        ValueError: If a string is not an ISO 8601 date.
+
+    Example:
+        >>> format_date("2024-03-05", "vi"), format_date("2024-03-05", "en")
+        ('05/03/2024', '5 Mar 2024')
+    """
+    _check_lang(lang)
+    if is_missing(d):
+        return t("missing_value", lang)
+    text = babel_dates.format_date(_as_date(d), _DATE_PATTERNS[lang], locale=lang)
+    return _normalise(text)
+
+
+def format_count(n: Any, lang: str, threshold: int | None = None) -> str:
+    """Format a count of people, hiding small non-zero counts.
+
+    Args:
+        n: Count; None/NaN give the missing marker.
+        lang: ``"vi"`` or ``"en"``.
+        threshold: When given, a count with ``0 < n < threshold`` is shown as the
+            ``suppressed`` message (``"<5"``). Zero is shown.
+
+    Returns:
+        The formatted count or the suppression marker.
+
+    Example:
+        >>> format_count(1234, "vi"), format_count(3, "en", threshold=5)
+        ('1.234', '<5')
+    """
+    _check_lang(lang)
+    if is_missing(n):
+        return t("missing_value", lang)
+    if threshold is not None and 0 < n < threshold:
+        return t("suppressed", lang, threshold=threshold)
+    return format_number(n, lang)
