@@ -26,6 +26,10 @@ condition under which its value cannot be deduced from the visible cells through
 row and column sums. (Bounds still narrow the range: a hidden cell is known to lie between
 0 and its visible line totals; the non-negativity interval is not audited.)
 
+On display (``protect``), a primary cell shows the ``suppressed`` message (``"<5"``) and a
+complementary cell the ``suppressed_complementary`` message (``"x"``): complementary cells
+are at least ``threshold``, so ``"<5"`` would be false for them.
+
 Example:
     >>> import pandas as pd
     >>> counts = pd.DataFrame({"a": [3, 10], "b": [20, 30]}, index=["x", "y"])
@@ -93,7 +97,7 @@ def _append_label(index: pd.Index, name: str) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
         extra = (name,) + ("",) * (index.nlevels - 1)
         return pd.MultiIndex.from_tuples([*index, extra], names=index.names)
-    return pd.Index([*index, name], name=index.name, dtype=object)
+    return pd.Index([*index, name], name=index.name)
 
 
 def _lines(n_rows: int, n_cols: int) -> list[tuple[list[Cell], Cell]]:
@@ -107,9 +111,7 @@ def _lines(n_rows: int, n_cols: int) -> list[tuple[list[Cell], Cell]]:
     return lines
 
 
-def _line_rule(
-    values: np.ndarray, mask: np.ndarray, lines: list[tuple[list[Cell], Cell]]
-) -> None:
+def _line_rule(values: np.ndarray, mask: np.ndarray, lines: list[tuple[list[Cell], Cell]]) -> None:
     """Step 2: give every line with exactly one masked cell a second one (in place)."""
     changed = True
     while changed:
@@ -276,9 +278,7 @@ def protect(
     """
     threshold = _check_threshold(threshold)
     table, mask = suppression_mask(counts, threshold=threshold, totals=totals)
-    rows = [
-        _display(table.iloc[i], mask.iloc[i], lang, threshold) for i in range(table.shape[0])
-    ]
+    rows = [_display(table.iloc[i], mask.iloc[i], lang, threshold) for i in range(table.shape[0])]
     index, columns = table.index, table.columns
     if totals:
         index, columns = _rename_total(index, lang), _rename_total(columns, lang)
@@ -302,7 +302,8 @@ def protect_series(
             False, protection still assumes the total may be known from elsewhere.
 
     Returns:
-        Series of display strings.
+        Series of display strings (``"<5"`` for small counts, ``"x"`` for complementary
+        suppressions).
 
     Example:
         >>> import pandas as pd

@@ -1,0 +1,69 @@
+# The project's doors. `make help` lists them; each target sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KERNEL := bien-cuong
+# The install is redone only when pyproject.toml changes (the stamp carries its hash).
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup reports test lint format lab validate dictionary generate clean
+
+## help        list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) \
+		--display-name "Python (bien-cuong)" >/dev/null
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## setup       create .venv, install the project and register its Jupyter kernel
+setup: $(STAMP)
+
+## reports     validate the bundled package and render every report to reports/
+reports: setup
+	$(BIN)/python -m analysis validate
+	$(BIN)/python -m analysis report --all --lang all
+
+## test        run the whole test suite, lint included
+test: setup lint
+	$(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+
+## lint        ruff lint and format check (code and notebooks)
+lint: setup
+	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff format --check src tests notebooks
+
+## format      apply ruff's formatting
+format: setup
+	$(BIN)/ruff format src tests notebooks
+	$(BIN)/ruff check --fix src tests notebooks
+
+## validate    validate the data package (frictionless and the cross-table rules)
+validate: setup
+	$(BIN)/python -m analysis validate
+
+## dictionary  regenerate docs/data_dictionary.md from datapackage.json
+dictionary: setup
+	$(BIN)/python -m analysis dictionary
+
+## generate    regenerate the illustrative rows of the data package (deterministic)
+generate: setup
+	$(BIN)/python -m analysis generate
+
+## lab         open JupyterLab in the project environment
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## clean       remove rendered reports and caches (keeps .venv)
+clean:
+	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,179 @@
+"""The house style and the chart builders. Builders return figures and do no I/O.
+
+Charts must read when printed in greyscale: series differ by grey level *and* by hatch or line
+style, never by hue alone. Titles and axis labels come from the caller in the report's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from analysis.i18n import format_number  # noqa: E402
+
+GREYS = ("#222222", "#8c8c8c", "#d0d0d0", "#5a5a5a", "#b0b0b0")
+HATCHES = ("", "///", "...", "xx", "\\\\")
+LINESTYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D")
+ACCENT = "#7a1f3d"
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e3e3e3",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "legend.frameon": False,
+    "figure.dpi": 110,
+    "svg.hashsalt": "bien-cuong",
+}
+
+
+def _figure(width: float = 7.5, height: float = 3.6):
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    return fig, ax
+
+
+def _apply(ax) -> None:
+    for key, value in STYLE.items():
+        if key.startswith("axes.spines."):
+            ax.spines[key.rsplit(".", 1)[1]].set_visible(value)
+    ax.grid(True, color=STYLE["grid.color"], linewidth=STYLE["grid.linewidth"])
+    ax.set_axisbelow(True)
+
+
+def grouped_bars(
+    frame: pd.DataFrame,
+    category: str,
+    series: Sequence[str],
+    series_labels: Sequence[str],
+    *,
+    title: str,
+    ylabel: str,
+    lang: str,
+    scale: float = 1.0,
+    max_categories: int = 12,
+):
+    """Side-by-side bars of ``series`` columns per ``category`` (values divided by ``scale``).
+
+    More than ``max_categories`` categories are reduced to the largest ones plus "…" so that a
+    chart for hundreds of communes stays legible.
+    """
+    with plt.rc_context(STYLE):
+        data = frame.copy()
+        if len(data) > max_categories:
+            data = data.nlargest(max_categories, series[0])
+        fig, ax = _figure(height=max(3.0, 0.3 * len(data) + 2))
+        _apply(ax)
+        y = np.arange(len(data))
+        height = 0.8 / max(len(series), 1)
+        for i, (col, lbl) in enumerate(zip(series, series_labels, strict=True)):
+            values = pd.to_numeric(data[col], errors="coerce").astype(float).fillna(0) / scale
+            ax.barh(
+                y + i * height,
+                values,
+                height=height,
+                color=GREYS[i % len(GREYS)],
+                edgecolor="#222222",
+                linewidth=0.6,
+                hatch=HATCHES[i % len(HATCHES)],
+                label=lbl,
+            )
+        ax.set_yticks(y + height * (len(series) - 1) / 2, data[category].astype(str).tolist())
+        ax.invert_yaxis()
+        ax.set_xlabel(ylabel)
+        ax.set_title(title, loc="left")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, lang)))
+        ax.legend(loc="lower right")
+    return fig
+
+
+def trend_lines(
+    frame: pd.DataFrame,
+    x: str,
+    groups: Sequence[str],
+    labels: Sequence[str],
+    *,
+    title: str,
+    ylabel: str,
+    lang: str,
+    marker_x: float | None = None,
+    marker_label: str | None = None,
+    ylim: tuple[float, float] | None = None,
+):
+    """Lines over ``x`` for each column in ``groups``, distinguished by line style and marker."""
+    with plt.rc_context(STYLE):
+        fig, ax = _figure()
+        _apply(ax)
+        for i, (col, lbl) in enumerate(zip(groups, labels, strict=True)):
+            ax.plot(
+                frame[x].astype(int),
+                pd.to_numeric(frame[col], errors="coerce"),
+                color=GREYS[i % 2 * 1],
+                linestyle=LINESTYLES[i % len(LINESTYLES)],
+                marker=MARKERS[i % len(MARKERS)],
+                linewidth=2,
+                label=lbl,
+            )
+        if marker_x is not None:
+            ax.axvline(marker_x, color=ACCENT, linewidth=1, linestyle=":")
+            if marker_label:
+                ax.annotate(
+                    marker_label,
+                    (marker_x, 1),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(3, -12),
+                    textcoords="offset points",
+                    fontsize=8,
+                    color=ACCENT,
+                )
+        ax.set_xticks(sorted(frame[x].astype(int).unique()))
+        ax.set_ylabel(ylabel)
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.set_title(title, loc="left")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, lang)))
+        ax.legend(loc="best")
+    return fig
+
+
+def permutation_histogram(
+    estimates: Sequence[float],
+    observed: float,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    observed_label: str,
+):
+    """Distribution of the estimate under every reassignment of treatment, observed marked."""
+    with plt.rc_context(STYLE):
+        fig, ax = _figure(height=3.0)
+        _apply(ax)
+        ax.hist(
+            np.asarray(estimates, dtype=float),
+            bins=30,
+            color=GREYS[2],
+            edgecolor=GREYS[0],
+            linewidth=0.5,
+        )
+        ax.axvline(observed, color=ACCENT, linewidth=2, linestyle="--", label=observed_label)
+        ax.set_title(title, loc="left")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper right")
+    return fig

@@ -1,0 +1,221 @@
+"""The one entry point: ``python -m analysis COMMAND``.
+
+Commands: ``validate`` the data package, render a ``report``, ``generate`` the illustrative
+rows, write the data ``dictionary``. Every command takes ``--package`` (default: the bundled
+``datapackage.json``). Exit codes: 0 success, 1 invalid data or failed report, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from analysis.i18n import LANGUAGES, t
+from analysis.paths import DATAPACKAGE, REPORTS_DIR
+
+
+def _package_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--package",
+        type=Path,
+        default=DATAPACKAGE,
+        help="datapackage.json to use (default: the bundled package)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Evaluation toolkit for 'Đồng hành cùng phụ nữ biên cương' (Hanoi Women's "
+        "Union, 2021–2025).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "validate",
+        help="validate the data package (frictionless + cross-table rules); exit 1 when invalid",
+    )
+    _package_arg(p)
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the messages")
+    p.add_argument(
+        "--skip-frictionless",
+        action="store_true",
+        help="only the project's strict loader and cross-table rules (faster)",
+    )
+
+    p = sub.add_parser("report", help="render evaluation reports to HTML under reports/")
+    _package_arg(p)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--year", type=int, help="render the annual report for this year")
+    what.add_argument("--all", action="store_true", help="render every year in the package")
+    p.add_argument(
+        "--lang",
+        choices=(*LANGUAGES, "all"),
+        default="vi",
+        help="report language: vi (default), en, or all",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="notebooks executed in parallel (default: one per core)",
+    )
+    p.add_argument(
+        "--min-cell",
+        type=int,
+        default=5,
+        help="counts of people below this are shown as '<N' (default 5)",
+    )
+    p.add_argument("--reports-dir", type=Path, default=REPORTS_DIR, help=argparse.SUPPRESS)
+
+    p = sub.add_parser("generate", help="regenerate the illustrative rows (deterministic)")
+    _package_arg(p)
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the fixed one)")
+
+    p = sub.add_parser("dictionary", help="write docs/data_dictionary.md from the schema")
+    _package_arg(p)
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed dictionary is stale instead of writing it",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {
+        "validate": cmd_validate,
+        "report": cmd_report,
+        "generate": cmd_generate,
+        "dictionary": cmd_dictionary,
+    }[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def gate(package: Path, lang: str):
+    """Load and check the package; print problems and return the package, or None if invalid."""
+    from analysis.checks import check_package
+    from analysis.errors import PackageInvalid
+    from analysis.package import load_package
+
+    try:
+        pkg = load_package(package)
+    except PackageInvalid as exc:
+        print(exc.format(lang), file=sys.stderr)
+        return None
+    problems = check_package(pkg)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        print(PackageInvalid(errors).format(lang), file=sys.stderr)
+        return None
+    pkg.warnings = [p for p in problems if p.severity == "warning"]
+    return pkg
+
+
+def cmd_validate(args) -> int:
+    from analysis.validation import frictionless_problems
+
+    lang = args.lang
+    failed = False
+    if not args.skip_frictionless:
+        found = frictionless_problems(args.package)
+        if found:
+            failed = True
+            print(t("cli.frictionless_failed", lang, n=len(found)), file=sys.stderr)
+            for p in found:
+                print(f"  - {p.format(lang)}", file=sys.stderr)
+        else:
+            print(t("cli.frictionless_ok", lang))
+    pkg = gate(args.package, lang)
+    if pkg is None:
+        return 1
+    for w in pkg.warnings:
+        print(f"  ! {w.format(lang)}")
+    if failed:
+        return 1
+    print(
+        t(
+            "cli.valid",
+            lang,
+            n=sum(len(f) for f in pkg.frames.values()),
+            resources=len(pkg.frames),
+            warnings=len(pkg.warnings),
+        )
+    )
+    return 0
+
+
+def cmd_report(args) -> int:
+    from analysis.render import annual_job, render_many, write_index
+
+    langs = LANGUAGES if args.lang == "all" else (args.lang,)
+    msg_lang = langs[0]
+    if args.jobs < 1 or args.min_cell < 1:
+        print("--jobs and --min-cell must be at least 1", file=sys.stderr)
+        return 2
+    pkg = gate(args.package, msg_lang)
+    if pkg is None:
+        print(t("cli.nothing_rendered", msg_lang), file=sys.stderr)
+        return 1
+    years = sorted(int(y) for y in pkg["plans"]["year"].dropna().unique())
+    if args.year is not None and args.year not in years:
+        print(
+            t("cli.unknown_year", msg_lang, year=args.year, years=", ".join(map(str, years))),
+            file=sys.stderr,
+        )
+        return 1
+    chosen = years if args.all else [args.year]
+    jobs = [
+        annual_job(y, lang, args.package, args.reports_dir, args.min_cell)
+        for y in chosen
+        for lang in langs
+    ]
+
+    def progress(done: int, total: int, result) -> None:
+        rel = os.path.relpath(result.job.html_path)
+        if result.error:
+            print(f"[{done}/{total}] FAILED {rel}: {result.error}", file=sys.stderr)
+        else:
+            print(f"[{done}/{total}] {rel} ({result.seconds:.1f} s)")
+
+    results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
+    index = write_index(args.reports_dir)
+    failed = [r for r in results if r.error]
+    print(t("cli.open_index", msg_lang, path=os.path.relpath(index)))
+    return 1 if failed else 0
+
+
+def cmd_generate(args) -> int:
+    from analysis import illustrative
+
+    kwargs = {} if args.seed is None else {"seed": args.seed}
+    counts = illustrative.write(args.package, **kwargs)
+    for name, n in counts.items():
+        print(f"{name}: {n} illustrative rows")
+    return 0
+
+
+def cmd_dictionary(args) -> int:
+    from analysis.dictionary import DICTIONARY_PATH, render_dictionary
+    from analysis.render import atomic_write
+
+    text = render_dictionary(args.package)
+    if args.check:
+        current = DICTIONARY_PATH.read_text(encoding="utf-8") if DICTIONARY_PATH.exists() else ""
+        if current != text:
+            print(
+                f"{DICTIONARY_PATH} is stale: run 'python -m analysis dictionary'", file=sys.stderr
+            )
+            return 1
+        print(f"{DICTIONARY_PATH} is up to date")
+        return 0
+    atomic_write(DICTIONARY_PATH, text)
+    print(f"wrote {DICTIONARY_PATH}")
+    return 0

@@ -1,0 +1,349 @@
+"""Load the data package into typed pandas DataFrames, strictly, from its own schema.
+
+Every field's type and constraints come from ``datapackage.json``; this module keeps no list of
+columns of its own. A cell that does not fit its field is a :class:`~analysis.errors.Problem`,
+never a silent NaN (``frictionless``' ``to_pandas()`` turns bad cells into NA). All checks are
+vectorised: one pass of pandas per field, so loading stays fast as the package grows.
+
+Example:
+    >>> from analysis import load_package
+    >>> pkg = load_package()
+    >>> pkg["plans"].dtypes["planned_amount_vnd"]
+    Int64Dtype()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import PackageInvalid, Problem
+from analysis.paths import DATAPACKAGE
+
+ILLUSTRATIVE_KIND = "illustrative"
+TRUE_VALUES = ("true", "True", "TRUE", "1")
+FALSE_VALUES = ("false", "False", "FALSE", "0")
+_INTEGER = re.compile(r"[+-]?\d+")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
+
+
+@dataclass
+class Package:
+    """A loaded data package: its descriptor, typed frames and provenance.
+
+    Attributes:
+        path: The ``datapackage.json`` that was loaded.
+        descriptor: The parsed descriptor.
+        frames: One typed DataFrame per resource, keyed by resource name.
+        sha256: Hash of the descriptor and every resource file, in resource order.
+    """
+
+    path: Path
+    descriptor: dict
+    frames: dict[str, pd.DataFrame]
+    sha256: str
+    warnings: list[Problem] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.frames
+
+    @property
+    def version(self) -> str:
+        return str(self.descriptor.get("version", ""))
+
+    def resource(self, name: str) -> dict:
+        """The descriptor of resource ``name``."""
+        for res in self.descriptor["resources"]:
+            if res["name"] == name:
+                return res
+        raise KeyError(f"no resource named {name!r} in {self.path}")
+
+    def field(self, resource: str, name: str) -> dict:
+        """The schema of field ``name`` in ``resource``."""
+        for fld in self.resource(resource)["schema"]["fields"]:
+            if fld["name"] == name:
+                return fld
+        raise KeyError(f"no field {name!r} in resource {resource!r}")
+
+    def field_title(self, resource: str, name: str, lang: str) -> str:
+        """The field's title in ``lang`` (``title_vi`` for Vietnamese, ``title`` otherwise)."""
+        fld = self.field(resource, name)
+        return fld.get("title_vi" if lang == "vi" else "title", name)
+
+    @property
+    def illustrative_sources(self) -> frozenset[str]:
+        """Source ids whose kind is ``illustrative`` (generated rows)."""
+        src = self.frames["sources"]
+        return frozenset(src.loc[src["kind"] == ILLUSTRATIVE_KIND, "source_id"])
+
+    def is_illustrative(self, frame: pd.DataFrame) -> pd.Series:
+        """Boolean mask: which rows of ``frame`` come from an illustrative source."""
+        return frame["source_id"].isin(self.illustrative_sources).astype(bool)
+
+
+def load_package(path: str | Path | None = None) -> Package:
+    """Load and check the whole package; raise :class:`PackageInvalid` on any error.
+
+    Args:
+        path: ``datapackage.json`` to load (default: the bundled package).
+
+    Returns:
+        The :class:`Package` with one typed DataFrame per resource.
+
+    Raises:
+        PackageInvalid: listing every problem found (file, row, field, rule).
+    """
+    pkg, problems = read_package(path)
+    if problems:
+        raise PackageInvalid(problems)
+    return pkg
+
+
+def read_package(path: str | Path | None = None) -> tuple[Package | None, list[Problem]]:
+    """Load the package and return it with the problems found (empty when valid)."""
+    path = Path(path or DATAPACKAGE).resolve()
+    digest = hashlib.sha256()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(path.name, None, None, "missing-file", {"detail": str(exc)})]
+    digest.update(raw)
+    try:
+        descriptor = json.loads(raw.decode("utf-8"))
+        resources = descriptor["resources"]
+        if not isinstance(resources, list):
+            raise TypeError("resources is not a list")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        return None, [Problem(path.name, None, None, "descriptor", {"detail": str(exc)})]
+
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for res in resources:
+        rel = res.get("path", "")
+        unsafe = _unsafe_path(rel)
+        if unsafe:
+            problems.append(Problem(str(rel), None, None, "unsafe-path", {"detail": unsafe}))
+            continue
+        file = path.parent / rel
+        try:
+            data = file.read_bytes()
+        except OSError:
+            problems.append(Problem(rel, None, None, "missing-file", {"detail": rel}))
+            continue
+        digest.update(res["name"].encode() + b"\0" + data)
+        frame, found = _read_resource(res, data)
+        problems += found
+        if frame is not None:
+            frames[res["name"]] = frame
+    for res in resources:
+        if res["name"] in frames:
+            problems += _check_keys(res, frames)
+    pkg = Package(path, descriptor, frames, digest.hexdigest())
+    return pkg, problems
+
+
+def _unsafe_path(rel: object) -> str | None:
+    if not isinstance(rel, str) or not rel:
+        return "a resource needs a relative path"
+    if _URL.match(rel):
+        return "remote resources are not fetched"
+    pure = PurePosixPath(rel.replace("\\", "/"))
+    if pure.is_absolute() or re.match(r"^[a-zA-Z]:", rel):
+        return "absolute paths are refused"
+    if ".." in pure.parts:
+        return "paths leaving the package folder are refused"
+    return None
+
+
+def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse one CSV and check its header, types and per-field constraints."""
+    rel = res["path"]
+    schema = res["schema"]
+    fields = schema["fields"]
+    names = [f["name"] for f in fields]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
+    if text.startswith("\ufeff"):
+        return None, [Problem(rel, 1, None, "bom", {})]
+    if not text.strip():
+        return None, [Problem(rel, None, None, "empty-file", {})]
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        return None, [Problem(rel, None, None, "parse", {"detail": str(exc).strip()})]
+    header = list(raw.columns)
+    if header != names:
+        return None, [
+            Problem(
+                rel, 1, None, "columns", {"expected": ", ".join(names), "found": ", ".join(header)}
+            )
+        ]
+
+    missing_values = schema.get("missingValues", [""])
+    rows = pd.RangeIndex(2, 2 + len(raw))  # frictionless numbering: header is row 1
+    problems: list[Problem] = []
+    out = {}
+    for fld in fields:
+        col, found = _typed_column(rel, fld, raw[fld["name"]], missing_values, rows)
+        out[fld["name"]] = col
+        problems += found
+    frame = pd.DataFrame(out)
+    return frame, problems
+
+
+def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd.Series, list]:
+    name, ftype = fld["name"], fld.get("type", "string")
+    cons = fld.get("constraints", {})
+    missing = values.isin(missing_values).to_numpy()
+    present = ~missing
+    problems = (
+        [Problem(rel, int(rows[i]), name, "required", {}) for i in np.flatnonzero(missing)]
+        if cons.get("required")
+        else []
+    )
+
+    if ftype == "integer":
+        ok = values.str.fullmatch(_INTEGER.pattern).to_numpy() | missing
+        typed = pd.Series(pd.array([None] * len(values), dtype="Int64"))
+        good = present & ok
+        typed[good] = values[good].astype("int64").to_numpy()
+    elif ftype == "number":
+        ok = values.str.fullmatch(_NUMBER.pattern).to_numpy() | missing
+        typed = pd.to_numeric(values.where(present & ok), errors="coerce").astype("Float64")
+    elif ftype == "boolean":
+        is_true, is_false = values.isin(TRUE_VALUES), values.isin(FALSE_VALUES)
+        ok = (is_true | is_false).to_numpy() | missing
+        typed = pd.Series(pd.array([None] * len(values), dtype="boolean"))
+        typed[is_true.to_numpy()] = True
+        typed[is_false.to_numpy()] = False
+    elif ftype == "date":
+        parsed = pd.to_datetime(values.where(present), format="%Y-%m-%d", errors="coerce")
+        ok = ((values.str.fullmatch(_DATE.pattern) & parsed.notna()).to_numpy()) | missing
+        typed = parsed.where(ok)
+    elif ftype == "string":
+        ok = np.ones(len(values), dtype=bool)
+        typed = values.where(present).astype("string")
+    else:
+        return values, [Problem(rel, None, name, "unsupported-type", {"type": ftype})]
+    typed.index = values.index
+    bad_type = ~ok
+    problems += [
+        Problem(rel, int(rows[i]), name, "type", {"type": ftype, "value": values.iat[i]})
+        for i in np.flatnonzero(bad_type)
+    ]
+    valid = present & ok
+    problems += _constraint_problems(rel, fld, values, typed, valid, rows)
+    return typed, problems
+
+
+def _constraint_problems(rel, fld, raw, typed, valid, rows) -> list[Problem]:
+    name = fld["name"]
+    cons = fld.get("constraints", {})
+    problems = []
+
+    def flag(mask, rule, **params):
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool) & valid):
+            problems.append(Problem(rel, int(rows[i]), name, rule, {"value": raw.iat[i], **params}))
+
+    if "enum" in cons:
+        allowed = cons["enum"]
+        allowed_typed = {str(a) for a in allowed}
+        flag(~raw.isin(allowed_typed).to_numpy(), "enum", allowed=", ".join(map(str, allowed)))
+    if "pattern" in cons:
+        flag(~raw.str.fullmatch(cons["pattern"]).to_numpy(), "pattern", pattern=cons["pattern"])
+    for key, rule in (("minimum", "minimum"), ("maximum", "maximum")):
+        if key in cons:
+            bound = cons[key]
+            limit = pd.Timestamp(bound) if fld.get("type") == "date" else bound
+            cmp = typed < limit if key == "minimum" else typed > limit
+            flag(cmp.fillna(False).to_numpy(), rule, limit=bound)
+    if "minLength" in cons:
+        flag((raw.str.len() < cons["minLength"]).to_numpy(), "minLength", limit=cons["minLength"])
+    if "maxLength" in cons:
+        flag((raw.str.len() > cons["maxLength"]).to_numpy(), "maxLength", limit=cons["maxLength"])
+    if cons.get("unique"):
+        flag(raw.where(valid).duplicated(keep="first").to_numpy() & valid, "unique")
+    return problems
+
+
+def _key_tuples(frame: pd.DataFrame, cols: Iterable[str]) -> pd.Series:
+    cols = list(cols)
+    sub = frame[cols].astype("string")
+    return sub.agg("\x1f".join, axis=1) if len(cols) > 1 else sub[cols[0]]
+
+
+def _check_keys(res: dict, frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Primary-key uniqueness and foreign keys (rows whose key fields are all empty skip)."""
+    rel, schema = res["path"], res["schema"]
+    frame = frames[res["name"]]
+    rows = np.arange(2, 2 + len(frame))
+    problems = []
+    pk = schema.get("primaryKey") or []
+    pk = [pk] if isinstance(pk, str) else pk
+    if pk:
+        null = frame[pk].isna().any(axis=1).to_numpy()
+        for i in np.flatnonzero(null):
+            problems.append(Problem(rel, int(rows[i]), ",".join(pk), "primary-key-null", {}))
+        keys = _key_tuples(frame, pk)
+        dup = (keys.duplicated(keep="first").to_numpy()) & ~null
+        for i in np.flatnonzero(dup):
+            problems.append(
+                Problem(
+                    rel,
+                    int(rows[i]),
+                    ",".join(pk),
+                    "primary-key",
+                    {"value": str(keys.iat[i]).replace("\x1f", ", ")},
+                )
+            )
+    for fk in schema.get("foreignKeys", []):
+        local = fk["fields"]
+        local = [local] if isinstance(local, str) else local
+        ref = fk["reference"]
+        target_name = ref.get("resource") or res["name"]
+        target_fields = ref["fields"]
+        target_fields = [target_fields] if isinstance(target_fields, str) else target_fields
+        target = frames.get(target_name)
+        if target is None:
+            continue  # its own problems are already reported
+        present = frame[local].notna().all(axis=1).to_numpy()
+        values = _key_tuples(frame, local)
+        allowed = set(_key_tuples(target, target_fields).dropna())
+        dangling = present & ~values.isin(allowed).to_numpy()
+        for i in np.flatnonzero(dangling):
+            problems.append(
+                Problem(
+                    rel,
+                    int(rows[i]),
+                    ",".join(local),
+                    "foreign-key",
+                    {
+                        "value": str(values.iat[i]).replace("\x1f", ", "),
+                        "resource": target_name,
+                        "target": ",".join(target_fields),
+                    },
+                )
+            )
+    return problems

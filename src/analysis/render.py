@@ -1,0 +1,213 @@
+"""papermill → nbconvert with the project's offline template → atomic write.
+
+A report is rendered in three steps: papermill executes a parameterised notebook into a
+temporary file; nbconvert turns it into HTML with the ``offline`` template (no code, no
+prompts, no injected-parameters cell, images inline, no network); the HTML, the executed
+notebook and the tables workbook are then moved into place with ``os.replace``, so a reader
+never sees a half-written file and a failed run leaves the previous report as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis.paths import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, TEMPLATES_DIR
+
+HIDDEN_CELL_TAGS = ("injected-parameters", "parameters", "remove-cell")
+
+
+class RenderError(RuntimeError):
+    """A report could not be rendered; the message names the notebook, cell and exception."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to render.
+
+    Attributes:
+        notebook: Notebook file name in ``notebooks/`` (e.g. ``annual_evaluation.ipynb``).
+        parameters: Values for the notebook's parameters cell.
+        html_path: Where the HTML goes; the executed notebook and workbook go beside it.
+        title: The HTML document's title.
+    """
+
+    notebook: str
+    parameters: dict
+    html_path: Path
+    title: str
+    kind: str = "annual"
+
+    @property
+    def notebook_path(self) -> Path:
+        return self.html_path.with_suffix(".ipynb")
+
+    @property
+    def workbook_path(self) -> Path:
+        return self.html_path.with_suffix(".xlsx")
+
+
+@dataclass
+class Result:
+    job: Job
+    seconds: float
+    error: str | None = None
+    outputs: list[Path] = field(default_factory=list)
+
+
+def annual_job(
+    year: int, lang: str, package_path: Path, reports_dir: Path = REPORTS_DIR, min_cell: int = 5
+) -> Job:
+    """The job that renders the annual evaluation for ``year`` in ``lang``."""
+    from analysis.i18n import t
+
+    html = reports_dir / str(year) / f"annual_evaluation_{year}_{lang}.html"
+    params = {
+        "year": int(year),
+        "lang": lang,
+        "package_path": str(Path(package_path).resolve()),
+        "min_cell": int(min_cell),
+    }
+    return Job("annual_evaluation.ipynb", params, html, t("report.title", lang, year=year))
+
+
+def declared_parameters(notebook: Path) -> dict:
+    """Parameters declared in a notebook's ``parameters`` cell (papermill's own parser)."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook))
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    """Refuse parameters the notebook does not declare (papermill would only warn)."""
+    declared = declared_parameters(notebook)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise RenderError(
+            f"{notebook.name}: unknown parameter(s) {', '.join(unknown)}; "
+            f"the notebook declares {', '.join(sorted(declared))}"
+        )
+
+
+def kernel_name() -> str:
+    """The project's kernel when registered, else the current environment's ``python3``."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    return KERNEL_NAME if KERNEL_NAME in specs else "python3"
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def export_html(nb, title: str) -> str:
+    """Render an executed notebook to self-contained HTML with the offline template."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    remover = TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_CELL_TAGS), enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR) -> Result:
+    """Execute and export one job; raise :class:`RenderError` on failure, writing nothing."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    source = notebooks_dir / job.notebook
+    check_parameters(source, job.parameters)
+    job.html_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=job.html_path.parent, prefix=".render-") as tmp:
+        executed = Path(tmp) / job.notebook
+        workbook = Path(tmp) / "tables.xlsx"
+        params = dict(job.parameters)
+        if "tables_path" in declared_parameters(source):
+            params["tables_path"] = str(workbook)
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=params,
+                kernel_name=kernel_name(),
+                cwd=str(notebooks_dir),
+                progress_bar=False,
+                log_output=False,
+            )
+        except PapermillExecutionError as exc:
+            raise RenderError(
+                f"{job.notebook}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
+            ) from None
+        nb = nbformat.read(executed, as_version=4)
+        html = export_html(nb, job.title)
+        outputs = [job.html_path, job.notebook_path]
+        atomic_write(job.notebook_path, executed.read_bytes())
+        if workbook.exists():
+            atomic_write(job.workbook_path, workbook.read_bytes())
+            outputs.append(job.workbook_path)
+        atomic_write(job.html_path, html)
+    return Result(job, time.perf_counter() - start, outputs=outputs)
+
+
+def _render_safely(job: Job) -> Result:
+    try:
+        return render(job)
+    except Exception as exc:  # noqa: BLE001 - reported to the caller with the job
+        return Result(job, 0.0, error=str(exc) or type(exc).__name__)
+
+
+def render_many(
+    jobs: Iterable[Job],
+    workers: int = 1,
+    progress: Callable[[int, int, Result], None] | None = None,
+) -> list[Result]:
+    """Render jobs, in parallel on ``workers`` processes; failures are returned, not raised."""
+    jobs = list(jobs)
+    results: list[Result] = []
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            results.append(_render_safely(job))
+            if progress:
+                progress(len(results), len(jobs), results[-1])
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_render_safely, job) for job in jobs]
+        for fut in as_completed(futures):
+            results.append(fut.result())
+            if progress:
+                progress(len(results), len(jobs), results[-1])
+    order = {job.html_path: i for i, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r.job.html_path])

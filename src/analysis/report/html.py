@@ -1,0 +1,175 @@
+"""HTML fragments for the reports. Every string that comes from data is escaped here.
+
+A :class:`Fragment` is a ``str`` that Jupyter displays as HTML, so a notebook cell can simply
+return it. Tables format their cells through the message catalogue and the locale helpers, and
+people counts go through :mod:`analysis.disclosure`, so no table can show a small count.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.i18n import (
+    format_count,
+    format_date,
+    format_money,
+    format_number,
+    format_percent,
+    label,
+    t,
+)
+
+
+class Fragment(str):
+    """A piece of trusted HTML (built only by this module's functions)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def __add__(self, other: str) -> Fragment:
+        return Fragment(str.__add__(self, other))
+
+
+def esc(value: object) -> str:
+    """Escape any text for HTML (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def join(parts: Iterable[str]) -> Fragment:
+    return Fragment("".join(parts))
+
+
+def p(text: str, cls: str | None = None) -> Fragment:
+    """A paragraph of plain text (escaped)."""
+    attr = f' class="{esc(cls)}"' if cls else ""
+    return Fragment(f"<p{attr}>{esc(text)}</p>")
+
+
+def h(level: int, text: str) -> Fragment:
+    return Fragment(f"<h{level}>{esc(text)}</h{level}>")
+
+
+def missing(text: str) -> Fragment:
+    """A visible note that evidence is missing, instead of silently dropping a table."""
+    return Fragment(f'<p class="missing">{esc(text)}</p>')
+
+
+def ul(items: Iterable[str]) -> Fragment:
+    return Fragment("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+
+
+def section(section_id: str, title: str, *parts: str) -> Fragment:
+    """A report section: one HTML element with a stable English id."""
+    return Fragment(
+        f'<section id="{esc(section_id)}"><h2>{esc(title)}</h2>' + "".join(parts) + "</section>"
+    )
+
+
+def kpis(items: Iterable[tuple[str, str]]) -> Fragment:
+    """Key figures as (value, label) boxes."""
+    boxes = "".join(
+        f'<div class="kpi"><div class="value">{esc(v)}</div>'
+        f'<div class="label">{esc(lbl)}</div></div>'
+        for v, lbl in items
+    )
+    return Fragment(f'<div class="kpis">{boxes}</div>')
+
+
+@dataclass(frozen=True)
+class Col:
+    """How to show one column: its title and kind.
+
+    Kinds: ``text``, ``money``, ``number``, ``number1`` (one decimal), ``percent``, ``date``,
+    ``people`` (a count of people: small values are suppressed), ``enum:<field>`` (a label
+    from the catalogue), ``bool``.
+    """
+
+    title: str
+    kind: str = "text"
+
+
+def format_cell(value: object, kind: str, lang: str, threshold: int) -> str:
+    if kind == "money":
+        return format_money(value, lang)
+    if kind == "number":
+        return format_number(value, lang)
+    if kind == "number1":
+        return format_number(value, lang, decimals=1)
+    if kind == "percent":
+        return format_percent(value, lang)
+    if kind == "date":
+        return format_date(value, lang)
+    if kind == "people":
+        return format_count(value, lang, threshold=threshold)
+    if kind.startswith("enum:"):
+        return label(kind[5:], value, lang)
+    if kind == "bool":
+        return t("yes" if value else "no", lang) if not pd.isna(value) else t("missing_value", lang)
+    return (
+        t("missing_value", lang)
+        if value is None or (not isinstance(value, str) and pd.isna(value))
+        else str(value)
+    )
+
+
+NUMERIC_KINDS = ("money", "number", "number1", "percent", "people")
+
+
+def table(
+    frame: pd.DataFrame,
+    columns: Mapping[str, Col],
+    *,
+    lang: str,
+    caption: str,
+    threshold: int = 5,
+    total_row: bool = False,
+    preformatted: bool = False,
+) -> Fragment:
+    """An HTML table of ``frame`` showing ``columns`` (in that order), formatted for ``lang``.
+
+    ``people`` columns show counts below ``threshold`` as ``<threshold``. With
+    ``preformatted``, cells are already display strings (e.g. from
+    :func:`analysis.disclosure.protect`) and are only escaped.
+    """
+    head = "".join(f'<th scope="col">{esc(c.title)}</th>' for c in columns.values())
+    body = []
+    last = len(frame) - 1
+    for i, (_, row) in enumerate(frame.iterrows()):
+        cells = []
+        for name, col in columns.items():
+            value = row[name]
+            text = str(value) if preformatted else format_cell(value, col.kind, lang, threshold)
+            cls = ' class="num"' if col.kind in NUMERIC_KINDS else ""
+            cells.append(f"<td{cls}>{esc(text)}</td>")
+        cls = ' class="total"' if total_row and i == last else ""
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return Fragment(
+        f'<table class="data"><caption>{esc(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def figure(fig, alt: str, caption: str) -> Fragment:
+    """Embed a matplotlib figure as an inline PNG with alt text and a caption; closes it."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return Fragment(
+        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
+        f"<figcaption>{esc(caption)}</figcaption></figure>"
+    )
+
+
+def definition_list(items: Iterable[tuple[str, str]]) -> Fragment:
+    return Fragment(
+        "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items) + "</dl>"
+    )
