@@ -1,0 +1,101 @@
+"""Where a report's figures come from: illustrative shares, code and library versions."""
+
+from __future__ import annotations
+
+import subprocess
+from importlib import metadata
+
+import pandas as pd
+
+from analysis.package import Package
+from analysis.paths import PROJECT_ROOT
+
+LIBRARIES = ("pandas", "numpy", "frictionless", "matplotlib", "papermill", "nbconvert", "babel")
+
+
+def year_rows(pkg: Package, year: int) -> dict[str, pd.DataFrame]:
+    """The rows of each resource that a report for ``year`` draws on."""
+    plans = pkg["plans"]
+    year_plans = plans[plans["year"] == year]
+    ids = set(year_plans["activity_id"])
+    tx = pkg["transactions"]
+    ben = pkg["beneficiaries"]
+    stats = pkg["commune_statistics"]
+    return {
+        "plans": year_plans,
+        "outputs": pkg["outputs"][pkg["outputs"]["activity_id"].isin(ids)],
+        "transactions": tx[tx["activity_id"].isin(ids) | (tx["date"].dt.year == year)],
+        "beneficiaries": ben[ben["entry_year"] == year],
+        "beneficiary_followups": pkg["beneficiary_followups"][
+            pkg["beneficiary_followups"]["year"] <= year
+        ],
+        "livestock_events": pkg["livestock_events"][
+            pkg["livestock_events"]["date"].dt.year <= year
+        ],
+        "commune_statistics": stats[stats["year"] <= year],
+    }
+
+
+def illustrative_share(pkg: Package, year: int) -> pd.DataFrame:
+    """Per resource: rows the report for ``year`` uses, how many are illustrative, the share.
+
+    The last row (resource ``all``) totals them. Example: 40 of 50 rows illustrative gives
+    share 0.8.
+    """
+    records = []
+    for name, frame in year_rows(pkg, year).items():
+        n = len(frame)
+        k = int(pkg.is_illustrative(frame).sum()) if n else 0
+        records.append({"resource": name, "rows": n, "illustrative_rows": k})
+    out = pd.DataFrame(records)
+    total = {
+        "resource": "all",
+        "rows": int(out["rows"].sum()),
+        "illustrative_rows": int(out["illustrative_rows"].sum()),
+    }
+    out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+    out["share"] = out["illustrative_rows"] / out["rows"].where(out["rows"] > 0)
+    return out
+
+
+def illustrative_money_share(pkg: Package, year: int) -> float:
+    """Share of the year's transaction amounts (all types) that come from illustrative rows."""
+    tx = year_rows(pkg, year)["transactions"]
+    total = tx["amount_vnd"].sum()
+    if not total:
+        return float("nan")
+    return float(tx.loc[pkg.is_illustrative(tx), "amount_vnd"].sum() / total)
+
+
+def git_commit() -> str:
+    """The code's git commit (with ``+dirty`` when the work tree has changes), or ``unknown``."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the main libraries."""
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "-"
+    return out

@@ -1,0 +1,105 @@
+"""The project frame: declared dependencies agree, notebooks are clean, the doors exist."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analysis.dictionary import DICTIONARY_PATH, render_dictionary
+from analysis.paths import KERNEL_NAME, NOTEBOOKS_DIR, PROJECT_ROOT
+
+
+def _name(requirement: str) -> str:
+    """Package name of a requirement string, normalised (PEP 503)."""
+    name = re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        declared |= {_name(r) for r in extra}
+    env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
+    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    assert conda == declared, (
+        f"only in environment.yml: {sorted(conda - declared)}; "
+        f"only in pyproject.toml: {sorted(declared - conda)}"
+    )
+
+
+def _notebooks() -> list[Path]:
+    return sorted(p for p in NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert "annual_evaluation.ipynb" in {p.name for p in _notebooks()}
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_notebook_committed_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"{path.name}: a code cell has outputs"
+            assert cell.get("execution_count") is None, f"{path.name}: execution count kept"
+
+
+@pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.name)
+def test_notebook_uses_the_project_kernel(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == KERNEL_NAME
+
+
+def test_annual_notebook_parameters_are_typed_literals():
+    nb = json.loads((NOTEBOOKS_DIR / "annual_evaluation.ipynb").read_text(encoding="utf-8"))
+    params = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    assert len(params) == 1
+    source = "".join(params[0]["source"])
+    for name, type_ in [
+        ("year", "int"),
+        ("lang", "str"),
+        ("package_path", "str"),
+        ("min_cell", "int"),
+    ]:
+        assert re.search(rf"^{name}: {type_} = ", source, re.M), name
+
+
+def test_data_dictionary_is_up_to_date():
+    assert DICTIONARY_PATH.read_text(encoding="utf-8") == render_dictionary(), (
+        "docs/data_dictionary.md is stale: run `python -m analysis dictionary`"
+    )
+
+
+def test_cli_help_lists_the_commands():
+    out = subprocess.run(
+        [sys.executable, "-m", "analysis", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+    ).stdout
+    for command in ("validate", "report", "generate", "dictionary"):
+        assert command in out
+
+
+def test_readme_and_ci_promise_the_two_commands():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make reports" in readme and "make test" in readme
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, re.M)
+
+
+def test_makefile_help_lists_every_target():
+    out = subprocess.run(
+        ["make", "-s", "help"], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
+    ).stdout
+    for target in ("reports", "test", "lab", "setup", "validate"):
+        assert f"make {target}" in out
