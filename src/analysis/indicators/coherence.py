@@ -1,0 +1,126 @@
+"""Coherence: how the planned activities line up with national programmes.
+
+The links between activity types and national programmes are data (``programme_links``),
+not code, so an evaluator can dispute and change them.
+
+Example:
+    >>> from analysis.package import load_package
+    >>> pkg = load_package("tests/fixtures/tiny_package/datapackage.json")
+    >>> round(share_of_plan_linked(pkg, 2024).share, 4)  # 80 / 130 million
+    0.6154
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.indicators.effectiveness import _check_year, _empty, _finish, _float, _plans
+from analysis.package import Package
+
+__all__ = ["LinkedShare", "programme_alignment", "share_of_plan_linked"]
+
+ALIGNMENT_COLUMNS = {
+    "activity_type": "string",
+    "programme_id": "string",
+    "programme_name_en": "string",
+    "n_activities": "int64",
+    "planned_amount_vnd": "float64",
+}
+
+
+def programme_alignment(pkg: Package, year: int | None = None) -> pd.DataFrame:
+    """Planned activities per activity type and the national programmes that type serves.
+
+    Definition: for each activity type present in the plans of ``year`` (all years when
+    None) and each national programme linked to that type in ``programme_links``: the
+    number of planned activities of the type and their planned amount. A type linked to no
+    programme appears once, with a missing ``programme_id``. An activity linked to two
+    programmes is counted under both, so do not add the rows up. No denominator; units:
+    activities and đồng (NaN when no activity of the type states an amount).
+
+    Args:
+        pkg: The loaded package.
+        year: Plan year (2021–2025), or None for all years.
+
+    Returns:
+        activity_type, programme_id, programme_name_en, n_activities, planned_amount_vnd;
+        sorted by activity_type and programme_id (unlinked last). Empty (same columns)
+        when nothing was planned that year.
+
+    Raises:
+        ValueError: For a year outside 2021–2025.
+
+    Example:
+        >>> t = programme_alignment(pkg, 2024)
+        >>> t.loc[t["activity_type"] == "charity_house", "programme_id"].tolist()
+        ['ntm_2021_2025', 'ntp_1719_p1']
+    """
+    year = _check_year(year)
+    plans = _plans(pkg, year)
+    if plans.empty:
+        return _empty(ALIGNMENT_COLUMNS)
+    plans["_amount"] = _float(plans["planned_amount_vnd"])
+    per_type = (
+        plans.groupby("activity_type")
+        .agg(
+            n_activities=("activity_id", "size"),
+            planned_amount_vnd=("_amount", lambda s: s.sum(min_count=1)),
+        )
+        .reset_index()
+    )
+    links = pkg["programme_links"][["activity_type", "programme_id"]]
+    names = pkg["national_programmes"].set_index("programme_id")["name_en"]
+    out = per_type.merge(links, on="activity_type", how="left")
+    out["programme_name_en"] = out["programme_id"].map(names).astype("string")
+    out["programme_id"] = out["programme_id"].astype("string")
+    return _finish(out, ["activity_type", "programme_id"], ALIGNMENT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class LinkedShare:
+    """Planned money in activity types linked to a national programme.
+
+    Attributes:
+        planned_amount_vnd: All planned money of the year (activities stating an amount).
+        linked_amount_vnd: The part in activity types linked to at least one programme.
+        share: ``linked_amount_vnd / planned_amount_vnd`` (NaN when nothing is planned).
+    """
+
+    planned_amount_vnd: float
+    linked_amount_vnd: float
+    share: float
+
+
+def share_of_plan_linked(pkg: Package, year: int | None = None) -> LinkedShare:
+    """Share of planned money going to activity types linked to a national programme.
+
+    Definition: numerator = planned amounts of the activities of ``year`` (all years when
+    None) whose type has at least one row in ``programme_links``; denominator = planned
+    amounts of all activities of the year. Activities without a planned amount count in
+    neither. Unit: fraction (1.0 = 100 %).
+
+    Args:
+        pkg: The loaded package.
+        year: Plan year (2021–2025), or None for all years.
+
+    Returns:
+        A :class:`LinkedShare`; its share is NaN when no amount is planned that year.
+
+    Raises:
+        ValueError: For a year outside 2021–2025.
+
+    Example:
+        >>> s = share_of_plan_linked(pkg, 2024)
+        >>> s.linked_amount_vnd, s.planned_amount_vnd  # house 50 + pupils 30; + cows 50
+        (80000000.0, 130000000.0)
+    """
+    year = _check_year(year)
+    plans = _plans(pkg, year)
+    amount = _float(plans["planned_amount_vnd"]).fillna(0.0)
+    linked = plans["activity_type"].isin(pkg["programme_links"]["activity_type"])
+    total = float(amount.sum())
+    part = float(amount[linked.fillna(False).to_numpy(bool)].sum())
+    return LinkedShare(total, part, part / total if total > 0 else math.nan)

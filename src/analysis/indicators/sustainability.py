@@ -1,0 +1,241 @@
+"""Sustainability: do the herds grow, do households stay out of poverty, do communes graduate?
+
+Example:
+    >>> from analysis.package import load_package
+    >>> pkg = load_package("tests/fixtures/tiny_package/datapackage.json")
+    >>> graduated_communes(pkg)["name_official"].tolist()
+    ['Sín Thầu']
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.indicators.effectiveness import (
+    ALL,
+    FIRST_YEAR,
+    LAST_YEAR,
+    _check_year,
+    _empty,
+    _finish,
+    _float,
+)
+from analysis.package import Package
+
+__all__ = ["graduated_communes", "livestock_summary", "poverty_persistence"]
+
+LIVESTOCK_COLUMNS = {
+    "commune_code": "string",
+    "animals_received": "int64",
+    "calves_born": "int64",
+    "died": "int64",
+    "sold": "int64",
+    "passed_on": "int64",
+    "herd_alive": "int64",
+    "herd_per_animal_received": "float64",
+    "survival_rate": "float64",
+    "pass_on_rate": "float64",
+}
+
+
+def _livestock_row(events: pd.DataFrame) -> dict:
+    """The counts and rates of one set of events (see :func:`livestock_summary`)."""
+    kind = events["event_type"]
+    received_animals = set(
+        events.loc[kind.eq("received").fillna(False).to_numpy(bool), "animal_id"]
+    )
+    counts = {
+        name: int(kind.eq(name).fillna(False).sum())
+        for name in ("received", "calf_born", "died", "sold", "passed_on")
+    }
+    died = events[kind.eq("died").fillna(False).to_numpy(bool)]
+    died_received = int(died["animal_id"].isin(received_animals).sum())
+    received = counts["received"]
+    herd = received + counts["calf_born"] - counts["died"] - counts["sold"]
+    return {
+        "animals_received": received,
+        "calves_born": counts["calf_born"],
+        "died": counts["died"],
+        "sold": counts["sold"],
+        "passed_on": counts["passed_on"],
+        "herd_alive": herd,
+        "herd_per_animal_received": herd / received if received else float("nan"),
+        "survival_rate": 1 - died_received / received if received else float("nan"),
+        "pass_on_rate": counts["passed_on"] / received if received else float("nan"),
+    }
+
+
+def livestock_summary(pkg: Package, year: int | None = None) -> pd.DataFrame:
+    """The revolving breeding-cow scheme as of 31 December of ``year``.
+
+    Definition: counting the ledger's events dated up to 31 December of ``year`` (all
+    events when None):
+
+    - ``herd_alive`` = animals received + calves born - died - sold. An animal passed on is
+      still alive in the scheme, held by the next household, so passing on does not reduce
+      the herd.
+    - ``herd_per_animal_received`` = herd_alive / animals_received (above 1: the herd grew).
+    - ``survival_rate`` = 1 - (originally received animals that died) / animals_received;
+      calves that died are not counted here.
+    - ``pass_on_rate`` = pass-on events / animals_received.
+
+    An animal belongs to the commune of the household that received it (or in which it was
+    born), even if it is later passed on elsewhere. Numerators: animals (events).
+    Denominator: animals received. Units: head; fractions.
+
+    Args:
+        pkg: The loaded package.
+        year: Cut-off year (2021–2025), or None for the whole ledger.
+
+    Returns:
+        commune_code, animals_received, calves_born, died, sold, passed_on, herd_alive,
+        herd_per_animal_received, survival_rate, pass_on_rate: one row per commune (sorted)
+        and a last row with ``commune_code == "all"``. Rates are NaN where no animal was
+        received. Empty (same columns) when no event happened by then.
+
+    Raises:
+        ValueError: For a year outside 2021–2025.
+
+    Example:
+        >>> t = livestock_summary(pkg, 2024).set_index("commune_code")
+        >>> int(t.loc["all", "herd_alive"]), t.loc["all", "survival_rate"]  # 2+1-1; 1-1/2
+        (2, np.float64(0.5))
+    """
+    year = _check_year(year)
+    ev = pkg["livestock_events"].copy()
+    if year is not None:
+        ev = ev[(ev["date"] <= pd.Timestamp(year, 12, 31)).fillna(False).to_numpy(bool)]
+    if ev.empty:
+        return _empty(LIVESTOCK_COLUMNS)
+    commune_of = pkg["beneficiaries"].set_index("beneficiary_id")["commune_code"]
+    ev["_commune"] = ev["beneficiary_id"].map(commune_of)
+    origin = ev[ev["event_type"].isin(["received", "calf_born"]).fillna(False).to_numpy(bool)]
+    origin = origin.sort_values(["date", "event_id"]).drop_duplicates("animal_id")
+    ev["_commune"] = (
+        ev["animal_id"]
+        .map(origin.set_index("animal_id")["_commune"])
+        .fillna(ev["_commune"])
+        .astype("string")
+    )
+    rows = [
+        {"commune_code": code, **_livestock_row(grp)}
+        for code, grp in ev.groupby("_commune", dropna=False, sort=False)
+    ]
+    per_commune = _finish(pd.DataFrame(rows), ["commune_code"], LIVESTOCK_COLUMNS)
+    total = pd.DataFrame([{"commune_code": ALL, **_livestock_row(ev)}])
+    out = pd.concat([per_commune, total], ignore_index=True)
+    out["commune_code"] = out["commune_code"].astype("string")
+    return out[list(LIVESTOCK_COLUMNS)]
+
+
+PERSISTENCE_COLUMNS = {
+    "horizon_years": "int64",
+    "n": "int64",
+    "still_out": "int64",
+    "share_still_out": "float64",
+}
+
+
+def poverty_persistence(
+    pkg: Package, year: int, *, horizons: tuple[int, ...] = (1, 2)
+) -> pd.DataFrame:
+    """Share of beneficiaries who left poverty and were still out of it later.
+
+    Definition: the cohort is the beneficiaries poor or near-poor at entry whose follow-ups
+    show status ``other`` in some year; t is the first such year (the year they left). For
+    each horizon h: ``n`` = people of the cohort with a follow-up in year t + h, where
+    t + h <= ``year``; ``still_out`` = those whose status in t + h is still ``other``;
+    ``share_still_out = still_out / n`` (NaN when n = 0). Units: people; fraction.
+
+    Args:
+        pkg: The loaded package.
+        year: Last follow-up year considered (2021–2025).
+        horizons: Years after leaving poverty at which to look (positive integers).
+
+    Returns:
+        horizon_years, n, still_out, share_still_out: one row per horizon, in the order
+        given (always present, with n = 0 when nobody can be observed yet).
+
+    Raises:
+        ValueError: For a year outside 2021–2025 or a horizon below 1.
+
+    Example:
+        >>> poverty_persistence(pkg, 2025)["n"].tolist()  # 2 people left in 2024; none by 2023
+        [2, 0]
+    """
+    year = _check_year(year, allow_none=False)
+    if not horizons or any(
+        isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in horizons
+    ):
+        raise ValueError(f"horizons must be positive integers, got {horizons!r}")
+    ben = pkg["beneficiaries"]
+    cohort = set(
+        ben.loc[
+            ben["poverty_status_entry"].isin(["poor", "near_poor"]).fillna(False).to_numpy(bool),
+            "beneficiary_id",
+        ]
+    )
+    fu = pkg["beneficiary_followups"]
+    fu = fu[(fu["beneficiary_id"].isin(cohort) & (fu["year"] <= year)).fillna(False).to_numpy(bool)]
+    status = {
+        (b, int(y)): s
+        for b, y, s in zip(fu["beneficiary_id"], fu["year"], fu["poverty_status"], strict=True)
+    }
+    left = fu[fu["poverty_status"].eq("other").fillna(False).to_numpy(bool)]
+    first_out = left.groupby("beneficiary_id")["year"].min()
+    rows = []
+    for h in horizons:
+        seen = [status[(b, int(t) + h)] for b, t in first_out.items() if (b, int(t) + h) in status]
+        still = sum(s == "other" for s in seen)
+        rows.append(
+            {
+                "horizon_years": h,
+                "n": len(seen),
+                "still_out": still,
+                "share_still_out": still / len(seen) if seen else float("nan"),
+            }
+        )
+    out = pd.DataFrame(rows)
+    return out.astype(PERSISTENCE_COLUMNS)[list(PERSISTENCE_COLUMNS)]
+
+
+GRADUATED_COLUMNS = {
+    "commune_code": "string",
+    "name_official": "string",
+    "province_name": "string",
+    "partner_from": "Int64",
+    "partner_to": "Int64",
+    "exit_reason": "string",
+}
+
+
+def graduated_communes(pkg: Package, *, programme_end: int = LAST_YEAR) -> pd.DataFrame:
+    """Partner communes whose partnership ended before the end of the phase, and why.
+
+    Definition: communes with role ``partner`` whose ``partner_to`` is before
+    ``programme_end``, with the exit reason their source states (missing when none is
+    stated). A list, not a rate; unit: communes.
+
+    Args:
+        pkg: The loaded package.
+        programme_end: Last year of the phase (default 2025).
+
+    Returns:
+        commune_code, name_official, province_name, partner_from, partner_to, exit_reason;
+        sorted by commune_code. Empty (same columns) when no partnership ended early.
+
+    Raises:
+        ValueError: When ``programme_end`` is outside 2021–2025.
+
+    Example:
+        >>> graduated_communes(pkg)["partner_to"].tolist()
+        [2023]
+    """
+    _check_year(programme_end, lo=FIRST_YEAR, hi=LAST_YEAR, allow_none=False)
+    communes = pkg["communes"]
+    ended = (
+        (communes["role"].eq("partner") & (_float(communes["partner_to"]) < programme_end))
+        .fillna(False)
+        .to_numpy(bool)
+    )
+    return _finish(communes[ended].copy(), ["commune_code"], GRADUATED_COLUMNS)
