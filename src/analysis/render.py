@@ -21,6 +21,11 @@ from pathlib import Path
 from analysis.paths import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, TEMPLATES_DIR
 
 HIDDEN_CELL_TAGS = ("injected-parameters", "parameters", "remove-cell")
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+"""Content-Security-Policy of every page: nothing may load from the network, no script runs."""
 
 
 class RenderError(RuntimeError):
@@ -137,7 +142,7 @@ def export_html(nb, title: str) -> str:
     )
     remover = TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_CELL_TAGS), enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(nb, resources={"csp": CSP})
     return body
 
 
@@ -211,3 +216,58 @@ def render_many(
                 progress(len(results), len(jobs), results[-1])
     order = {job.html_path: i for i, job in enumerate(jobs)}
     return sorted(results, key=lambda r: order[r.job.html_path])
+
+
+def write_index(reports_dir: Path = REPORTS_DIR) -> Path:
+    """Write ``reports/index.html`` linking every rendered report, grouped by kind."""
+    import html
+    import re
+
+    from analysis.i18n import LANGUAGES, t
+
+    pattern = re.compile(r"^annual_evaluation_(\d{4})_(vi|en)\.html$")
+    annual: dict[str, dict[str, str]] = {}
+    for path in sorted(reports_dir.glob("*/annual_evaluation_*.html")):
+        m = pattern.match(path.name)
+        if m:
+            annual.setdefault(m.group(1), {})[m.group(2)] = path.relative_to(reports_dir).as_posix()
+    rows = []
+    for year in sorted(annual, reverse=True):
+        links = " · ".join(
+            f'<a href="{html.escape(annual[year][lang])}" hreflang="{lang}">'
+            f"{html.escape(t('lang.' + lang, lang))}</a>"
+            for lang in LANGUAGES
+            if lang in annual[year]
+        )
+        rows.append(f'<tr><th scope="row">{year}</th><td>{links}</td></tr>')
+    empty = f"<p>{html.escape(t('index.empty', 'vi'))} / {html.escape(t('index.empty', 'en'))}</p>"
+    table = (
+        (
+            f'<table class="data"><caption>{html.escape(t("index.annual", "vi"))} / '
+            f"{html.escape(t('index.annual', 'en'))}</caption><tbody>{''.join(rows)}</tbody>"
+            "</table>"
+        )
+        if rows
+        else empty
+    )
+    css = (TEMPLATES_DIR / "offline" / "report.css").read_text(encoding="utf-8")
+    page = f"""<!DOCTYPE html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{html.escape(t("index.title", "vi"))}</title>
+<style>{css}</style>
+</head>
+<body><main class="report">
+<h1>{html.escape(t("index.title", "vi"))}</h1>
+<p class="subtitle">{html.escape(t("index.title", "en"))}</p>
+<h2>{html.escape(t("index.annual", "vi"))} / {html.escape(t("index.annual", "en"))}</h2>
+{table}
+</main></body>
+</html>
+"""
+    index = reports_dir / "index.html"
+    atomic_write(index, page)
+    return index

@@ -10,23 +10,33 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import platform
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis import indicators as ind
 from analysis.checks import check_package
-from analysis.errors import Problem
+from analysis.disclosure import protect_series
+from analysis.errors import PackageInvalid, Problem
 from analysis.i18n import (
     LANGUAGES,
+    format_count,
     format_money,
+    format_number,
     format_percent,
+    label,
     t,
 )
 from analysis.package import Package, load_package
 from analysis.provenance import (
+    git_commit,
+    illustrative_money_share,
     illustrative_share,
+    library_versions,
 )
 from analysis.report import html as H
+from analysis.report.html import Col
 
 SECTIONS = (
     "summary",
@@ -98,8 +108,6 @@ class AnnualReport:
         problems = check_package(pkg)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            from analysis.errors import PackageInvalid
-
             raise PackageInvalid(errors)
         return cls(pkg, year, lang, min_cell, problems)
 
@@ -114,8 +122,6 @@ class AnnualReport:
         return format_percent(x, self.lang)
 
     def _people(self, n) -> str:
-        from analysis.i18n import format_count
-
         return format_count(n, self.lang, threshold=self.min_cell)
 
     def _keep(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -155,3 +161,815 @@ class AnnualReport:
             f'<nav aria-label="{H.esc(self._t("report.contents"))}"><ol>{links}</ol></nav></header>'
         )
         return H.join(parts)
+
+    # ------------------------------------------------------------------ shared lookups
+    def _commune_names(self) -> dict[str, str]:
+        communes = self.pkg["communes"]
+        return dict(zip(communes["commune_code"], communes["name_in_source"], strict=True))
+
+    def _province_names(self) -> dict[str, str]:
+        communes = self.pkg["communes"]
+        return dict(zip(communes["province_code"], communes["province_name"], strict=False))
+
+    def _place(self, row) -> str:
+        if not pd.isna(row["commune_code"]):
+            return self._commune_names().get(row["commune_code"], row["commune_code"])
+        if not pd.isna(row["province_code"]):
+            return self._t(
+                "place.province", name=self._province_names().get(row["province_code"], "?")
+            )
+        return self._t("place.programme")
+
+    def _labelled(self, frame: pd.DataFrame, column: str, field_name: str) -> pd.DataFrame:
+        return frame.assign(**{column: [label(field_name, v, self.lang) for v in frame[column]]})
+
+    def _did(self):
+        try:
+            return ind.poverty_did(self.pkg, self.year)
+        except ValueError as exc:
+            return exc
+
+    def _people_total(self) -> int:
+        reached = ind.beneficiaries_reached(self.pkg, self.year, by=())
+        return int(reached["people"].sum()) if len(reached) else 0
+
+    # ------------------------------------------------------------------ summary
+    def summary(self) -> H.Fragment:
+        """Key figures and sentences generated from the data, and the years before."""
+        plans = self._plans()
+        execution = ind.budget_execution(self.pkg, self.year)
+        planned = float(execution["planned_amount_vnd"].sum()) if len(execution) else 0.0
+        spent = float(execution["spent_vnd"].sum()) if len(execution) else 0.0
+        rate = spent / planned if planned else float("nan")
+        people = self._people_total()
+        shares = ind.targeting_shares(self.pkg, self.year)
+        overall = shares[shares["activity_type"] == "all"]
+        share_poor = float(overall["share_poor_or_near_poor"].iloc[0]) if len(overall) else None
+        n_communes = plans["commune_code"].dropna().nunique()
+        did = self._did()
+        items = [
+            (self._money(planned), self._t("kpi.planned")),
+            (self._money(spent), self._t("kpi.spent")),
+            (self._pct(rate), self._t("kpi.execution")),
+            (self._people(people), self._t("kpi.people")),
+        ]
+        sentences = [
+            self._t(
+                "summary.plan",
+                year=self.year,
+                n=len(plans),
+                communes=n_communes,
+                m=int(plans["planned_amount_vnd"].notna().sum()),
+                planned=self._money(planned),
+            ),
+            self._t("summary.money", spent=self._money(spent), rate=self._pct(rate)),
+        ]
+        if people:
+            sentences.append(
+                self._t("summary.people", people=self._people(people), share=self._pct(share_poor))
+            )
+        else:
+            sentences.append(self._t("missing.beneficiaries"))
+        if isinstance(did, Exception):
+            sentences.append(self._t("missing.did", reason=str(did)))
+        else:
+            r = did.result
+            items.append((format_number(r.estimate, self.lang, 1), self._t("kpi.did")))
+            sentences.append(
+                self._t(
+                    "summary.impact",
+                    year=self.year,
+                    treated=format_number(r.treated_change, self.lang, 1),
+                    control=format_number(r.control_change, self.lang, 1),
+                    did=format_number(r.estimate, self.lang, 1),
+                    p=format_number(r.p_value, self.lang, 3),
+                    minp=format_number(r.min_p_value, self.lang, 4),
+                )
+            )
+        parts = [H.kpis(items), *(H.p(s) for s in sentences), self._trend_table()]
+        return H.section("summary", self._t("section.summary"), *parts)
+
+    def _trend_table(self) -> H.Fragment:
+        years = sorted(y for y in self.pkg["plans"]["year"].dropna().unique() if y <= self.year)
+        rows = []
+        for y in years:
+            ex = ind.budget_execution(self.pkg, int(y))
+            planned = float(ex["planned_amount_vnd"].sum()) if len(ex) else 0.0
+            spent = float(ex["spent_vnd"].sum()) if len(ex) else 0.0
+            reached = ind.beneficiaries_reached(self.pkg, int(y), by=())
+            rows.append(
+                {
+                    "year": str(int(y)),
+                    "planned": planned,
+                    "spent": spent,
+                    "rate": spent / planned if planned else float("nan"),
+                    "people": int(reached["people"].sum()) if len(reached) else 0,
+                }
+            )
+        frame = self._keep("years", pd.DataFrame(rows))
+        if len(frame) < 2:
+            return H.missing(self._t("missing.previous_years"))
+        cols = {
+            "year": Col(self._t("col.year")),
+            "planned": Col(self._t("col.planned"), "money"),
+            "spent": Col(self._t("col.spent"), "money"),
+            "rate": Col(self._t("col.execution_rate"), "percent"),
+            "people": Col(self._t("col.people"), "people"),
+        }
+        return H.h(3, self._t("summary.years_title")) + H.table(
+            frame,
+            cols,
+            lang=self.lang,
+            caption=self._t("summary.years_caption"),
+            threshold=self.min_cell,
+        )
+
+    # ------------------------------------------------------------------ relevance
+    def relevance(self) -> H.Fragment:
+        """Whether support reached poor and near-poor households and ethnic-minority women."""
+        shares = ind.targeting_shares(self.pkg, self.year)
+        if shares.empty:
+            return H.section(
+                "relevance",
+                self._t("section.relevance"),
+                H.missing(self._t("missing.beneficiaries")),
+            )
+        self._keep("targeting", shares)
+        overall = shares[shares["activity_type"] == "all"].iloc[0]
+        shown = shares.assign(
+            activity_type=[
+                self._t("total") if v == "all" else label("activity_type", v, self.lang)
+                for v in shares["activity_type"]
+            ]
+        )
+        cols = {
+            "activity_type": Col(self._t("col.activity_type")),
+            "n": Col(self._t("col.people"), "people"),
+            "share_poor": Col(self._t("col.share_poor"), "percent"),
+            "share_near_poor": Col(self._t("col.share_near_poor"), "percent"),
+            "share_poor_or_near_poor": Col(self._t("col.share_poor_or_near_poor"), "percent"),
+            "share_ethnic_minority_women": Col(self._t("col.share_em_women"), "percent"),
+        }
+        text = self._t(
+            "relevance.sentence",
+            share=self._pct(overall["share_poor_or_near_poor"]),
+            women=self._pct(overall["share_ethnic_minority_women"]),
+        )
+        return H.section(
+            "relevance",
+            self._t("section.relevance"),
+            H.p(text),
+            H.table(
+                shown,
+                cols,
+                lang=self.lang,
+                caption=self._t("relevance.caption"),
+                threshold=self.min_cell,
+                total_row=True,
+            ),
+            H.p(self._t("relevance.note"), "note"),
+        )
+
+    # ------------------------------------------------------------------ coherence
+    def coherence(self) -> H.Fragment:
+        """How the year's activities map to the national programmes they serve (held as data)."""
+        align = ind.programme_alignment(self.pkg, self.year)
+        if align.empty:
+            return H.section(
+                "coherence", self._t("section.coherence"), H.missing(self._t("missing.plans"))
+            )
+        programmes = self.pkg["national_programmes"].set_index("programme_id")
+        name_col = "name_vi" if self.lang == "vi" else "name_en"
+        shown = self._labelled(align, "activity_type", "activity_type").assign(
+            programme=[
+                self._t("coherence.none") if pd.isna(p) else programmes.loc[p, name_col]
+                for p in align["programme_id"]
+            ]
+        )
+        self._keep("coherence", align)
+        linked = ind.share_of_plan_linked(self.pkg, self.year)
+        cols = {
+            "activity_type": Col(self._t("col.activity_type")),
+            "programme": Col(self._t("col.programme")),
+            "n_activities": Col(self._t("col.n_activities"), "number"),
+            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+        }
+        return H.section(
+            "coherence",
+            self._t("section.coherence"),
+            H.p(
+                self._t(
+                    "coherence.sentence",
+                    share=self._pct(linked.share),
+                    amount=self._money(linked.linked_amount_vnd),
+                )
+            ),
+            H.table(shown, cols, lang=self.lang, caption=self._t("coherence.caption")),
+            H.p(self._t("coherence.note"), "note"),
+        )
+
+    # ------------------------------------------------------------------ effectiveness
+    def effectiveness(self) -> H.Fragment:
+        """The plan as its sources state it; planned against delivered; people reached."""
+        parts = [self._plan_table()]
+        by_type = ind.plan_vs_delivery(self.pkg, self.year, by="activity_type")
+        if by_type.empty:
+            parts.append(H.missing(self._t("missing.plans")))
+        else:
+            self._keep("plan_vs_delivery", by_type)
+            shown = self._labelled(by_type, "activity_type", "activity_type")
+            cols = {
+                "activity_type": Col(self._t("col.activity_type")),
+                "n_activities": Col(self._t("col.n_activities"), "number"),
+                "planned_units": Col(self._t("col.planned_units"), "number"),
+                "delivered_units": Col(self._t("col.delivered_units"), "number"),
+                "units_rate": Col(self._t("col.units_rate"), "percent"),
+                "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+                "spent_vnd": Col(self._t("col.spent"), "money"),
+                "amount_rate": Col(self._t("col.execution_rate"), "percent"),
+            }
+            parts.append(H.h(3, self._t("effectiveness.delivery_title")))
+            parts.append(
+                H.table(
+                    shown, cols, lang=self.lang, caption=self._t("effectiveness.delivery_caption")
+                )
+            )
+            parts.append(self._money_chart(shown))
+        by_commune = ind.plan_vs_delivery(self.pkg, self.year, by="commune_code")
+        if not by_commune.empty:
+            names = self._commune_names()
+            shown = by_commune.assign(
+                commune_code=[names.get(c, c) for c in by_commune["commune_code"]]
+            )
+            self._keep("by_commune", by_commune)
+            cols = {
+                "commune_code": Col(self._t("col.commune")),
+                "n_activities": Col(self._t("col.n_activities"), "number"),
+                "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+                "spent_vnd": Col(self._t("col.spent"), "money"),
+                "amount_rate": Col(self._t("col.execution_rate"), "percent"),
+            }
+            parts.append(
+                H.table(
+                    shown, cols, lang=self.lang, caption=self._t("effectiveness.commune_caption")
+                )
+            )
+        parts.append(H.h(3, self._t("effectiveness.people_title")))
+        parts += self._people_tables()
+        return H.section("effectiveness", self._t("section.effectiveness"), *parts)
+
+    def _plan_table(self) -> H.Fragment:
+        plans = self._plans().sort_values("activity_id")
+        if plans.empty:
+            return H.missing(self._t("missing.plans"))
+        sources = self.pkg["sources"].set_index("source_id")
+        illustrative = self.pkg.illustrative_sources
+        shown = plans.assign(
+            place=[self._place(r) for _, r in plans.iterrows()],
+            activity_type=[label("activity_type", v, self.lang) for v in plans["activity_type"]],
+            planned=[
+                self._t(
+                    "plan.units", n=format_number(u, self.lang), unit=label("unit", un, self.lang)
+                )
+                if not pd.isna(u)
+                else self._t("missing_value")
+                for u, un in zip(plans["planned_units"], plans["unit"], strict=True)
+            ],
+            source=[
+                self._t("plan.illustrative") if s in illustrative else sources.loc[s, "issuer"]
+                for s in plans["source_id"]
+            ],
+        )
+        self._keep("plan", plans)
+        cols = {
+            "activity_id": Col(self._t("col.activity_id")),
+            "place": Col(self._t("col.place")),
+            "activity_type": Col(self._t("col.activity_type")),
+            "description_vi": Col(self._t("col.description")),
+            "planned": Col(self._t("col.planned_units")),
+            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+            "is_conditional": Col(self._t("col.conditional"), "bool"),
+            "source": Col(self._t("col.source")),
+        }
+        real = plans[~plans["source_id"].isin(illustrative)]
+        cited = ", ".join(sorted({sources.loc[s, "title"] for s in real["source_id"]}))
+        intro = (
+            self._t(
+                "plan.real_intro",
+                n=len(real),
+                total=len(plans),
+                sources=cited,
+                amount=self._money(real["planned_amount_vnd"].sum()),
+            )
+            if len(real)
+            else self._t("plan.all_illustrative")
+        )
+        return (
+            H.h(3, self._t("plan.title", year=self.year))
+            + H.p(intro)
+            + H.table(shown, cols, lang=self.lang, caption=self._t("plan.caption", year=self.year))
+        )
+
+    def _money_chart(self, shown: pd.DataFrame) -> H.Fragment:
+        from analysis import charts
+
+        data = shown[(shown["planned_amount_vnd"].fillna(0) > 0) | (shown["spent_vnd"] > 0)]
+        if data.empty:
+            return H.Fragment("")
+        fig = charts.grouped_bars(
+            data,
+            "activity_type",
+            ["planned_amount_vnd", "spent_vnd"],
+            [self._t("col.planned"), self._t("col.spent")],
+            title=self._t("chart.money_title", year=self.year),
+            ylabel=self._t("chart.million_vnd"),
+            lang=self.lang,
+            scale=1e6,
+        )
+        alt = self._t(
+            "chart.money_alt",
+            year=self.year,
+            items="; ".join(
+                f"{r.activity_type}: {self._money(r.planned_amount_vnd)}"
+                f" / {self._money(r.spent_vnd)}"
+                for r in data.itertuples()
+            ),
+        )
+        return H.figure(fig, alt, self._t("chart.money_caption"))
+
+    def _people_tables(self) -> list[H.Fragment]:
+        reached = ind.beneficiaries_reached(self.pkg, self.year, by=())
+        if reached.empty or not int(reached["people"].sum()):
+            return [H.missing(self._t("missing.beneficiaries"))]
+        out = []
+        for field_name in ("sex", "ethnicity", "poverty_status_entry"):
+            counts = ind.beneficiaries_reached(self.pkg, self.year, by=(field_name,))
+            enum_field = "poverty_status" if field_name == "poverty_status_entry" else field_name
+            series = pd.Series(
+                counts["people"].to_numpy(),
+                index=[label(enum_field, v, self.lang) for v in counts[field_name]],
+            )
+            shown = protect_series(series, self.lang, threshold=self.min_cell, total=True)
+            frame = pd.DataFrame({"group": shown.index, "people": shown.to_numpy()})
+            self._keep(f"people_by_{field_name}"[:31], frame)
+            cols = {
+                "group": Col(self._t(f"col.{field_name}")),
+                "people": Col(self._t("col.people"), "people"),
+            }
+            out.append(
+                H.table(
+                    frame,
+                    cols,
+                    lang=self.lang,
+                    preformatted=True,
+                    total_row=True,
+                    caption=self._t(
+                        "effectiveness.people_caption", by=self._t(f"col.{field_name}").lower()
+                    ),
+                )
+            )
+        return out
+
+    # ------------------------------------------------------------------ efficiency
+    def efficiency(self) -> H.Fragment:
+        """Execution rate, cost per beneficiary and per unit against benchmarks, timeliness,
+        funds mobilised against funds spent."""
+        parts = []
+        execution = ind.budget_execution(self.pkg, self.year)
+        if execution.empty or not execution["planned_amount_vnd"].sum():
+            parts.append(H.missing(self._t("missing.amounts")))
+        else:
+            row = execution.iloc[0]
+            parts.append(
+                H.p(
+                    self._t(
+                        "efficiency.execution",
+                        planned=self._money(row["planned_amount_vnd"]),
+                        spent=self._money(row["spent_vnd"]),
+                        rate=self._pct(row["execution_rate"]),
+                    )
+                )
+            )
+        cpb = ind.cost_per_beneficiary(self.pkg, self.year)
+        if not cpb.empty:
+            self._keep("cost_per_beneficiary", cpb)
+            shown = self._labelled(cpb, "activity_type", "activity_type")
+            cols = {
+                "activity_type": Col(self._t("col.activity_type")),
+                "spent_vnd": Col(self._t("col.spent"), "money"),
+                "beneficiaries": Col(self._t("col.people"), "people"),
+                "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
+            }
+            parts.append(
+                H.table(
+                    shown,
+                    cols,
+                    lang=self.lang,
+                    threshold=self.min_cell,
+                    caption=self._t("efficiency.cpb_caption"),
+                )
+            )
+        bench = ind.cost_vs_benchmark(self.pkg, self.year)
+        bench = bench[bench["benchmark_n"] > 0]
+        if bench.empty:
+            parts.append(H.missing(self._t("missing.benchmarks")))
+        else:
+            self._keep("cost_vs_benchmark", bench)
+            shown = self._labelled(bench, "activity_type", "activity_type").assign(
+                unit=[label("unit", u, self.lang) for u in bench["unit"]]
+            )
+            cols = {
+                "activity_type": Col(self._t("col.activity_type")),
+                "unit": Col(self._t("col.unit")),
+                "cost_per_unit_vnd": Col(self._t("col.cost_per_unit"), "money"),
+                "benchmark_median_vnd": Col(self._t("col.benchmark"), "money"),
+                "benchmark_n": Col(self._t("col.benchmark_n"), "number"),
+                "ratio": Col(self._t("col.ratio"), "number1"),
+            }
+            parts.append(
+                H.table(shown, cols, lang=self.lang, caption=self._t("efficiency.bench_caption"))
+            )
+            parts.append(H.p(self._t("efficiency.bench_note"), "note"))
+        delay = ind.disbursement_delay_summary(self.pkg, self.year)
+        if delay.n_measured:
+            parts.append(
+                H.p(
+                    self._t(
+                        "efficiency.delay",
+                        n=delay.n_measured,
+                        median=format_number(delay.median_days, self.lang),
+                        max=format_number(delay.max_days, self.lang),
+                    )
+                )
+            )
+        else:
+            parts.append(H.missing(self._t("missing.delay")))
+        funds = ind.funds_mobilised(self.pkg, self.year)
+        if funds.table.empty:
+            parts.append(H.missing(self._t("missing.funds")))
+        else:
+            self._keep("funds_mobilised", funds.table)
+            shown = self._labelled(funds.table, "contributor_kind", "contributor_kind")
+            cols = {
+                "contributor_kind": Col(self._t("col.contributor")),
+                "incoming_vnd": Col(self._t("col.incoming"), "money"),
+                "share": Col(self._t("col.share"), "percent"),
+            }
+            parts.append(
+                H.p(
+                    self._t(
+                        "efficiency.funds",
+                        incoming=self._money(funds.incoming_vnd),
+                        spent=self._money(funds.spent_vnd),
+                        coverage=self._pct(funds.coverage),
+                    )
+                )
+            )
+            parts.append(
+                H.table(shown, cols, lang=self.lang, caption=self._t("efficiency.funds_caption"))
+            )
+        return H.section("efficiency", self._t("section.efficiency"), *parts)
+
+    # ------------------------------------------------------------------ impact
+    def impact(self) -> H.Fragment:
+        """Poor-household rate of partners against comparisons (difference-in-differences with
+        permutation inference) and beneficiaries' change in income and poverty status."""
+        parts = []
+        did = self._did()
+        if isinstance(did, Exception):
+            parts.append(H.missing(self._t("missing.did", reason=str(did))))
+        else:
+            parts += self._did_parts(did)
+        parts.append(H.h(3, self._t("impact.panel_title")))
+        try:
+            inc = ind.income_change(self.pkg, self.year)
+        except ValueError as exc:
+            inc = exc
+        if isinstance(inc, Exception) or inc.mean_change.n == 0:
+            parts.append(H.missing(self._t("missing.followups")))
+        else:
+            m, lp = inc.mean_change, inc.left_poverty
+            parts.append(
+                H.p(
+                    self._t(
+                        "impact.income",
+                        n=self._people(m.n),
+                        mean=self._money(m.estimate),
+                        low=self._money(m.low),
+                        high=self._money(m.high),
+                    )
+                )
+            )
+            parts.append(
+                H.p(
+                    self._t(
+                        "impact.poverty",
+                        entry=self._pct(inc.share_poor_entry),
+                        now=self._pct(inc.share_poor_year),
+                        year=self.year,
+                        n=self._people(lp.n),
+                        left=self._pct(lp.estimate),
+                        low=self._pct(lp.low),
+                        high=self._pct(lp.high),
+                    )
+                )
+            )
+        return H.section("impact", self._t("section.impact"), *parts)
+
+    def _did_parts(self, did) -> list[H.Fragment]:
+        from analysis import charts
+
+        r = did.result
+        names = self._commune_names()
+        changes = did.changes.assign(
+            commune=[names.get(c, c) for c in did.changes["commune_code"]],
+            group=[self._t(f"impact.group_{g}") for g in did.changes["group"]],
+        )
+        self._keep("did_communes", did.changes)
+        cols = {
+            "commune": Col(self._t("col.commune")),
+            "group": Col(self._t("col.group")),
+            "pre_rate": Col(self._t("col.pre_rate"), "number1"),
+            "post_rate": Col(self._t("col.post_rate", year=self.year), "number1"),
+            "change": Col(self._t("col.change_points"), "number1"),
+        }
+        text = self._t(
+            "impact.did",
+            year=self.year,
+            nt=r.n_treated,
+            nc=r.n_control,
+            treated=format_number(r.treated_change, self.lang, 1),
+            control=format_number(r.control_change, self.lang, 1),
+            did=format_number(r.estimate, self.lang, 1),
+            p=format_number(r.p_value, self.lang, 4),
+            n=format_number(r.n_assignments, self.lang),
+            minp=format_number(r.min_p_value, self.lang, 4),
+        )
+        parts = [H.p(text)]
+        if did.dropped:
+            parts.append(
+                H.p(
+                    self._t(
+                        "impact.dropped", communes=", ".join(names.get(c, c) for c in did.dropped)
+                    ),
+                    "note",
+                )
+            )
+        parts.append(H.table(changes, cols, lang=self.lang, caption=self._t("impact.did_caption")))
+        panel = ind.poverty_panel(self.pkg)
+        panel = panel[panel["year"] <= self.year]
+        treated = set(did.changes.loc[did.changes["group"] == "treated", "commune_code"])
+        control = set(did.changes.loc[did.changes["group"] == "control", "commune_code"])
+        trend = (
+            panel.assign(
+                g=panel["commune_code"].map(
+                    lambda c: "treated" if c in treated else "control" if c in control else None
+                )
+            )
+            .dropna(subset=["g"])
+            .groupby(["year", "g"])["rate_pct"]
+            .mean()
+            .unstack("g")
+            .reset_index()
+        )
+        if {"treated", "control"} <= set(trend.columns):
+            fig = charts.trend_lines(
+                trend,
+                "year",
+                ["treated", "control"],
+                [self._t("impact.group_treated"), self._t("impact.group_control")],
+                title=self._t("chart.poverty_title"),
+                ylabel=self._t("chart.poverty_ylabel"),
+                lang=self.lang,
+                marker_x=2021.5 if self.year >= 2022 else None,
+                marker_label=self._t("chart.standard_change"),
+            )
+            alt = self._t(
+                "chart.poverty_alt",
+                items="; ".join(
+                    f"{int(row.year)}: {format_number(row.treated, self.lang, 1)} / "
+                    f"{format_number(row.control, self.lang, 1)}"
+                    for row in trend.itertuples()
+                ),
+            )
+            parts.append(H.figure(fig, alt, self._t("chart.poverty_caption")))
+        if r.distribution:
+            fig = charts.permutation_histogram(
+                r.distribution,
+                r.estimate,
+                title=self._t("chart.perm_title"),
+                xlabel=self._t("chart.perm_xlabel"),
+                ylabel=self._t("chart.perm_ylabel"),
+                observed_label=self._t("chart.perm_observed"),
+            )
+            alt = self._t(
+                "chart.perm_alt",
+                n=format_number(r.n_assignments, self.lang),
+                did=format_number(r.estimate, self.lang, 1),
+                p=format_number(r.p_value, self.lang, 4),
+            )
+            parts.append(H.figure(fig, alt, self._t("chart.perm_caption")))
+        return parts
+
+    # ------------------------------------------------------------------ sustainability
+    def sustainability(self) -> H.Fragment:
+        """The revolving cows, households that stayed out of poverty, communes that graduated."""
+        parts = []
+        herd = ind.livestock_summary(self.pkg, self.year)
+        if herd.empty:
+            parts.append(H.missing(self._t("missing.livestock")))
+        else:
+            self._keep("livestock", herd)
+            names = self._commune_names()
+            total = herd[herd["commune_code"] == "all"].iloc[0]
+            shown = herd.assign(
+                commune_code=[
+                    self._t("total") if c == "all" else names.get(c, c)
+                    for c in herd["commune_code"]
+                ]
+            )
+            cols = {
+                "commune_code": Col(self._t("col.commune")),
+                "animals_received": Col(self._t("col.animals_received"), "number"),
+                "calves_born": Col(self._t("col.calves_born"), "number"),
+                "died": Col(self._t("col.died"), "number"),
+                "sold": Col(self._t("col.sold"), "number"),
+                "passed_on": Col(self._t("col.passed_on"), "number"),
+                "herd_alive": Col(self._t("col.herd_alive"), "number"),
+                "herd_per_animal_received": Col(self._t("col.herd_per_animal"), "number1"),
+                "survival_rate": Col(self._t("col.survival"), "percent"),
+                "pass_on_rate": Col(self._t("col.pass_on_rate"), "percent"),
+            }
+            parts.append(
+                H.p(
+                    self._t(
+                        "sustainability.herd",
+                        year=self.year,
+                        received=format_number(total["animals_received"], self.lang),
+                        herd=format_number(total["herd_alive"], self.lang),
+                        per=format_number(total["herd_per_animal_received"], self.lang, 1),
+                        passed=format_number(total["passed_on"], self.lang),
+                        rate=self._pct(total["pass_on_rate"]),
+                    )
+                )
+            )
+            parts.append(
+                H.table(
+                    shown,
+                    cols,
+                    lang=self.lang,
+                    total_row=True,
+                    caption=self._t("sustainability.herd_caption"),
+                )
+            )
+        persistence = ind.poverty_persistence(self.pkg, self.year)
+        if persistence.empty or not persistence["n"].sum():
+            parts.append(H.missing(self._t("missing.persistence")))
+        else:
+            self._keep("persistence", persistence)
+            cols = {
+                "horizon_years": Col(self._t("col.horizon"), "number"),
+                "n": Col(self._t("col.households"), "people"),
+                "share_still_out": Col(self._t("col.still_out"), "percent"),
+            }
+            parts.append(
+                H.table(
+                    persistence,
+                    cols,
+                    lang=self.lang,
+                    threshold=self.min_cell,
+                    caption=self._t("sustainability.persistence_caption"),
+                )
+            )
+        graduated = ind.graduated_communes(self.pkg)
+        graduated = graduated[graduated["partner_to"] < self.year]
+        for row in graduated.itertuples():
+            parts.append(
+                H.p(
+                    self._t(
+                        "sustainability.graduated",
+                        name=row.name_official,
+                        year=int(row.partner_to),
+                        reason=row.exit_reason,
+                    )
+                )
+            )
+        return H.section("sustainability", self._t("section.sustainability"), *parts)
+
+    # ------------------------------------------------------------------ data quality
+    def data_quality(self) -> H.Fragment:
+        """Validation warnings, the illustrative share, and the sources this year draws on."""
+        share = self._share
+        cols = {
+            "resource": Col(self._t("dq.resource")),
+            "rows": Col(self._t("dq.rows"), "number"),
+            "illustrative_rows": Col(self._t("dq.illustrative_rows"), "number"),
+            "share": Col(self._t("dq.share"), "percent"),
+        }
+        shown = share.assign(resource=[self._t(f"resource.{r}") for r in share["resource"]])
+        self._keep("data_quality", share)
+        overall = share.set_index("resource").loc["all", "share"]
+        money = illustrative_money_share(self.pkg, self.year)
+        parts = [
+            H.p(
+                self._t(
+                    "dq.illustrative_sentence",
+                    share=self._pct(0.0 if _is_nan(overall) else overall),
+                    money=self._pct(0.0 if _is_nan(money) else money),
+                )
+            ),
+            H.table(
+                shown, cols, lang=self.lang, caption=self._t("dq.share_caption"), total_row=True
+            ),
+        ]
+        ids = set(self._plans()["activity_id"])
+        warnings = [
+            w
+            for w in self.problems
+            if w.severity == "warning"
+            and (w.params.get("activity") in ids or "activity" not in w.params)
+        ]
+        parts.append(H.h(3, self._t("dq.warnings_title")))
+        if warnings:
+            parts.append(H.ul(w.format(self.lang) for w in warnings))
+        else:
+            parts.append(H.p(self._t("dq.no_warnings")))
+        parts.append(H.h(3, self._t("dq.sources_title")))
+        parts.append(self._sources_table())
+        return H.section("data-quality", self._t("section.data-quality"), *parts)
+
+    def _sources_table(self) -> H.Fragment:
+        used = set()
+        for frame in (
+            self._plans(),
+            self.pkg["commune_statistics"],
+            self.pkg["unit_costs"],
+            self.pkg["communes"],
+        ):
+            used |= set(frame["source_id"].dropna())
+        src = self.pkg["sources"]
+        src = src[src["source_id"].isin(used)].sort_values(["kind", "source_id"])
+        self._keep("sources", src)
+        cols = {
+            "title": Col(self._t("dq.source_title")),
+            "issuer": Col(self._t("dq.issuer")),
+            "date": Col(self._t("dq.date"), "date"),
+            "kind": Col(self._t("dq.kind"), "enum:source_kind"),
+            "reliability": Col(self._t("dq.reliability"), "enum:reliability"),
+            "address": Col(self._t("dq.address")),
+        }
+        return H.table(src, cols, lang=self.lang, caption=self._t("dq.sources_caption"))
+
+    # ------------------------------------------------------------------ methods
+    def methods(self) -> H.Fragment:
+        """Designs and limits in plain words."""
+        plans = self._plans()
+        treated = plans["commune_code"].dropna().nunique()
+        paragraphs = [
+            self._t("methods.criteria"),
+            self._t("methods.contribution"),
+            self._t("methods.did", n=treated),
+            self._t("methods.bootstrap"),
+            self._t("methods.standard_change"),
+            self._t("methods.small_cells", n=self.min_cell),
+            self._t("methods.illustrative"),
+        ]
+        return H.section("methods", self._t("section.methods"), *(H.p(x) for x in paragraphs))
+
+    # ------------------------------------------------------------------ footer
+    def footer(self) -> H.Fragment:
+        """Provenance: package version and hash, code commit, parameters, library versions."""
+        params = {"year": self.year, "lang": self.lang, "min_cell": self.min_cell}
+        versions = library_versions()
+        items = [
+            (
+                self._t("footer.package"),
+                f"{self.pkg.descriptor.get('name', '')} {self.pkg.version}",
+            ),
+            (self._t("footer.sha256"), self.pkg.sha256),
+            (self._t("footer.commit"), git_commit()),
+            (self._t("footer.parameters"), ", ".join(f"{k}={v}" for k, v in params.items())),
+            (
+                self._t("footer.libraries"),
+                ", ".join(
+                    [f"python {platform.python_version()}"]
+                    + [f"{k} {v}" for k, v in versions.items()]
+                ),
+            ),
+        ]
+        return H.Fragment('<footer class="provenance">' + H.definition_list(items) + "</footer>")
+
+    # ------------------------------------------------------------------ workbook
+    def save_tables(self, path: str) -> None:
+        """Write every table shown (people counts already protected) to an Excel workbook."""
+        if not path:
+            return
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for name, frame in self.tables.items():
+                out = frame.copy()
+                for col in out.columns:
+                    if isinstance(out[col].dtype, pd.DatetimeTZDtype) or str(
+                        out[col].dtype
+                    ).startswith("datetime"):
+                        out[col] = out[col].dt.date
+                out.to_excel(writer, sheet_name=name, index=False)
