@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -125,8 +126,7 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
     try:
         descriptor = json.loads(raw.decode("utf-8"))
         resources = descriptor["resources"]
-        if not isinstance(resources, list):
-            raise TypeError("resources is not a list")
+        _check_descriptor(resources)
     except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         return None, [Problem(path.name, None, None, "descriptor", {"detail": str(exc)})]
 
@@ -156,6 +156,44 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
     return pkg, problems
 
 
+def _check_descriptor(resources: object) -> None:
+    """Raise TypeError naming what is missing from a descriptor's resources."""
+    if not isinstance(resources, list):
+        raise TypeError("'resources' is not a list")
+    for i, res in enumerate(resources):
+        if not isinstance(res, dict):
+            raise TypeError(f"resource {i + 1} is not an object")
+        for key in ("name", "path", "schema"):
+            if key not in res:
+                raise TypeError(f"resource {i + 1} has no {key!r}")
+        fields = res["schema"].get("fields") if isinstance(res["schema"], dict) else None
+        if not isinstance(fields, list) or not all(
+            isinstance(f, dict) and "name" in f for f in fields
+        ):
+            raise TypeError(f"resource {res['name']!r}: schema.fields must list named fields")
+
+
+def _ragged_rows(data: bytes, text: str, n_fields: int) -> list[tuple[int, int]]:
+    """(row number, cells found) for every row whose cell count is not ``n_fields``.
+
+    Without quotes in the file this counts separators with numpy (no Python loop per row);
+    otherwise the csv module parses the records.
+    """
+    if b'"' not in data:
+        arr = np.frombuffer(data, dtype=np.uint8)
+        newlines = np.flatnonzero(arr == 10)
+        starts = np.concatenate(([0], newlines + 1))
+        ends = np.concatenate((newlines, [arr.size]))
+        if starts[-1] >= arr.size:  # the file ends with a newline
+            starts, ends = starts[:-1], ends[:-1]
+        commas = np.flatnonzero(arr == 44)
+        cells = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+        bad = np.flatnonzero(cells != n_fields)
+        return [(int(i) + 1, int(cells[i])) for i in bad]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    return [(i + 1, len(r)) for i, r in enumerate(reader) if len(r) != n_fields]
+
+
 def _unsafe_path(rel: object) -> str | None:
     if not isinstance(rel, str) or not rel:
         return "a resource needs a relative path"
@@ -183,6 +221,20 @@ def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
         return None, [Problem(rel, 1, None, "bom", {})]
     if not text.strip():
         return None, [Problem(rel, None, None, "empty-file", {})]
+    ragged = _ragged_rows(data, text, len(names))
+    if ragged and ragged[0][0] != 1:  # a wrong header is reported below, with its names
+        return None, [
+            Problem(
+                rel,
+                row,
+                names[found] if found < len(names) and not n_blank(text, row) else None,
+                "blank-row"
+                if found == 1 and n_blank(text, row)
+                else ("extra-cell" if found > len(names) else "missing-cell"),
+                {"found": found, "expected": len(names)},
+            )
+            for row, found in ragged
+        ]
     try:
         raw = pd.read_csv(
             io.StringIO(text),
@@ -213,6 +265,12 @@ def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
     return frame, problems
 
 
+def n_blank(text: str, row: int) -> bool:
+    """True when line ``row`` (1-based) of ``text`` is empty."""
+    lines = text.splitlines()
+    return row - 1 < len(lines) and not lines[row - 1].strip()
+
+
 def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd.Series, list]:
     name, ftype = fld["name"], fld.get("type", "string")
     cons = fld.get("constraints", {})
@@ -224,8 +282,11 @@ def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd
         else []
     )
 
+    too_big = np.zeros(len(values), dtype=bool)
     if ftype == "integer":
         ok = values.str.fullmatch(_INTEGER.pattern).to_numpy() | missing
+        too_big = ok & present & (values.str.lstrip("+-").str.len() > 18).to_numpy()
+        ok &= ~too_big
         typed = pd.Series(pd.array([None] * len(values), dtype="Int64"))
         good = present & ok
         typed[good] = values[good].astype("int64").to_numpy()

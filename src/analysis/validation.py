@@ -36,7 +36,7 @@ def frictionless_problems(package: Path) -> list[Problem]:
         for err in task.errors:
             problems.append(
                 Problem(
-                    task.resource.path if task.resource else str(package),
+                    task.place or task.name or str(package),
                     getattr(err, "row_number", None),
                     getattr(err, "field_name", None),
                     "frictionless",

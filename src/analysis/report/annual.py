@@ -294,14 +294,35 @@ class AnnualReport:
                 self._t("section.relevance"),
                 H.missing(self._t("missing.beneficiaries")),
             )
-        self._keep("targeting", shares)
         overall = shares[shares["activity_type"] == "all"].iloc[0]
-        shown = shares.assign(
-            activity_type=[
-                self._t("total") if v == "all" else label("activity_type", v, self.lang)
-                for v in shares["activity_type"]
-            ]
+        body = shares[shares["activity_type"] != "all"]
+        labels = [label("activity_type", v, self.lang) for v in body["activity_type"]]
+        protected = protect_series(
+            pd.Series(body["n"].to_numpy(), index=labels),
+            self.lang,
+            threshold=self.min_cell,
+            total=True,
         )
+        markers = {
+            t("suppressed", self.lang, threshold=self.min_cell),
+            t("suppressed_complementary", self.lang),
+        }
+        # Shares of a hidden count would reveal it (with the total's shares): hide them too.
+        small = [v in markers for v in protected.to_numpy()]
+        share_cols = [
+            "share_poor",
+            "share_near_poor",
+            "share_poor_or_near_poor",
+            "share_ethnic_minority_women",
+        ]
+        shown = pd.DataFrame({"activity_type": protected.index, "n": protected.to_numpy()})
+        for col in share_cols:
+            values = [*body[col].to_list(), overall[col]]
+            shown[col] = [
+                t("suppressed", self.lang, threshold=self.min_cell) if hide else self._pct(v)
+                for v, hide in zip(values, small, strict=True)
+            ]
+        self._keep("targeting", shown)
         cols = {
             "activity_type": Col(self._t("col.activity_type")),
             "n": Col(self._t("col.people"), "people"),
@@ -324,7 +345,7 @@ class AnnualReport:
                 cols,
                 lang=self.lang,
                 caption=self._t("relevance.caption"),
-                threshold=self.min_cell,
+                preformatted=True,
                 total_row=True,
             ),
             H.p(self._t("relevance.note"), "note"),
@@ -399,7 +420,10 @@ class AnnualReport:
         if not by_commune.empty:
             names = self._commune_names()
             shown = by_commune.assign(
-                commune_code=[names.get(c, c) for c in by_commune["commune_code"]]
+                commune_code=[
+                    self._t("place.not_commune") if pd.isna(c) else names.get(c, c)
+                    for c in by_commune["commune_code"]
+                ]
             )
             self._keep("by_commune", by_commune)
             cols = {
@@ -436,7 +460,9 @@ class AnnualReport:
                 for u, un in zip(plans["planned_units"], plans["unit"], strict=True)
             ],
             source=[
-                self._t("plan.illustrative") if s in illustrative else sources.loc[s, "issuer"]
+                self._t("plan.illustrative")
+                if s in illustrative
+                else label("source_kind", sources.loc[s, "kind"], self.lang)
                 for s in plans["source_id"]
             ],
         )
@@ -718,16 +744,16 @@ class AnnualReport:
         parts.append(H.table(changes, cols, lang=self.lang, caption=self._t("impact.did_caption")))
         panel = ind.poverty_panel(self.pkg)
         panel = panel[panel["year"] <= self.year]
-        treated = set(did.changes.loc[did.changes["group"] == "treated", "commune_code"])
-        control = set(did.changes.loc[did.changes["group"] == "control", "commune_code"])
+        # Each commune's rate minus its own baseline, averaged by group: a commune missing in
+        # one year then shifts neither group's level (a plain mean of rates would).
+        base = did.changes.set_index("commune_code")
+        panel = panel[panel["commune_code"].isin(base.index)]
         trend = (
             panel.assign(
-                g=panel["commune_code"].map(
-                    lambda c: "treated" if c in treated else "control" if c in control else None
-                )
+                g=panel["commune_code"].map(base["group"]),
+                d=panel["rate_pct"] - panel["commune_code"].map(base["pre_rate"]),
             )
-            .dropna(subset=["g"])
-            .groupby(["year", "g"])["rate_pct"]
+            .groupby(["year", "g"])["d"]
             .mean()
             .unstack("g")
             .reset_index()

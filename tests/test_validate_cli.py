@@ -1,0 +1,129 @@
+"""End-to-end tests of ``python -m analysis validate``, run as a user runs it.
+
+Exit codes: 0 valid, 1 invalid, 2 bad usage. Problems go to stderr with file, row and field,
+worded from the message catalogue in the language asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+VENV_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
+PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else sys.executable)
+MO_RAI_HOUSE = "2024-23536-01"
+
+
+def validate(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [PYTHON, "-m", "analysis", "validate", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture
+def year_2031(package_copy, find_row, set_cell) -> tuple[Path, int]:
+    """A copy whose Mô Rai house plan row has year 2031 (the maximum is 2025)."""
+    row = find_row(package_copy, "plans", activity_id=MO_RAI_HOUSE)
+    set_cell(package_copy, "plans", row, "year", "2031")
+    return package_copy, row
+
+
+def test_bundled_package_is_valid():
+    result = validate()
+    assert result.returncode == 0, result.stderr
+    assert "frictionless: the package is valid." in result.stdout
+    assert "Valid: 15 resources" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_bundled_package_is_valid_in_vietnamese_without_frictionless():
+    result = validate("--skip-frictionless", "--lang", "vi")
+    assert result.returncode == 0, result.stderr
+    assert "Hợp lệ: 15 bảng" in result.stdout
+    assert "frictionless" not in result.stdout
+
+
+def _assert_names_the_cell(stderr: str, row: int, lang: str) -> None:
+    assert "Traceback" not in stderr
+    if lang == "en":
+        assert "The data package is invalid" in stderr
+        assert f"data/plans.csv, row {row}, field year [maximum]" in stderr
+        assert "above the maximum 2025" in stderr
+    else:
+        assert "Gói dữ liệu không hợp lệ" in stderr
+        assert f"data/plans.csv, dòng {row}, trường year [maximum]" in stderr
+        assert "lớn hơn mức tối đa 2025" in stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_broken_copy_fails_with_file_row_and_field(year_2031, lang):
+    pkg_path, row = year_2031
+    result = validate("--package", str(pkg_path), "--lang", lang)
+    assert result.returncode == 1
+    _assert_names_the_cell(result.stderr, row, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_skip_frictionless_still_catches_the_error(year_2031, lang):
+    pkg_path, row = year_2031
+    result = validate("--package", str(pkg_path), "--lang", lang, "--skip-frictionless")
+    assert result.returncode == 1
+    _assert_names_the_cell(result.stderr, row, lang)
+    assert "Valid" not in result.stdout and "Hợp lệ" not in result.stdout
+
+
+def test_cross_table_error_fails(package_copy, find_row, get_row, append_row):
+    # Frictionless cannot see this one (each row is valid): Sín Thầu (03154) in 2024, after its
+    # partnership ended in 2023. The cross-table rules must stop the package.
+    values = get_row(
+        package_copy, "plans", find_row(package_copy, "plans", activity_id="2024-03158-01")
+    )
+    values.update(activity_id="2024-03154-91", commune_code="03154")
+    row = append_row(package_copy, "plans", values)
+    result = validate("--package", str(package_copy), "--lang", "en")
+    assert result.returncode == 1, result.stdout
+    assert "frictionless: the package is valid." in result.stdout
+    assert f"data/plans.csv, row {row}, field commune_code [not-partner]" in result.stderr
+    assert "commune 03154 is not a partner commune in 2024." in result.stderr
+
+
+@pytest.mark.parametrize("skip", [False, True], ids=["with-frictionless", "skip-frictionless"])
+@pytest.mark.parametrize("bad_path", ["../outside.csv", "https://example.org/data/plans.csv"])
+def test_unsafe_path_is_refused(package_copy, edit_descriptor, bad_path, skip):
+    def edit(descriptor):
+        (res,) = [r for r in descriptor["resources"] if r["name"] == "plans"]
+        res["path"] = bad_path
+
+    edit_descriptor(package_copy, edit)
+    args = ["--package", str(package_copy), "--lang", "en"]
+    result = validate(*args, "--skip-frictionless") if skip else validate(*args)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{bad_path} [unsafe-path]: unsafe path refused" in result.stderr
+
+
+def test_malformed_descriptor_fails(package_copy):
+    package_copy.write_text("{not json", encoding="utf-8")
+    result = validate("--package", str(package_copy), "--lang", "vi")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "datapackage.json [descriptor]: datapackage.json không đọc được" in result.stderr
+
+
+def test_unknown_language_is_bad_usage():
+    result = validate("--lang", "fr")
+    assert result.returncode == 2
+    assert "--lang" in result.stderr
