@@ -1,0 +1,250 @@
+"""End to end: the annual notebook executed with papermill on the tiny fixture package.
+
+Expected figures come from tests/fixtures/tiny_package/EXPECTED.md, computed by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from analysis.render import CSP, Job, RenderError, annual_job, render, write_index
+
+TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
+SECTION_IDS = (
+    "summary",
+    "relevance",
+    "coherence",
+    "effectiveness",
+    "efficiency",
+    "impact",
+    "sustainability",
+    "data-quality",
+    "methods",
+)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    paths = {}
+    for lang in ("vi", "en"):
+        result = render(annual_job(2024, lang, TINY, out))
+        paths[lang] = result.job.html_path
+    return paths
+
+
+def _html(rendered, lang) -> str:
+    return rendered[lang].read_text(encoding="utf-8")
+
+
+def test_outputs_are_written_side_by_side(rendered):
+    html = rendered["vi"]
+    assert html.name == "annual_evaluation_2024_vi.html"
+    assert html.parent.name == "2024"
+    assert html.with_suffix(".ipynb").exists()
+    assert html.with_suffix(".xlsx").exists()
+    assert not list(html.parent.glob(".*tmp*")), "temporary files left behind"
+
+
+def test_html_is_self_contained_and_offline(rendered):
+    for lang in ("vi", "en"):
+        html = _html(rendered, lang)
+        assert "<script" not in html.lower()
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
+        assert "<link" not in html.lower()
+        assert f'content="{CSP}"' in html
+        assert "data:image/png;base64," in html
+        for alt in re.findall(r'<img [^>]*alt="([^"]*)"', html):
+            assert len(alt) > 20
+
+
+def test_html_has_no_code_prompts_or_parameters(rendered):
+    html = _html(rendered, "vi")
+    assert "injected-parameters" not in html
+    assert "AnnualReport.load" not in html
+    assert "report.summary()" not in html
+    assert "package_path" not in html
+    assert "In&nbsp;[" not in html and "jp-InputPrompt" not in html
+
+
+def test_every_section_has_its_stable_id(rendered):
+    for lang in ("vi", "en"):
+        html = _html(rendered, lang)
+        for sid in SECTION_IDS:
+            assert f'<section id="{sid}">' in html
+
+
+def test_language_and_diacritics(rendered):
+    vi, en = _html(rendered, "vi"), _html(rendered, "en")
+    assert '<html lang="vi">' in vi and '<html lang="en">' in en
+    assert "Tính bền vững" in vi and "Hiệu quả sử dụng nguồn lực" in vi
+    assert "Sustainability" in en
+
+
+def test_figures_match_hand_computation_vi(rendered):
+    html = _html(rendered, "vi")
+    # Planned 50 + 50 + 30 = 130 M; spent 55 + 50 + 12 = 117 M; rate 117/130 = 90,0%.
+    assert "130.000.000 đồng" in html
+    assert "117.000.000 đồng" in html
+    assert "90,0%" in html
+    # DiD: (-19 - 10)/2 - (-4 - 2)/2 = -11,5 points; p = 2/6 = 0,3333 (4 decimals).
+    assert "-11,5" in html
+    assert "0,3333" in html
+    # Poor or near-poor 6/7 = 85,7%; funds raised 150 M against 120 M spent = 125,0%.
+    assert "85,7%" in html
+    assert "125,0%" in html
+
+
+def test_figures_match_hand_computation_en(rendered):
+    html = _html(rendered, "en")
+    assert "VND 130,000,000" in html and "VND 117,000,000" in html
+    assert "90.0%" in html and "-11.5" in html
+
+
+def test_small_counts_are_suppressed(rendered):
+    html = _html(rendered, "vi")
+    sex = html[html.index("theo giới tính") :]
+    sex = sex[: sex.index("</table>")]
+    # Female 6, male 1, total 7: the 1 is primary-suppressed, so 6 must be hidden too.
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", sex)
+    assert "&lt;5" in cells
+    assert "1" not in cells and "6" not in cells
+
+
+def test_the_illustrative_banner_is_shown(rendered):
+    assert 'class="banner"' in _html(rendered, "vi")
+
+
+def test_footer_carries_provenance(rendered):
+    html = _html(rendered, "en")
+    footer = html[html.index('<footer class="provenance">') :]
+    # The package hash, by its definition: the descriptor, then each resource's name, a NUL
+    # byte and its file, in descriptor order.
+    digest = hashlib.sha256(TINY.read_bytes())
+    for res in json.loads(TINY.read_text(encoding="utf-8"))["resources"]:
+        digest.update(res["name"].encode() + b"\0" + (TINY.parent / res["path"]).read_bytes())
+    assert "SHA-256" in footer
+    assert digest.hexdigest() in footer
+    assert "year=2024" in footer and "lang=en" in footer
+    assert "pandas" in footer and "frictionless" in footer
+
+
+def test_executed_notebook_keeps_parameters_in_metadata(rendered):
+    nb = json.loads(rendered["vi"].with_suffix(".ipynb").read_text(encoding="utf-8"))
+    params = nb["metadata"]["papermill"]["parameters"]
+    assert params["year"] == 2024 and params["lang"] == "vi"
+
+
+def test_rendering_twice_differs_only_in_the_generation_line(rendered, tmp_path):
+    again = render(annual_job(2024, "vi", TINY, tmp_path)).job.html_path.read_text("utf-8")
+    first = _html(rendered, "vi")
+    strip = re.compile(r'<p class="note generated">[^<]*</p>')
+    assert strip.sub("", again) == strip.sub("", first)
+    assert len(strip.findall(first)) == 1
+
+
+def test_unknown_parameter_is_an_error(tmp_path):
+    job = annual_job(2024, "vi", TINY, tmp_path)
+    bad = Job(job.notebook, {**job.parameters, "yeer": 2023}, job.html_path, job.title)
+    with pytest.raises(RenderError, match="yeer"):
+        render(bad)
+    assert not job.html_path.exists()
+
+
+def test_failing_cell_names_the_cell_and_keeps_the_previous_report(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = json.loads((NOTEBOOKS_DIR / "annual_evaluation.ipynb").read_text(encoding="utf-8"))
+    nb["cells"].insert(
+        5,
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "boom",
+            "metadata": {},
+            "outputs": [],
+            "source": ["raise ValueError('boom in the relevance section')"],
+        },
+    )
+    (notebooks / "annual_evaluation.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    job = annual_job(2024, "vi", TINY, tmp_path / "reports")
+    job.html_path.parent.mkdir(parents=True)
+    job.html_path.write_text("previous report", encoding="utf-8")
+    with pytest.raises(RenderError) as err:
+        render(job, notebooks_dir=notebooks)
+    message = str(err.value)
+    assert "annual_evaluation.ipynb" in message and "cell" in message
+    assert "ValueError" in message and "boom in the relevance section" in message
+    assert job.html_path.read_text(encoding="utf-8") == "previous report"
+    assert sorted(p.name for p in job.html_path.parent.iterdir()) == [job.html_path.name]
+
+
+def test_invalid_package_renders_nothing(tmp_path):
+    broken = tmp_path / "pkg"
+    shutil.copytree(TINY.parent, broken)
+    plans = broken / "data" / "plans.csv"
+    plans.write_text(plans.read_text(encoding="utf-8").replace(",2024,", ",2031,", 1), "utf-8")
+    reports = tmp_path / "reports"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "report",
+            "--year",
+            "2024",
+            "--package",
+            str(broken / "datapackage.json"),
+            "--reports-dir",
+            str(reports),
+            "--lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert proc.returncode == 1
+    assert "data/plans.csv" in proc.stderr and "year" in proc.stderr
+    assert not reports.exists()
+
+
+def test_unknown_year_is_refused(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "report",
+            "--year",
+            "2019",
+            "--package",
+            str(TINY),
+            "--reports-dir",
+            str(tmp_path),
+            "--lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert proc.returncode == 1
+    assert "2019" in proc.stderr and "2023, 2024" in proc.stderr
+
+
+def test_index_links_every_report(rendered):
+    index = write_index(rendered["vi"].parent.parent)
+    html = index.read_text(encoding="utf-8")
+    assert 'href="2024/annual_evaluation_2024_vi.html"' in html
+    assert 'href="2024/annual_evaluation_2024_en.html"' in html
+    assert "<script" not in html
