@@ -120,6 +120,17 @@ def test_small_counts_are_suppressed(rendered):
     assert "1" not in cells and "6" not in cells
 
 
+def test_no_people_count_below_the_threshold_in_any_table(rendered):
+    for lang in ("vi", "en"):
+        html = _html(rendered, lang)
+        cells = re.findall(r'<td class="num people">([^<]*)</td>', html)
+        assert len(cells) > 10  # the people columns are marked, so this scan sees them
+        for cell in cells:
+            digits = cell.replace(".", "").replace(",", "")
+            if digits.isdigit():
+                assert int(digits) == 0 or int(digits) >= 5, cell
+
+
 def test_the_illustrative_banner_is_shown(rendered):
     assert 'class="banner"' in _html(rendered, "vi")
 

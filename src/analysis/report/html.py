@@ -145,7 +145,9 @@ def table(
         for name, col in columns.items():
             value = row[name]
             text = str(value) if preformatted else format_cell(value, col.kind, lang, threshold)
-            cls = ' class="num"' if col.kind in NUMERIC_KINDS else ""
+            cls = {"people": ' class="num people"'}.get(
+                col.kind, ' class="num"' if col.kind in NUMERIC_KINDS else ""
+            )
             cells.append(f"<td{cls}>{esc(text)}</td>")
         cls = ' class="total"' if total_row and i == last else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
