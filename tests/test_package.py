@@ -414,10 +414,31 @@ def test_utf8_bom(package_copy, csv_file):
     assert problems_of(package_copy) == [(COMMUNES, 1, None, "bom")]
 
 
-def test_windows_line_ends_are_fine(package_copy, csv_file):
+def test_windows_line_ends_are_refused_with_a_clear_rule(package_copy, csv_file):
+    # The package's CSVs are committed with LF line ends (a .gitattributes rule); a file saved
+    # with CRLF is named, from its first line, rather than silently accepted.
     path = csv_file(package_copy, "plans")
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    assert problems_of(package_copy) == []
+    assert problems_of(package_copy) == [(PLANS, 1, None, "crlf")]
+
+
+def test_decomposed_unicode_is_reported(package_copy, find_row, set_cell):
+    import unicodedata
+
+    row = find_row(package_copy, "communes", commune_code="23536")
+    set_cell(
+        package_copy, "communes", row, "name_in_source", unicodedata.normalize("NFD", "Mô Rai")
+    )
+    assert problems_of(package_copy) == [(COMMUNES, row, "name_in_source", "unicode-nfc")]
+
+
+def test_a_file_above_the_size_limit_is_not_read(package_copy, csv_file, monkeypatch):
+    import analysis.package
+
+    monkeypatch.setattr(analysis.package, "MAX_FILE_BYTES", 1000)
+    path = csv_file(package_copy, "plans")
+    assert path.stat().st_size > 1000
+    assert (PLANS, None, None, "too-large") in problems_of(package_copy)
 
 
 # --- the descriptor -------------------------------------------------------------------------

@@ -36,7 +36,8 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
+MAX_FILE_BYTES = 1 << 30
+"""Largest resource file read (1 GiB); a larger one is refused before it is read."""
 
 
 @dataclass
@@ -140,6 +141,12 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
             continue
         file = path.parent / rel
         try:
+            size = file.stat().st_size
+            if size > MAX_FILE_BYTES:
+                problems.append(
+                    Problem(rel, None, None, "too-large", {"size": size, "limit": MAX_FILE_BYTES})
+                )
+                continue
             data = file.read_bytes()
         except OSError:
             problems.append(Problem(rel, None, None, "missing-file", {"detail": rel}))
@@ -221,6 +228,8 @@ def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
         return None, [Problem(rel, 1, None, "bom", {})]
     if not text.strip():
         return None, [Problem(rel, None, None, "empty-file", {})]
+    if "\r" in text:
+        return None, [Problem(rel, text[: text.index("\r")].count("\n") + 1, None, "crlf", {})]
     ragged = _ragged_rows(data, text, len(names))
     if ragged and ragged[0][0] != 1:  # a wrong header is reported below, with its names
         return None, [
@@ -306,6 +315,12 @@ def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd
     elif ftype == "string":
         ok = np.ones(len(values), dtype=bool)
         typed = values.where(present).astype("string")
+        if not values.str.isascii().all():  # decomposed Vietnamese (NFD) looks right, sorts wrong
+            nfd = (values.str.normalize("NFC") != values).to_numpy()
+            problems += [
+                Problem(rel, int(rows[i]), name, "unicode-nfc", {"value": values.iat[i]})
+                for i in np.flatnonzero(nfd)
+            ]
     else:
         return values, [Problem(rel, None, name, "unsupported-type", {"type": ftype})]
     typed.index = values.index
