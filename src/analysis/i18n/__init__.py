@@ -56,16 +56,30 @@ _MINUS = "\u2212"
 
 @functools.cache
 def _catalogue() -> dict[str, dict[str, str]]:
-    """Load and validate ``messages.json`` once per process.
+    """Load and validate the catalogue once per process.
+
+    The one catalogue is kept in ``messages.json`` plus one ``messages_<part>.json`` file per
+    feature (so that features can be edited independently); a key defined twice is an error.
 
     Returns:
         The catalogue, mapping each key to a ``{language: text}`` dictionary.
 
     Raises:
-        ValueError: If an entry does not provide a string for every language.
+        ValueError: If an entry does not provide a string for every language, or a key is
+            defined in two files.
     """
-    text = resources.files(__name__).joinpath("messages.json").read_text(encoding="utf-8")
-    data = json.loads(text)
+    data: dict[str, dict[str, str]] = {}
+    files = sorted(
+        f
+        for f in resources.files(__name__).iterdir()
+        if f.name.startswith("messages") and f.name.endswith(".json")
+    )
+    for file in files:
+        part = json.loads(file.read_text(encoding="utf-8"))
+        twice = sorted(set(part) & set(data))
+        if twice:
+            raise ValueError(f"{file.name}: message keys defined twice: {twice}")
+        data.update(part)
     for key, entry in data.items():
         if not isinstance(entry, dict) or any(
             not isinstance(entry.get(lang), str) for lang in LANGUAGES
