@@ -8,7 +8,7 @@ KERNEL := bien-cuong
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup reports test lint format lab validate dictionary generate clean
+.PHONY: help setup browser reports test lint format lab validate dictionary generate clean
 
 ## help        list the targets
 help:
@@ -28,13 +28,24 @@ $(STAMP): pyproject.toml | $(BIN)/python
 ## setup       create .venv, install the project and register its Jupyter kernel
 setup: $(STAMP)
 
+## browser     install Debian's chromium for the browser tests and PDF printing (needs root)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Debian's chromium (browser tests, --pdf)"; \
+			apt-get update -qq >/dev/null && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium is missing: install Debian's 'chromium' package (browser tests skip)"; \
+		fi; }
+
 ## reports     validate the bundled package and render every report to reports/
 reports: setup
 	$(BIN)/python -m analysis validate
 	$(BIN)/python -m analysis report --all --lang all
 
 ## test        run the whole test suite, lint included
-test: setup lint
+test: setup browser lint
 	$(BIN)/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider
 
 ## lint        ruff lint and format check (code and notebooks)

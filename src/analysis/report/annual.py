@@ -124,9 +124,16 @@ class AnnualReport:
     def _people(self, n) -> str:
         return format_count(n, self.lang, threshold=self.min_cell)
 
-    def _keep(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
-        """Remember a table for the workbook (sheet names are at most 31 characters)."""
-        self.tables[name[:31]] = frame.reset_index(drop=True)
+    def _keep(self, name: str, frame: pd.DataFrame, people: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Remember a table for the workbook (sheet names are at most 31 characters).
+
+        Columns named in ``people`` are counts of people: the workbook gets them as the report
+        shows them, with counts below the threshold suppressed. Returns ``frame`` unchanged.
+        """
+        kept = frame.reset_index(drop=True).copy()
+        for col in people:
+            kept[col] = [self._people(v) for v in kept[col]]
+        self.tables[name[:31]] = kept
         return frame
 
     @property
@@ -266,7 +273,7 @@ class AnnualReport:
                     "people": int(reached["people"].sum()) if len(reached) else 0,
                 }
             )
-        frame = self._keep("years", pd.DataFrame(rows))
+        frame = self._keep("years", pd.DataFrame(rows), people=("people",))
         if len(frame) < 2:
             return H.missing(self._t("missing.previous_years"))
         cols = {
@@ -578,7 +585,7 @@ class AnnualReport:
             )
         cpb = ind.cost_per_beneficiary(self.pkg, self.year)
         if not cpb.empty:
-            self._keep("cost_per_beneficiary", cpb)
+            self._keep("cost_per_beneficiary", cpb, people=("beneficiaries",))
             shown = self._labelled(cpb, "activity_type", "activity_type")
             cols = {
                 "activity_type": Col(self._t("col.activity_type")),
@@ -671,7 +678,7 @@ class AnnualReport:
             inc = ind.income_change(self.pkg, self.year)
         except ValueError as exc:
             inc = exc
-        if isinstance(inc, Exception) or inc.mean_change.n == 0:
+        if isinstance(inc, Exception) or inc.mean_change.n < self.min_cell:
             parts.append(H.missing(self._t("missing.followups")))
         else:
             m, lp = inc.mean_change, inc.left_poverty
@@ -686,20 +693,23 @@ class AnnualReport:
                     )
                 )
             )
-            parts.append(
-                H.p(
-                    self._t(
-                        "impact.poverty",
-                        entry=self._pct(inc.share_poor_entry),
-                        now=self._pct(inc.share_poor_year),
-                        year=self.year,
-                        n=self._people(lp.n),
-                        left=self._pct(lp.estimate),
-                        low=self._pct(lp.low),
-                        high=self._pct(lp.high),
+            if lp.n >= self.min_cell:
+                parts.append(
+                    H.p(
+                        self._t(
+                            "impact.poverty",
+                            entry=self._pct(inc.share_poor_entry),
+                            now=self._pct(inc.share_poor_year),
+                            year=self.year,
+                            n=self._people(lp.n),
+                            left=self._pct(lp.estimate),
+                            low=self._pct(lp.low),
+                            high=self._pct(lp.high),
+                        )
                     )
                 )
-            )
+            else:
+                parts.append(H.missing(self._t("missing.followups")))
         return H.section("impact", self._t("section.impact"), *parts)
 
     def _did_parts(self, did) -> list[H.Fragment]:
@@ -852,7 +862,13 @@ class AnnualReport:
         if persistence.empty or not persistence["n"].sum():
             parts.append(H.missing(self._t("missing.persistence")))
         else:
-            self._keep("persistence", persistence)
+            # A share of fewer people than the threshold would reveal them: hide it.
+            persistence = persistence.assign(
+                share_still_out=persistence["share_still_out"].where(
+                    persistence["n"] >= self.min_cell
+                )
+            )
+            self._keep("persistence", persistence, people=("n", "still_out"))
             cols = {
                 "horizon_years": Col(self._t("col.horizon"), "number"),
                 "n": Col(self._t("col.households"), "people"),

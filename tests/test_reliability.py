@@ -1,0 +1,138 @@
+"""Privacy of beneficiaries and behaviour under concurrent runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from analysis import load_package
+from analysis.paths import DATAPACKAGE, PROJECT_ROOT
+from analysis.render import annual_job, render
+
+TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
+PERSON_RESOURCES = ("beneficiaries", "beneficiary_followups", "livestock_events")
+PERSONAL_FIELD = re.compile(
+    r"name|phone|tel|mobile|cccd|cmnd|id_?card|passport|address|birth", re.I
+)
+ANYWHERE_FIELD = re.compile(r"phone|mobile|cccd|cmnd|id_?card|passport", re.I)
+PHONE = re.compile(r"(?<!\d)(?:\+?84|0)[35789]\d{8}(?!\d)")
+ID_CARD = re.compile(r"(?<![\dA-Z])\d{12}(?!\d)")
+BENEFICIARY_ID = re.compile(r"\bB\d{6}\b")
+
+
+def _fields(path: Path) -> dict[str, list[str]]:
+    desc = json.loads(path.read_text(encoding="utf-8"))
+    return {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in desc["resources"]}
+
+
+@pytest.mark.parametrize("package", [DATAPACKAGE, TINY], ids=["bundled", "tiny"])
+def test_no_resource_has_a_personal_field(package):
+    for resource, names in _fields(package).items():
+        for name in names:
+            assert not ANYWHERE_FIELD.search(name), f"{resource}.{name}"
+            if resource in PERSON_RESOURCES:
+                assert not PERSONAL_FIELD.search(name), f"{resource}.{name}"
+
+
+def test_person_level_cells_hold_no_phone_or_id_number():
+    pkg = load_package()
+    for resource in PERSON_RESOURCES:
+        for column in pkg[resource].columns:
+            text = pkg[resource][column].astype("string").dropna()
+            assert not text.str.contains(PHONE).any(), f"{resource}.{column}"
+            assert not text.str.contains(ID_CARD).any(), f"{resource}.{column}"
+    ids = pkg["beneficiaries"]["beneficiary_id"]
+    assert ids.str.fullmatch(r"B\d{6}").all()
+
+
+def test_privacy_patterns_do_catch_what_they_look_for():
+    # The scans above would be worthless if the patterns never matched.
+    assert PHONE.search("gọi 0912345678") and PHONE.search("+84912345678")
+    assert ID_CARD.search("CCCD 001234567890")
+    assert PERSONAL_FIELD.search("ho_ten_name") and BENEFICIARY_ID.search("x B000123 y")
+
+
+@pytest.fixture(scope="module")
+def shared_outputs(tmp_path_factory) -> list[Path]:
+    out = tmp_path_factory.mktemp("shared")
+    result = render(annual_job(2024, "vi", TINY, out))
+    html = result.job.html_path
+    return [html, html.with_suffix(".ipynb"), html.with_suffix(".xlsx")]
+
+
+def _text_of(path: Path) -> str:
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as zf:
+            return "\n".join(
+                zf.read(n).decode("utf-8", "replace") for n in zf.namelist() if n.endswith(".xml")
+            )
+    return path.read_text(encoding="utf-8")
+
+
+def test_shared_outputs_never_list_beneficiaries(shared_outputs):
+    known = set(load_package(TINY)["beneficiaries"]["beneficiary_id"])
+    assert known  # the fixture has beneficiaries, so the scan is meaningful
+    for path in shared_outputs:
+        text = _text_of(path)
+        assert not set(BENEFICIARY_ID.findall(text)) & known, path.name
+
+
+def test_workbook_people_counts_are_suppressed(shared_outputs):
+    import openpyxl
+
+    book = openpyxl.load_workbook(shared_outputs[2], read_only=True)
+    people_columns = {"people", "beneficiaries", "n", "still_out"}
+    checked = 0
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        if not rows:
+            continue
+        header = rows[0]
+        for j, name in enumerate(header):
+            if name in people_columns:
+                for row in rows[1:]:
+                    value = row[j]
+                    checked += 1
+                    if isinstance(value, int | float):
+                        assert value == 0 or value >= 5, (sheet.title, name, value)
+                    elif isinstance(value, str) and value.replace(".", "").isdigit():
+                        assert int(value.replace(".", "")) >= 5 or value == "0"
+    assert checked > 0
+
+
+def test_two_runs_for_the_same_year_end_with_one_complete_report(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "report",
+        "--year",
+        "2024",
+        "--package",
+        str(TINY),
+        "--reports-dir",
+        str(tmp_path),
+        "--lang",
+        "vi",
+        "--jobs",
+        "1",
+    ]
+    procs = [
+        subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for proc in procs:
+        proc.communicate(timeout=300)
+        assert proc.returncode == 0
+    html = tmp_path / "2024" / "annual_evaluation_2024_vi.html"
+    text = html.read_text(encoding="utf-8")
+    assert text.count("<html") == 1 and text.rstrip().endswith("</html>")
+    assert text.count('<section id="summary">') == 1
+    leftovers = [p.name for p in (tmp_path / "2024").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
