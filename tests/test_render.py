@@ -259,3 +259,29 @@ def test_index_links_every_report(rendered):
     assert 'href="2024/annual_evaluation_2024_vi.html"' in html
     assert 'href="2024/annual_evaluation_2024_en.html"' in html
     assert "<script" not in html
+
+
+def test_a_reused_kernel_gives_the_same_report_as_a_fresh_one(rendered, tmp_path):
+    strip = re.compile(r'<p class="note generated">[^<]*</p>')
+    first = render(annual_job(2023, "en", TINY, tmp_path / "a"), reuse_kernel=True)
+    second = render(annual_job(2024, "vi", TINY, tmp_path / "b"), reuse_kernel=True)
+    assert first.job.html_path.exists()
+    reused = strip.sub("", second.job.html_path.read_text(encoding="utf-8"))
+    assert reused == strip.sub("", _html(rendered, "vi"))
+
+
+def test_a_failure_on_a_reused_kernel_is_reported_and_the_next_run_recovers(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = json.loads((NOTEBOOKS_DIR / "annual_evaluation.ipynb").read_text(encoding="utf-8"))
+    position = next(
+        i for i, c in enumerate(nb["cells"]) if "report.impact()" in "".join(c["source"])
+    )
+    nb["cells"][position]["source"] = ["1 / 0"]
+    (notebooks / "annual_evaluation.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    job = annual_job(2024, "en", TINY, tmp_path / "reports")
+    with pytest.raises(RenderError, match=rf"cell {position + 1} raised ZeroDivisionError"):
+        render(job, notebooks_dir=notebooks, reuse_kernel=True)
+    assert not job.html_path.exists()
+    ok = render(job, reuse_kernel=True)
+    assert ok.job.html_path.exists()

@@ -9,8 +9,10 @@ never sees a half-written file and a failed run leaves the previous report as it
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -89,8 +91,11 @@ def declared_parameters(notebook: Path) -> dict:
     return papermill.inspect_notebook(str(notebook))
 
 
-def check_parameters(notebook: Path, parameters: dict) -> None:
-    """Refuse parameters the notebook does not declare (papermill would only warn)."""
+def check_parameters(notebook: Path, parameters: dict) -> dict:
+    """Refuse parameters the notebook does not declare (papermill would only warn).
+
+    Returns the declared parameters.
+    """
     declared = declared_parameters(notebook)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
@@ -98,6 +103,7 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
             f"{notebook.name}: unknown parameter(s) {', '.join(unknown)}; "
             f"the notebook declares {', '.join(sorted(declared))}"
         )
+    return declared
 
 
 def kernel_name() -> str:
@@ -146,36 +152,118 @@ def export_html(nb, title: str) -> str:
     return body
 
 
-def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR) -> Result:
-    """Execute and export one job; raise :class:`RenderError` on failure, writing nothing."""
+_WARM: dict = {}
+"""This process's warm kernel (``render_many`` reuses one kernel per worker process)."""
+
+
+def _warm_kernel(cwd: Path):
+    """A started kernel kept for the next notebook: saves the kernel start and the imports."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = _WARM.get("km")
+    if km is not None and run_sync(km.is_alive)():
+        return km
+    km = AsyncKernelManager(kernel_name=kernel_name())
+    # The kernel's own stderr only carries start-up chatter (a TCP warning); cell errors
+    # reach us through the messaging protocol.
+    run_sync(km.start_kernel)(cwd=str(cwd), stderr=subprocess.DEVNULL)
+    _WARM["km"] = km
+    if not _WARM.get("atexit"):
+        atexit.register(_shutdown_warm_kernel)
+        _WARM["atexit"] = True
+    return km
+
+
+def _shutdown_warm_kernel() -> None:
+    from jupyter_core.utils import run_sync
+
+    km = _WARM.pop("km", None)
+    if km is not None:
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+
+
+def _with_reset_cell(source: Path):
+    """The notebook with a hidden first cell that clears a reused kernel's namespace."""
+    import nbformat
+
+    nb = nbformat.read(source, as_version=4)
+    reset = nbformat.v4.new_code_cell(
+        "get_ipython().reset(new_session=True)", metadata={"tags": ["remove-cell"]}
+    )
+    reset["id"] = "kernel-reset"
+    nb.cells.insert(0, reset)
+    return nb
+
+
+def _cell_number(source: Path, cell_source: str) -> str:
+    """1-based position, in the source notebook, of the (first) cell with ``cell_source``.
+
+    Papermill inserts cells into the executed notebook (parameters, an error banner), so the
+    failing cell is found by its text rather than by its index there.
+    """
+    import nbformat
+
+    try:
+        cells = nbformat.read(source, as_version=4).cells
+    except (OSError, ValueError):
+        return "?"
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and cell.source.strip() == (cell_source or "").strip():
+            return str(i + 1)
+    return "?"
+
+
+def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = False) -> Result:
+    """Execute and export one job; raise :class:`RenderError` on failure, writing nothing.
+
+    With ``reuse_kernel`` the notebook runs on this process's warm kernel (its namespace
+    cleared first by a hidden ``%reset -f`` cell), which is started on first use and replaced
+    after a failure.
+    """
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
     source = notebooks_dir / job.notebook
-    check_parameters(source, job.parameters)
+    declared = check_parameters(source, job.parameters)
     job.html_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=job.html_path.parent, prefix=".render-") as tmp:
         executed = Path(tmp) / job.notebook
         workbook = Path(tmp) / "tables.xlsx"
         params = dict(job.parameters)
-        if "tables_path" in declared_parameters(source):
+        if "tables_path" in declared:
             params["tables_path"] = str(workbook)
+        extra = {}
+        notebook = str(source)
+        if reuse_kernel:
+            extra["km"] = _warm_kernel(notebooks_dir)
+            notebook = _with_reset_cell(source)
         try:
             papermill.execute_notebook(
-                str(source),
+                notebook,
                 str(executed),
                 parameters=params,
                 kernel_name=kernel_name(),
                 cwd=str(notebooks_dir),
                 progress_bar=False,
                 log_output=False,
+                **extra,
             )
         except PapermillExecutionError as exc:
+            if reuse_kernel:
+                _shutdown_warm_kernel()
             raise RenderError(
-                f"{job.notebook}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
+                f"{job.notebook}: cell {_cell_number(source, exc.source)} "
+                f"({(exc.source or '').strip().splitlines()[0][:60] if exc.source else ''}) "
+                f"raised {exc.ename}: {exc.evalue}"
             ) from None
+        except Exception:
+            if reuse_kernel:
+                _shutdown_warm_kernel()
+            raise
         nb = nbformat.read(executed, as_version=4)
         html = export_html(nb, job.title)
         outputs = [job.html_path, job.notebook_path]
@@ -189,7 +277,7 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR) -> Result:
 
 def _render_safely(job: Job) -> Result:
     try:
-        return render(job)
+        return render(job, reuse_kernel=True)
     except Exception as exc:  # noqa: BLE001 - reported to the caller with the job
         return Result(job, 0.0, error=str(exc) or type(exc).__name__)
 
