@@ -8,6 +8,7 @@ rows, write the data ``dictionary``. Every command takes ``--package`` (default:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -74,6 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
     _package_arg(p)
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the fixed one)")
 
+    p = sub.add_parser("bench", help="measure loading, validation, indicators and rendering")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply the package sizes (default 1: up to 1,000,000 rows)",
+    )
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="only loading, validation and indicators (no notebook rendering)",
+    )
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="also write benchmarks/results.json and benchmarks/time_vs_rows.png",
+    )
+
     p = sub.add_parser("dictionary", help="write docs/data_dictionary.md from the schema")
     _package_arg(p)
     p.add_argument(
@@ -91,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": cmd_report,
         "generate": cmd_generate,
         "dictionary": cmd_dictionary,
+        "bench": cmd_bench,
     }[args.command]
     try:
         return handler(args)
@@ -153,7 +174,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from analysis.render import annual_job, render_many, write_index
+    from analysis.render import annual_job, package_cache, render_many, write_index
 
     langs = LANGUAGES if args.lang == "all" else (args.lang,)
     msg_lang = langs[0]
@@ -185,7 +206,8 @@ def cmd_report(args) -> int:
         else:
             print(f"[{done}/{total}] {rel} ({result.seconds:.1f} s)")
 
-    results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
+    with package_cache(pkg):
+        results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
     index = write_index(args.reports_dir)
     failed = [r for r in results if r.error]
     print(t("cli.open_index", msg_lang, path=os.path.relpath(index)))
@@ -199,6 +221,26 @@ def cmd_generate(args) -> int:
     counts = illustrative.write(args.package, **kwargs)
     for name, n in counts.items():
         print(f"{name}: {n} illustrative rows")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from analysis import bench
+    from analysis.paths import PROJECT_ROOT
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    result = bench.run(scale=args.scale, reports=not args.no_reports, log=log)
+    if args.record:
+        out = PROJECT_ROOT / "benchmarks"
+        out.mkdir(exist_ok=True)
+        (out / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        bench.chart(result, out / "time_vs_rows.png")
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(bench.format_table(result))
     return 0
 
 

@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
         return None, [Problem(path.name, None, None, "descriptor", {"detail": str(exc)})]
 
     problems: list[Problem] = []
-    frames: dict[str, pd.DataFrame] = {}
+    blobs: list[tuple[dict, bytes]] = []
     for res in resources:
         rel = res.get("path", "")
         unsafe = _unsafe_path(rel)
@@ -152,6 +153,14 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
             problems.append(Problem(rel, None, None, "missing-file", {"detail": rel}))
             continue
         digest.update(res["name"].encode() + b"\0" + data)
+        blobs.append((res, data))
+    sha256 = digest.hexdigest()
+    if not problems:
+        cached = _from_cache(sha256, path)
+        if cached is not None:
+            return cached, []
+    frames: dict[str, pd.DataFrame] = {}
+    for res, data in blobs:
         frame, found = _read_resource(res, data)
         problems += found
         if frame is not None:
@@ -159,8 +168,48 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
     for res in resources:
         if res["name"] in frames:
             problems += _check_keys(res, frames)
-    pkg = Package(path, descriptor, frames, digest.hexdigest())
+    pkg = Package(path, descriptor, frames, sha256)
     return pkg, problems
+
+
+CACHE_ENV = "ANALYSIS_PACKAGE_CACHE"
+"""Environment variable naming a private folder of already-validated packages.
+
+``report`` validates the package once, stores it there (pickled, named by its SHA-256) and
+points its notebook kernels at the folder, so that each kernel skips parsing and checking
+the same bytes again. A package is only taken from the cache when the SHA-256 of the files
+just read matches, so an edited file is always parsed afresh.
+"""
+
+
+def _from_cache(sha256: str, path: Path) -> Package | None:
+    import pickle
+
+    folder = os.environ.get(CACHE_ENV)
+    if not folder:
+        return None
+    file = Path(folder) / f"{sha256}.pickle"
+    try:
+        with file.open("rb") as fh:
+            pkg = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return None
+    if not isinstance(pkg, Package) or pkg.sha256 != sha256:
+        return None
+    pkg.path = path
+    return pkg
+
+
+def store_in_cache(pkg: Package, folder: Path) -> Path:
+    """Pickle a validated package into ``folder`` (see :data:`CACHE_ENV`)."""
+    import pickle
+
+    file = Path(folder) / f"{pkg.sha256}.pickle"
+    tmp = file.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(pkg, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, file)
+    return file
 
 
 def _check_descriptor(resources: object) -> None:

@@ -275,6 +275,25 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
     return Result(job, time.perf_counter() - start, outputs=outputs)
 
 
+@contextlib.contextmanager
+def package_cache(pkg):
+    """Share an already-validated package with the notebook kernels started in this block."""
+    from analysis.package import CACHE_ENV, store_in_cache
+
+    previous = os.environ.get(CACHE_ENV)
+    with tempfile.TemporaryDirectory(prefix="analysis-package-") as folder:
+        store_in_cache(pkg, Path(folder))
+        os.environ[CACHE_ENV] = folder
+        try:
+            yield Path(folder)
+        finally:
+            if previous is None:
+                os.environ.pop(CACHE_ENV, None)
+            else:
+                os.environ[CACHE_ENV] = previous
+            _shutdown_warm_kernel()  # its environment points at the folder removed here
+
+
 def _render_safely(job: Job) -> Result:
     try:
         return render(job, reuse_kernel=True)

@@ -162,7 +162,7 @@ def figure(fig, alt: str, caption: str) -> Fragment:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})  # layout: constrained
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return Fragment(
