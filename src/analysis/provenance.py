@@ -10,6 +10,15 @@ import pandas as pd
 from analysis.package import Package
 from analysis.paths import PROJECT_ROOT
 
+MONITORED = (
+    "plans",
+    "outputs",
+    "transactions",
+    "beneficiaries",
+    "beneficiary_followups",
+    "livestock_events",
+    "commune_statistics",
+)
 LIBRARIES = ("pandas", "numpy", "frictionless", "matplotlib", "papermill", "nbconvert", "babel")
 
 
@@ -36,14 +45,42 @@ def year_rows(pkg: Package, year: int) -> dict[str, pd.DataFrame]:
     }
 
 
-def illustrative_share(pkg: Package, year: int) -> pd.DataFrame:
-    """Per resource: rows the report for ``year`` uses, how many are illustrative, the share.
+def phase_rows(pkg: Package) -> dict[str, pd.DataFrame]:
+    """The rows a whole-phase report draws on: every row of the monitored resources."""
+    return {name: pkg[name] for name in MONITORED}
+
+
+def commune_rows(pkg: Package, commune_code: str) -> dict[str, pd.DataFrame]:
+    """The rows a commune profile draws on: its own activities, money, people and counts."""
+    plans = pkg["plans"]
+    own = plans[plans["commune_code"] == commune_code]
+    ids = set(own["activity_id"])
+    ben = pkg["beneficiaries"]
+    own_ben = ben[ben["commune_code"] == commune_code]
+    stats = pkg["commune_statistics"]
+    return {
+        "plans": own,
+        "outputs": pkg["outputs"][pkg["outputs"]["activity_id"].isin(ids)],
+        "transactions": pkg["transactions"][pkg["transactions"]["activity_id"].isin(ids)],
+        "beneficiaries": own_ben,
+        "beneficiary_followups": pkg["beneficiary_followups"][
+            pkg["beneficiary_followups"]["beneficiary_id"].isin(set(own_ben["beneficiary_id"]))
+        ],
+        "livestock_events": pkg["livestock_events"][
+            pkg["livestock_events"]["beneficiary_id"].isin(set(own_ben["beneficiary_id"]))
+        ],
+        "commune_statistics": stats[stats["commune_code"] == commune_code],
+    }
+
+
+def illustrative_share(pkg: Package, rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per resource: rows a report uses, how many are illustrative, and the share.
 
     The last row (resource ``all``) totals them. Example: 40 of 50 rows illustrative gives
     share 0.8.
     """
     records = []
-    for name, frame in year_rows(pkg, year).items():
+    for name, frame in rows.items():
         n = len(frame)
         k = int(pkg.is_illustrative(frame).sum()) if n else 0
         records.append({"resource": name, "rows": n, "illustrative_rows": k})
@@ -58,9 +95,9 @@ def illustrative_share(pkg: Package, year: int) -> pd.DataFrame:
     return out
 
 
-def illustrative_money_share(pkg: Package, year: int) -> float:
-    """Share of the year's transaction amounts (all types) that come from illustrative rows."""
-    tx = year_rows(pkg, year)["transactions"]
+def illustrative_money_share(pkg: Package, rows: dict[str, pd.DataFrame]) -> float:
+    """Share of the transaction amounts (all types) in ``rows`` from illustrative rows."""
+    tx = rows["transactions"]
     total = tx["amount_vnd"].sum()
     if not total:
         return float("nan")

@@ -8,35 +8,26 @@ catalogue, so the same report renders in Vietnamese or English.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.checks import check_package
 from analysis.disclosure import protect_series
-from analysis.errors import PackageInvalid, Problem
-from analysis.i18n import (
-    LANGUAGES,
-    format_count,
-    format_money,
-    format_number,
-    format_percent,
-    label,
-    t,
-)
-from analysis.package import Package, load_package
-from analysis.provenance import (
-    git_commit,
-    illustrative_money_share,
-    illustrative_share,
-    library_versions,
-)
+from analysis.i18n import format_number, label, t
+from analysis.package import Package
+from analysis.provenance import year_rows
 from analysis.report import html as H
+from analysis.report.base import (
+    BaseReport,
+    ReportParameterError,
+    check_common,
+    load_checked,
+)
 from analysis.report.html import Col
+
+__all__ = ["AnnualReport", "ReportParameterError"]
 
 SECTIONS = (
     "summary",
@@ -51,27 +42,15 @@ SECTIONS = (
 )
 
 
-class ReportParameterError(ValueError):
-    """A report parameter is wrong; the message says which and what is allowed."""
-
-
-def _is_nan(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
-
-
 @dataclass
-class AnnualReport:
+class AnnualReport(BaseReport):
     """The annual evaluation of one year in one language.
 
     Build it with :meth:`load`; each public method returns one displayable HTML section.
     """
 
-    pkg: Package
-    year: int
-    lang: str
-    min_cell: int = 5
-    problems: list[Problem] = field(default_factory=list)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    year: int = 0
+    SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -91,104 +70,33 @@ class AnnualReport:
                 threshold below 1.
             analysis.errors.PackageInvalid: the package has errors.
         """
-        if lang not in LANGUAGES:
-            raise ReportParameterError(
-                f"lang={lang!r}: unknown language; use one of {', '.join(LANGUAGES)}"
-            )
+        check_common(lang, min_cell)
         if not isinstance(year, int) or isinstance(year, bool):
             raise ReportParameterError(f"year={year!r}: the year must be an integer")
-        if not isinstance(min_cell, int) or min_cell < 1:
-            raise ReportParameterError(f"min_cell={min_cell!r}: must be an integer >= 1")
-        pkg = pkg or load_package(package_path)
+        pkg, problems = load_checked(package_path, pkg)
         years = sorted(int(y) for y in pkg["plans"]["year"].dropna().unique())
         if year not in years:
             raise ReportParameterError(
                 t("cli.unknown_year", lang, year=year, years=", ".join(map(str, years)))
             )
-        problems = check_package(pkg)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise PackageInvalid(errors)
-        return cls(pkg, year, lang, min_cell, problems)
+        return cls(pkg, lang, min_cell, problems, year=year)
 
-    # ------------------------------------------------------------------ helpers
-    def _t(self, key: str, **kwargs) -> str:
-        return t(key, self.lang, **kwargs)
+    # ------------------------------------------------------------------ scope
+    def title(self) -> str:
+        return self._t("report.title", year=self.year)
 
-    def _money(self, x) -> str:
-        return format_money(x, self.lang)
+    def parameters(self) -> dict:
+        return {"year": self.year, "lang": self.lang, "min_cell": self.min_cell}
 
-    def _pct(self, x) -> str:
-        return format_percent(x, self.lang)
+    def scope_rows(self) -> dict[str, pd.DataFrame]:
+        return year_rows(self.pkg, self.year)
 
-    def _people(self, n) -> str:
-        return format_count(n, self.lang, threshold=self.min_cell)
-
-    def _keep(self, name: str, frame: pd.DataFrame, people: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Remember a table for the workbook (sheet names are at most 31 characters).
-
-        Columns named in ``people`` are counts of people: the workbook gets them as the report
-        shows them, with counts below the threshold suppressed. Returns ``frame`` unchanged.
-        """
-        kept = frame.reset_index(drop=True).copy()
-        for col in people:
-            kept[col] = [self._people(v) for v in kept[col]]
-        self.tables[name[:31]] = kept
-        return frame
-
-    @property
-    def _share(self) -> pd.DataFrame:
-        return illustrative_share(self.pkg, self.year)
+    def scope_activities(self) -> set[str]:
+        return set(self._plans()["activity_id"])
 
     def _plans(self) -> pd.DataFrame:
         plans = self.pkg["plans"]
         return plans[plans["year"] == self.year]
-
-    # ------------------------------------------------------------------ header and banner
-    def header(self) -> H.Fragment:
-        """Title, subtitle, generation time, the illustrative-data banner and the contents."""
-        title = self._t("report.title", year=self.year)
-        pkg_title = self.pkg.descriptor.get("title_vi" if self.lang == "vi" else "title", "")
-        now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
-        parts = [
-            f"<header>{H.h(1, title)}",
-            H.p(pkg_title, "subtitle"),
-            H.p(self._t("report.generated", when=now), "note generated"),
-        ]
-        share = self._share.set_index("resource").loc["all", "share"]
-        if not _is_nan(share) and share > 0:
-            parts.append(
-                f'<div class="banner" role="note">'
-                f"{H.esc(self._t('report.banner', share=self._pct(share)))}</div>"
-            )
-        links = "".join(
-            f'<li><a href="#{s}">{H.esc(self._t("section." + s))}</a></li>' for s in SECTIONS
-        )
-        parts.append(
-            f'<nav aria-label="{H.esc(self._t("report.contents"))}"><ol>{links}</ol></nav></header>'
-        )
-        return H.join(parts)
-
-    # ------------------------------------------------------------------ shared lookups
-    def _commune_names(self) -> dict[str, str]:
-        communes = self.pkg["communes"]
-        return dict(zip(communes["commune_code"], communes["name_in_source"], strict=True))
-
-    def _province_names(self) -> dict[str, str]:
-        communes = self.pkg["communes"]
-        return dict(zip(communes["province_code"], communes["province_name"], strict=False))
-
-    def _place(self, row) -> str:
-        if not pd.isna(row["commune_code"]):
-            return self._commune_names().get(row["commune_code"], row["commune_code"])
-        if not pd.isna(row["province_code"]):
-            return self._t(
-                "place.province", name=self._province_names().get(row["province_code"], "?")
-            )
-        return self._t("place.programme")
-
-    def _labelled(self, frame: pd.DataFrame, column: str, field_name: str) -> pd.DataFrame:
-        return frame.assign(**{column: [label(field_name, v, self.lang) for v in frame[column]]})
 
     def _did(self):
         try:
@@ -898,70 +806,6 @@ class AnnualReport:
             )
         return H.section("sustainability", self._t("section.sustainability"), *parts)
 
-    # ------------------------------------------------------------------ data quality
-    def data_quality(self) -> H.Fragment:
-        """Validation warnings, the illustrative share, and the sources this year draws on."""
-        share = self._share
-        cols = {
-            "resource": Col(self._t("dq.resource")),
-            "rows": Col(self._t("dq.rows"), "number"),
-            "illustrative_rows": Col(self._t("dq.illustrative_rows"), "number"),
-            "share": Col(self._t("dq.share"), "percent"),
-        }
-        shown = share.assign(resource=[self._t(f"resource.{r}") for r in share["resource"]])
-        self._keep("data_quality", share)
-        overall = share.set_index("resource").loc["all", "share"]
-        money = illustrative_money_share(self.pkg, self.year)
-        parts = [
-            H.p(
-                self._t(
-                    "dq.illustrative_sentence",
-                    share=self._pct(0.0 if _is_nan(overall) else overall),
-                    money=self._pct(0.0 if _is_nan(money) else money),
-                )
-            ),
-            H.table(
-                shown, cols, lang=self.lang, caption=self._t("dq.share_caption"), total_row=True
-            ),
-        ]
-        ids = set(self._plans()["activity_id"])
-        warnings = [
-            w
-            for w in self.problems
-            if w.severity == "warning"
-            and (w.params.get("activity") in ids or "activity" not in w.params)
-        ]
-        parts.append(H.h(3, self._t("dq.warnings_title")))
-        if warnings:
-            parts.append(H.ul(w.format(self.lang) for w in warnings))
-        else:
-            parts.append(H.p(self._t("dq.no_warnings")))
-        parts.append(H.h(3, self._t("dq.sources_title")))
-        parts.append(self._sources_table())
-        return H.section("data-quality", self._t("section.data-quality"), *parts)
-
-    def _sources_table(self) -> H.Fragment:
-        used = set()
-        for frame in (
-            self._plans(),
-            self.pkg["commune_statistics"],
-            self.pkg["unit_costs"],
-            self.pkg["communes"],
-        ):
-            used |= set(frame["source_id"].dropna())
-        src = self.pkg["sources"]
-        src = src[src["source_id"].isin(used)].sort_values(["kind", "source_id"])
-        self._keep("sources", src)
-        cols = {
-            "title": Col(self._t("dq.source_title")),
-            "issuer": Col(self._t("dq.issuer")),
-            "date": Col(self._t("dq.date"), "date"),
-            "kind": Col(self._t("dq.kind"), "enum:source_kind"),
-            "reliability": Col(self._t("dq.reliability"), "enum:reliability"),
-            "address": Col(self._t("dq.address")),
-        }
-        return H.table(src, cols, lang=self.lang, caption=self._t("dq.sources_caption"))
-
     # ------------------------------------------------------------------ methods
     def methods(self) -> H.Fragment:
         """Designs and limits in plain words."""
@@ -977,41 +821,3 @@ class AnnualReport:
             self._t("methods.illustrative"),
         ]
         return H.section("methods", self._t("section.methods"), *(H.p(x) for x in paragraphs))
-
-    # ------------------------------------------------------------------ footer
-    def footer(self) -> H.Fragment:
-        """Provenance: package version and hash, code commit, parameters, library versions."""
-        params = {"year": self.year, "lang": self.lang, "min_cell": self.min_cell}
-        versions = library_versions()
-        items = [
-            (
-                self._t("footer.package"),
-                f"{self.pkg.descriptor.get('name', '')} {self.pkg.version}",
-            ),
-            (self._t("footer.sha256"), self.pkg.sha256),
-            (self._t("footer.commit"), git_commit()),
-            (self._t("footer.parameters"), ", ".join(f"{k}={v}" for k, v in params.items())),
-            (
-                self._t("footer.libraries"),
-                ", ".join(
-                    [f"python {platform.python_version()}"]
-                    + [f"{k} {v}" for k, v in versions.items()]
-                ),
-            ),
-        ]
-        return H.Fragment('<footer class="provenance">' + H.definition_list(items) + "</footer>")
-
-    # ------------------------------------------------------------------ workbook
-    def save_tables(self, path: str) -> None:
-        """Write every table shown (people counts already protected) to an Excel workbook."""
-        if not path:
-            return
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, frame in self.tables.items():
-                out = frame.copy()
-                for col in out.columns:
-                    if isinstance(out[col].dtype, pd.DatetimeTZDtype) or str(
-                        out[col].dtype
-                    ).startswith("datetime"):
-                        out[col] = out[col].dt.date
-                out.to_excel(writer, sheet_name=name, index=False)
