@@ -90,9 +90,15 @@ def test_languages():
 
 
 def test_catalogue_is_package_data_and_flat():
-    resource = resources.files("analysis.i18n").joinpath("messages.json")
-    assert resource.is_file()
-    raw = json.loads(resource.read_text(encoding="utf-8"))
+    files = [
+        f
+        for f in resources.files("analysis.i18n").iterdir()
+        if f.name.startswith("messages") and f.name.endswith(".json")
+    ]
+    assert "messages.json" in {f.name for f in files}
+    raw = {}
+    for file in files:  # the one catalogue may be split by feature; together they are it
+        raw.update(json.loads(file.read_text(encoding="utf-8")))
     assert raw == _catalogue()
     for key, entry in raw.items():
         assert set(entry) == set(LANGUAGES), key
