@@ -114,10 +114,11 @@ def trend_lines(
     marker_x: float | None = None,
     marker_label: str | None = None,
     ylim: tuple[float, float] | None = None,
+    size: tuple[float, float] = (7.5, 3.6),
 ):
     """Lines over ``x`` for each column in ``groups``, distinguished by line style and marker."""
     with plt.rc_context(STYLE):
-        fig, ax = _figure()
+        fig, ax = _figure(*size)
         _apply(ax)
         for i, (col, lbl) in enumerate(zip(groups, labels, strict=True)):
             ax.plot(

@@ -50,7 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     _package_arg(p)
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--year", type=int, help="render the annual report for this year")
-    what.add_argument("--all", action="store_true", help="render every year in the package")
+    what.add_argument(
+        "--phase", action="store_true", help="render the evaluation of the whole phase (2021–2025)"
+    )
+    what.add_argument(
+        "--commune",
+        metavar="CODE",
+        help="render the profile of the partner commune CODE (5 digits)",
+    )
+    what.add_argument(
+        "--all",
+        action="store_true",
+        help="render every annual report, the phase evaluation and every commune profile",
+    )
     p.add_argument(
         "--lang",
         choices=(*LANGUAGES, "all"),
@@ -174,7 +186,15 @@ def cmd_validate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from analysis.render import annual_job, package_cache, render_many, write_index
+    from analysis.render import (
+        annual_job,
+        commune_job,
+        package_cache,
+        phase_job,
+        render_many,
+        write_index,
+    )
+    from analysis.report.commune import partner_codes
 
     langs = LANGUAGES if args.lang == "all" else (args.lang,)
     msg_lang = langs[0]
@@ -192,12 +212,35 @@ def cmd_report(args) -> int:
             file=sys.stderr,
         )
         return 1
-    chosen = years if args.all else [args.year]
-    jobs = [
-        annual_job(y, lang, args.package, args.reports_dir, args.min_cell)
-        for y in chosen
-        for lang in langs
-    ]
+    partners = partner_codes(pkg)
+    if args.commune is not None and args.commune not in partners:
+        print(
+            t("commune.unknown", msg_lang, code=args.commune, codes=", ".join(partners)),
+            file=sys.stderr,
+        )
+        return 1
+    communes = pkg["communes"].set_index("commune_code")
+    common = {
+        "package_path": args.package,
+        "reports_dir": args.reports_dir,
+        "min_cell": args.min_cell,
+    }
+    jobs = []
+    for lang in langs:
+        if args.all or args.year is not None:
+            jobs += [annual_job(y, lang, **common) for y in (years if args.all else [args.year])]
+        if args.all or args.phase:
+            jobs.append(phase_job(years[0], years[-1], lang, **common))
+        for code in partners if args.all else ([args.commune] if args.commune else []):
+            jobs.append(
+                commune_job(
+                    code,
+                    communes.loc[code, "name_in_source"],
+                    communes.loc[code, "province_name"],
+                    lang,
+                    **common,
+                )
+            )
 
     def progress(done: int, total: int, result) -> None:
         rel = os.path.relpath(result.job.html_path)
@@ -208,7 +251,7 @@ def cmd_report(args) -> int:
 
     with package_cache(pkg):
         results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
-    index = write_index(args.reports_dir)
+    index = write_index(args.reports_dir, dict(communes["name_in_source"].items()))
     failed = [r for r in results if r.error]
     print(t("cli.open_index", msg_lang, path=os.path.relpath(index)))
     return 1 if failed else 0

@@ -68,6 +68,15 @@ class Result:
     outputs: list[Path] = field(default_factory=list)
 
 
+def _params(lang: str, package_path: Path, min_cell: int, **extra) -> dict:
+    return {
+        **extra,
+        "lang": lang,
+        "package_path": str(Path(package_path).resolve()),
+        "min_cell": int(min_cell),
+    }
+
+
 def annual_job(
     year: int, lang: str, package_path: Path, reports_dir: Path = REPORTS_DIR, min_cell: int = 5
 ) -> Job:
@@ -75,13 +84,52 @@ def annual_job(
     from analysis.i18n import t
 
     html = reports_dir / str(year) / f"annual_evaluation_{year}_{lang}.html"
-    params = {
-        "year": int(year),
-        "lang": lang,
-        "package_path": str(Path(package_path).resolve()),
-        "min_cell": int(min_cell),
-    }
+    params = _params(lang, package_path, min_cell, year=int(year))
     return Job("annual_evaluation.ipynb", params, html, t("report.title", lang, year=year))
+
+
+def phase_job(
+    first: int,
+    last: int,
+    lang: str,
+    package_path: Path,
+    reports_dir: Path = REPORTS_DIR,
+    min_cell: int = 5,
+) -> Job:
+    """The job that renders the phase evaluation (``first``–``last``) in ``lang``."""
+    from analysis.i18n import t
+
+    html = reports_dir / f"phase_{first}_{last}" / f"phase_evaluation_{lang}.html"
+    return Job(
+        "phase_evaluation.ipynb",
+        _params(lang, package_path, min_cell),
+        html,
+        t("phase.title", lang, first=first, last=last),
+        kind="phase",
+    )
+
+
+def commune_job(
+    code: str,
+    name: str,
+    province: str,
+    lang: str,
+    package_path: Path,
+    reports_dir: Path = REPORTS_DIR,
+    min_cell: int = 5,
+) -> Job:
+    """The job that renders the profile of commune ``code`` in ``lang``."""
+    from analysis.i18n import t
+
+    html = reports_dir / "communes" / f"{code}_{lang}.html"
+    params = _params(lang, package_path, min_cell, commune_code=code)
+    return Job(
+        "commune_profile.ipynb",
+        params,
+        html,
+        t("commune.title", lang, name=name, province=province),
+        kind="commune",
+    )
 
 
 def declared_parameters(notebook: Path) -> dict:
@@ -325,37 +373,54 @@ def render_many(
     return sorted(results, key=lambda r: order[r.job.html_path])
 
 
-def write_index(reports_dir: Path = REPORTS_DIR) -> Path:
+def write_index(reports_dir: Path = REPORTS_DIR, commune_names: dict | None = None) -> Path:
     """Write ``reports/index.html`` linking every rendered report, grouped by kind."""
     import html
     import re
 
     from analysis.i18n import LANGUAGES, t
 
-    pattern = re.compile(r"^annual_evaluation_(\d{4})_(vi|en)\.html$")
-    annual: dict[str, dict[str, str]] = {}
-    for path in sorted(reports_dir.glob("*/annual_evaluation_*.html")):
-        m = pattern.match(path.name)
-        if m:
-            annual.setdefault(m.group(1), {})[m.group(2)] = path.relative_to(reports_dir).as_posix()
-    rows = []
-    for year in sorted(annual, reverse=True):
-        links = " · ".join(
-            f'<a href="{html.escape(annual[year][lang])}" hreflang="{lang}">'
-            f"{html.escape(t('lang.' + lang, lang))}</a>"
-            for lang in LANGUAGES
-            if lang in annual[year]
+    commune_names = commune_names or {}
+    kinds = (
+        ("annual", "*/annual_evaluation_*.html", r"^annual_evaluation_(\d{4})_(vi|en)\.html$"),
+        ("phase", "phase_*/phase_evaluation_*.html", r"^phase_evaluation_(vi|en)\.html$"),
+        ("communes", "communes/*.html", r"^(\d{5})_(vi|en)\.html$"),
+    )
+    sections = []
+    for kind, pattern, regex in kinds:
+        found: dict[str, dict[str, str]] = {}
+        for path in sorted(reports_dir.glob(pattern)):
+            m = re.match(regex, path.name)
+            if not m:
+                continue
+            key = path.parent.name if kind == "phase" else m.group(1)
+            lang = m.group(m.lastindex)
+            found.setdefault(key, {})[lang] = path.relative_to(reports_dir).as_posix()
+        if not found:
+            continue
+        rows = []
+        order = sorted(found, reverse=(kind == "annual"))
+        for key in order:
+            if kind == "phase":
+                name = key.replace("phase_", "").replace("_", "–")
+            elif kind == "communes":
+                name = f"{commune_names.get(key, key)} ({key})"
+            else:
+                name = key
+            links = " · ".join(
+                f'<a href="{html.escape(found[key][lang])}" hreflang="{lang}">'
+                f"{html.escape(t('lang.' + lang, lang))}</a>"
+                for lang in LANGUAGES
+                if lang in found[key]
+            )
+            rows.append(f'<tr><th scope="row">{html.escape(name)}</th><td>{links}</td></tr>')
+        heading = f"{t('index.' + kind, 'vi')} / {t('index.' + kind, 'en')}"
+        sections.append(
+            f'<h2>{html.escape(heading)}</h2><table class="data"><tbody>'
+            f"{''.join(rows)}</tbody></table>"
         )
-        rows.append(f'<tr><th scope="row">{year}</th><td>{links}</td></tr>')
-    empty = f"<p>{html.escape(t('index.empty', 'vi'))} / {html.escape(t('index.empty', 'en'))}</p>"
-    table = (
-        (
-            f'<table class="data"><caption>{html.escape(t("index.annual", "vi"))} / '
-            f"{html.escape(t('index.annual', 'en'))}</caption><tbody>{''.join(rows)}</tbody>"
-            "</table>"
-        )
-        if rows
-        else empty
+    body = "".join(sections) or (
+        f"<p>{html.escape(t('index.empty', 'vi'))} / {html.escape(t('index.empty', 'en'))}</p>"
     )
     css = (TEMPLATES_DIR / "offline" / "report.css").read_text(encoding="utf-8")
     page = f"""<!DOCTYPE html>
@@ -370,8 +435,7 @@ def write_index(reports_dir: Path = REPORTS_DIR) -> Path:
 <body><main class="report">
 <h1>{html.escape(t("index.title", "vi"))}</h1>
 <p class="subtitle">{html.escape(t("index.title", "en"))}</p>
-<h2>{html.escape(t("index.annual", "vi"))} / {html.escape(t("index.annual", "en"))}</h2>
-{table}
+{body}
 </main></body>
 </html>
 """

@@ -69,6 +69,10 @@ class BaseReport:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     SECTIONS: ClassVar[tuple[str, ...]] = ()
+    NAV: ClassVar[bool] = True
+
+    def section_title(self, section_id: str) -> str:
+        return self._t(f"section.{section_id}")
 
     # ------------------------------------------------------------------ scope (subclasses)
     def title(self) -> str:
@@ -132,12 +136,14 @@ class BaseReport:
                 f'<div class="banner" role="note">'
                 f"{H.esc(self._t('report.banner', share=self._pct(share)))}</div>"
             )
-        links = "".join(
-            f'<li><a href="#{s}">{H.esc(self._t("section." + s))}</a></li>' for s in self.SECTIONS
-        )
-        parts.append(
-            f'<nav aria-label="{H.esc(self._t("report.contents"))}"><ol>{links}</ol></nav></header>'
-        )
+        if self.NAV:
+            links = "".join(
+                f'<li><a href="#{s}">{H.esc(self.section_title(s))}</a></li>' for s in self.SECTIONS
+            )
+            parts.append(
+                f'<nav aria-label="{H.esc(self._t("report.contents"))}"><ol>{links}</ol></nav>'
+            )
+        parts.append("</header>")
         return H.join(parts)
 
     # ------------------------------------------------------------------ shared lookups

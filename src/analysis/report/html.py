@@ -71,6 +71,11 @@ def section(section_id: str, title: str, *parts: str) -> Fragment:
     )
 
 
+def page(cls: str, *parts: str) -> Fragment:
+    """A block laid out by the stylesheet class ``cls`` (e.g. the one-page commune profile)."""
+    return Fragment(f'<div class="{esc(cls)}">' + "".join(parts) + "</div>")
+
+
 def kpis(items: Iterable[tuple[str, str]]) -> Fragment:
     """Key figures as (value, label) boxes."""
     boxes = "".join(

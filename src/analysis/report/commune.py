@@ -1,0 +1,294 @@
+"""A one-page profile of a partner commune: where it is, who lives there, what support
+arrived each year and what it cost, the people reached, and its outcomes next to its
+district's comparison communes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pandas as pd
+
+from analysis import indicators as ind
+from analysis.disclosure import protect_series
+from analysis.i18n import format_number, label, t
+from analysis.package import Package
+from analysis.provenance import commune_rows
+from analysis.report import html as H
+from analysis.report.base import (
+    BaseReport,
+    ReportParameterError,
+    check_common,
+    is_nan,
+    load_checked,
+)
+from analysis.report.html import Col
+
+SECTIONS = ("where", "people", "support", "outcomes")
+
+
+@dataclass
+class CommuneProfile(BaseReport):
+    """The profile of one partner commune in one language."""
+
+    commune_code: str = ""
+    SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    NAV: ClassVar[bool] = False  # one printed page: no table of contents
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        commune_code: str,
+        lang: str,
+        package_path: str,
+        min_cell: int = 5,
+        pkg: Package | None = None,
+    ) -> CommuneProfile:
+        """Check the parameters, load the package strictly, and return the profile."""
+        check_common(lang, min_cell)
+        pkg, problems = load_checked(package_path, pkg)
+        partners = partner_codes(pkg)
+        if commune_code not in partners:
+            raise ReportParameterError(
+                t("commune.unknown", lang, code=commune_code, codes=", ".join(partners))
+            )
+        return cls(pkg, lang, min_cell, problems, commune_code=commune_code)
+
+    # ------------------------------------------------------------------ scope
+    @property
+    def info(self) -> pd.Series:
+        communes = self.pkg["communes"]
+        return communes[communes["commune_code"] == self.commune_code].iloc[0]
+
+    def title(self) -> str:
+        return self._t(
+            "commune.title", name=self.info["name_in_source"], province=self.info["province_name"]
+        )
+
+    def parameters(self) -> dict:
+        return {"commune_code": self.commune_code, "lang": self.lang, "min_cell": self.min_cell}
+
+    def scope_rows(self) -> dict[str, pd.DataFrame]:
+        return commune_rows(self.pkg, self.commune_code)
+
+    def scope_activities(self) -> set[str]:
+        return set(self.scope_rows()["plans"]["activity_id"])
+
+    # ------------------------------------------------------------------ sections
+    def where(self) -> H.Fragment:
+        """Location, border, partnership years and the 2025 successor, with a map."""
+        from analysis.report.phase import map_parts
+
+        c = self.info
+        countries = ", ".join(
+            self._t(f"country.{code}")
+            for code in str(c["neighbouring_country"] or "").split(";")
+            if code
+        )
+        years = (
+            f"{int(c['partner_from'])}–{int(c['partner_to'])}"
+            if not pd.isna(c["partner_from"])
+            else self._t("missing_value")
+        )
+        text = self._t(
+            "commune.where",
+            name=c["name_in_source"],
+            official=c["name_official"],
+            district=c["district_name"],
+            province=c["province_name"],
+            countries=countries or "—",
+            years=years,
+            successor=c["successor_name_2025"] or "—",
+            successor_province=c["successor_province_2025"] or "—",
+        )
+        parts = [H.p(text)]
+        if not pd.isna(c["exit_reason"]):
+            parts.append(H.p(self._t("commune.exit", reason=c["exit_reason"])))
+        parts += map_parts(self, self.commune_code)
+        return H.section("where", self._t("commune.section.where"), *parts)
+
+    def people(self) -> H.Fragment:
+        """Households and population, and who the programme reached."""
+        stats = self.scope_rows()["commune_statistics"].dropna(subset=["households"])
+        parts = []
+        if stats.empty:
+            parts.append(H.missing(self._t("commune.no_statistics")))
+        else:
+            last = stats.sort_values("year").iloc[-1]
+            parts.append(
+                H.p(
+                    self._t(
+                        "commune.households",
+                        year=int(last["year"]),
+                        households=format_number(last["households"], self.lang),
+                        population=format_number(last["population"], self.lang)
+                        if not pd.isna(last["population"])
+                        else self._t("missing_value"),
+                    )
+                )
+            )
+        ben = self.scope_rows()["beneficiaries"]
+        if ben.empty:
+            parts.append(H.missing(self._t("missing.beneficiaries")))
+        else:
+            counts = ben.groupby("ethnicity")["beneficiary_id"].nunique()
+            series = pd.Series(
+                counts.to_numpy(), index=[label("ethnicity", e, self.lang) for e in counts.index]
+            )
+            shown = protect_series(series, self.lang, threshold=self.min_cell, total=True)
+            frame = pd.DataFrame({"group": shown.index, "people": shown.to_numpy()})
+            self._keep("people_by_ethnicity", frame)
+            parts.append(
+                H.table(
+                    frame,
+                    {
+                        "group": Col(self._t("col.ethnicity")),
+                        "people": Col(self._t("col.people"), "people"),
+                    },
+                    lang=self.lang,
+                    preformatted=True,
+                    total_row=True,
+                    caption=self._t("commune.people_caption"),
+                )
+            )
+        return H.section("people", self._t("commune.section.people"), *parts)
+
+    def support(self) -> H.Fragment:
+        """What support arrived each year, what it cost, and the people reached."""
+        rows = self.scope_rows()
+        plans = rows["plans"]
+        if plans.empty:
+            return H.section(
+                "support", self._t("commune.section.support"), H.missing(self._t("missing.plans"))
+            )
+        spent = rows["transactions"]
+        spent = spent[spent["transaction_type"].isin(["disbursement", "expenditure"])]
+        by_activity = spent.groupby("activity_id")["amount_vnd"].sum()
+        ben = rows["beneficiaries"]
+        detail = plans.assign(
+            spent=plans["activity_id"].map(by_activity).fillna(0),
+            activity_type=[label("activity_type", a, self.lang) for a in plans["activity_type"]],
+        )
+        # One row a year: the activities' types, money, and the people who joined that year.
+        table = (
+            detail.groupby("year")
+            .agg(
+                activity_type=("activity_type", lambda v: ", ".join(sorted(set(v)))),
+                planned_amount_vnd=("planned_amount_vnd", "sum"),
+                spent=("spent", "sum"),
+            )
+            .reset_index()
+        )
+        table["people"] = (
+            table["year"]
+            .map(ben.groupby("entry_year")["beneficiary_id"].nunique())
+            .fillna(0)
+            .astype(int)
+        )
+        table["year"] = table["year"].astype(str)
+        self._keep("support", table, people=("people",))
+        cols = {
+            "year": Col(self._t("col.year")),
+            "activity_type": Col(self._t("col.activity_type")),
+            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+            "spent": Col(self._t("col.spent"), "money"),
+            "people": Col(self._t("col.people"), "people"),
+        }
+        total_spent = float(table["spent"].sum())
+        text = self._t(
+            "commune.support",
+            n=len(plans),
+            spent=self._money(total_spent),
+            people=self._people(int(rows["beneficiaries"]["beneficiary_id"].nunique())),
+        )
+        return H.section(
+            "support",
+            self._t("commune.section.support"),
+            H.p(text),
+            H.table(
+                table,
+                cols,
+                lang=self.lang,
+                threshold=self.min_cell,
+                caption=self._t("commune.support_caption"),
+            ),
+        )
+
+    def outcomes(self) -> H.Fragment:
+        """The commune's poor-household rate next to its district's comparison communes."""
+        from analysis import charts
+
+        panel = ind.poverty_panel(self.pkg)
+        communes = self.pkg["communes"]
+        district = self.info["district_code"]
+        peers = set(
+            communes[(communes["district_code"] == district) & (communes["role"] == "comparison")][
+                "commune_code"
+            ]
+        )
+        own = panel[panel["commune_code"] == self.commune_code].set_index("year")["rate_pct"]
+        comp = panel[panel["commune_code"].isin(peers)].groupby("year")["rate_pct"].mean()
+        frame = pd.DataFrame({"commune": own, "comparison": comp}).reset_index()
+        frame = frame.rename(columns={"index": "year"}).sort_values("year")
+        if frame.empty or not peers:
+            return H.section(
+                "outcomes",
+                self._t("commune.section.outcomes"),
+                H.missing(self._t("commune.no_outcomes")),
+            )
+        self._keep("outcomes", frame)
+        names = ", ".join(
+            sorted(communes.loc[communes["commune_code"].isin(peers), "name_in_source"])
+        )
+        fig = charts.trend_lines(
+            frame,
+            "year",
+            ["commune", "comparison"],
+            [self.info["name_in_source"], self._t("commune.comparison_mean")],
+            title=self._t("commune.outcomes_title"),
+            ylabel=self._t("chart.poverty_ylabel_pct"),
+            lang=self.lang,
+        )
+        alt = self._t(
+            "commune.outcomes_alt",
+            items="; ".join(
+                f"{int(r.year)}: {format_number(r.commune, self.lang, 1)} / "
+                f"{format_number(r.comparison, self.lang, 1)}"
+                for r in frame.itertuples()
+                if not (is_nan(r.commune) and is_nan(r.comparison))
+            ),
+        )
+        return H.section(
+            "outcomes",
+            self._t("commune.section.outcomes"),
+            H.p(self._t("commune.outcomes", peers=names)),
+            H.figure(fig, alt, self._t("commune.outcomes_caption")),
+        )
+
+    def page(self) -> H.Fragment:
+        """The whole profile as one A4 page: two columns under the header (its banner states
+        how much of the page is illustrative)."""
+        return H.page(
+            "profile",
+            self.header(),
+            self.where(),
+            H.page("column", self.people(), self.outcomes()),
+            self.support(),
+            self.footer(),
+        )
+
+    def data_quality(self) -> H.Fragment:
+        """How much of the page is illustrative (the full source list is in the phase report)."""
+        share = self._share.set_index("resource").loc["all", "share"]
+        return H.section(
+            "data-quality",
+            self._t("section.data-quality"),
+            H.p(self._t("commune.illustrative", share=self._pct(0.0 if is_nan(share) else share))),
+        )
+
+
+def partner_codes(pkg: Package) -> list[str]:
+    """Codes of the communes that were partners in some year, sorted."""
+    communes = pkg["communes"]
+    return sorted(communes.loc[communes["role"] == "partner", "commune_code"])

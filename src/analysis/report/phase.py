@@ -1,0 +1,751 @@
+"""The end-of-phase evaluation, 2021–2025: one method per section.
+
+It reuses the indicator library and the annual report's machinery (banner, data quality,
+footer, small-cell protection); the notebook ``notebooks/phase_evaluation.ipynb`` displays
+each section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pandas as pd
+
+from analysis import indicators as ind
+from analysis.i18n import format_number, label, t
+from analysis.indicators import phase as ph
+from analysis.package import Package
+from analysis.provenance import phase_rows
+from analysis.ratings import findings, load_rules
+from analysis.report import html as H
+from analysis.report.base import BaseReport, check_common, is_nan, load_checked
+from analysis.report.html import Col
+from analysis.theory import LEVELS, link_confidence
+
+SECTIONS = (
+    "summary",
+    "findings",
+    "totals",
+    "efficiency",
+    "impact",
+    "sustainability",
+    "theory-of-change",
+    "reform",
+    "map",
+    "data-quality",
+    "methods",
+)
+
+
+@dataclass
+class PhaseReport(BaseReport):
+    """The 2021–2025 phase evaluation in one language."""
+
+    SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+
+    @classmethod
+    def load(
+        cls, *, lang: str, package_path: str, min_cell: int = 5, pkg: Package | None = None
+    ) -> PhaseReport:
+        """Check the parameters, load the package strictly, and return the report."""
+        check_common(lang, min_cell)
+        pkg, problems = load_checked(package_path, pkg)
+        return cls(pkg, lang, min_cell, problems)
+
+    # ------------------------------------------------------------------ scope
+    @property
+    def last_year(self) -> int:
+        return int(self.pkg["plans"]["year"].max())
+
+    @property
+    def first_year(self) -> int:
+        return int(self.pkg["plans"]["year"].min())
+
+    def title(self) -> str:
+        return self._t("phase.title", first=self.first_year, last=self.last_year)
+
+    def parameters(self) -> dict:
+        return {"lang": self.lang, "min_cell": self.min_cell}
+
+    def scope_rows(self) -> dict[str, pd.DataFrame]:
+        return phase_rows(self.pkg)
+
+    def scope_activities(self) -> set[str]:
+        return set(self.pkg["plans"]["activity_id"])
+
+    # ------------------------------------------------------------------ figures
+    def _did(self):
+        try:
+            return ind.poverty_did(self.pkg, self.last_year, phase=True)
+        except ValueError as exc:
+            return exc
+
+    def _figures(self) -> dict:
+        shares = ind.targeting_shares(self.pkg, None)
+        overall = shares[shares["activity_type"] == "all"]
+        pvd = ind.plan_vs_delivery(self.pkg, None, by="activity_type")
+        with_units = pvd.dropna(subset=["planned_units"])
+        units_rate = (
+            with_units["delivered_units"].sum() / with_units["planned_units"].sum()
+            if len(with_units) and with_units["planned_units"].sum()
+            else None
+        )
+        execution = ind.budget_execution(self.pkg, None)
+        did = self._did()
+        herd = ind.livestock_summary(self.pkg, None)
+        herd_all = herd[herd["commune_code"] == "all"]
+        persistence = ind.poverty_persistence(self.pkg, self.last_year)
+        stayed = persistence[persistence["horizon_years"] == 1]
+        return {
+            "people": int(overall["n"].iloc[0]) if len(overall) else 0,
+            "share_poor_or_near_poor": float(overall["share_poor_or_near_poor"].iloc[0])
+            if len(overall)
+            else None,
+            "share_of_plan_linked": ind.share_of_plan_linked(self.pkg, None).share,
+            "units_delivered_rate": units_rate,
+            "budget_execution_rate": float(execution["execution_rate"].iloc[0])
+            if len(execution)
+            else None,
+            "did_estimate": None if isinstance(did, Exception) else did.result.estimate,
+            "did_p_value": None if isinstance(did, Exception) else did.result.p_value,
+            "did_n_treated": 0 if isinstance(did, Exception) else did.result.n_treated,
+            "herd_per_animal": float(herd_all["herd_per_animal_received"].iloc[0])
+            if len(herd_all)
+            else None,
+            "stayed_out_share": float(stayed["share_still_out"].iloc[0])
+            if len(stayed) and stayed["n"].iloc[0] >= self.min_cell
+            else None,
+        }
+
+    def _criterion_share(self) -> dict[str, float]:
+        rows = self.scope_rows()
+
+        def share(*resources: str) -> float:
+            frames = [rows[r] for r in resources if len(rows[r])]
+            total = sum(len(f) for f in frames)
+            return (
+                sum(int(self.pkg.is_illustrative(f).sum()) for f in frames) / total
+                if total
+                else float("nan")
+            )
+
+        return {
+            "relevance": share("beneficiaries"),
+            "coherence": share("plans"),
+            "effectiveness": share("outputs"),
+            "efficiency": share("transactions"),
+            "impact": share("commune_statistics"),
+            "sustainability": share("livestock_events", "beneficiary_followups"),
+        }
+
+    # ------------------------------------------------------------------ sections
+    def summary(self) -> H.Fragment:
+        """Five-year totals in sentences generated from the data."""
+        totals = ph.totals_by_year(self.pkg)
+        self._keep("totals_by_year", totals, people=("people",))
+        planned, spent = totals["planned_vnd"].sum(), totals["spent_vnd"].sum()
+        mobilised, people = totals["mobilised_vnd"].sum(), int(totals["people"].sum())
+        communes = self.pkg["communes"]
+        partners = communes[communes["role"] == "partner"]
+        items = [
+            (self._money(planned), self._t("kpi.planned")),
+            (self._money(mobilised), self._t("phase.kpi_mobilised")),
+            (self._money(spent), self._t("kpi.spent")),
+            (self._people(people), self._t("kpi.people")),
+        ]
+        text = self._t(
+            "phase.summary",
+            first=self.first_year,
+            last=self.last_year,
+            n=int(totals["activities"].sum()),
+            communes=len(partners),
+            planned=self._money(planned),
+            mobilised=self._money(mobilised),
+            spent=self._money(spent),
+            people=self._people(people),
+        )
+        return H.section("summary", self._t("section.summary"), H.kpis(items), H.p(text))
+
+    def findings(self) -> H.Fragment:
+        """A rating per DAC criterion, from rules whose thresholds are in the config file."""
+        figures = self._figures()
+        rules = load_rules()
+        rated = findings(figures, rules, self._criterion_share())
+        rows = []
+        for f in rated:
+            value = f.values.get("value")
+            rows.append(
+                {
+                    "criterion": self._t(f"section.{f.criterion}"),
+                    "rating": self._t(f"rating.{f.rating}"),
+                    "finding": self._finding_sentence(f, figures),
+                    "illustrative": f.illustrative_share,
+                    "value": value,
+                }
+            )
+        frame = pd.DataFrame(rows)
+        self._keep("findings", frame)
+        cols = {
+            "criterion": Col(self._t("phase.col_criterion")),
+            "rating": Col(self._t("phase.col_rating")),
+            "finding": Col(self._t("phase.col_finding")),
+            "illustrative": Col(self._t("dq.share"), "percent"),
+        }
+        return H.section(
+            "findings",
+            self._t("section.findings"),
+            H.p(self._t("phase.findings_intro")),
+            H.table(frame, cols, lang=self.lang, caption=self._t("phase.findings_caption")),
+        )
+
+    def _finding_sentence(self, f, figures: dict) -> str:
+        v = f.values
+        if f.rating == "insufficient_evidence":
+            return self._t("phase.finding_insufficient")
+        if f.criterion in ("relevance", "coherence", "effectiveness", "efficiency"):
+            return self._t(f"phase.finding_{f.criterion}", value=self._pct(v["value"]))
+        if f.criterion == "impact":
+            return self._t(
+                "phase.finding_impact",
+                did=format_number(v["value"], self.lang, 1),
+                p=format_number(v["p"], self.lang, 4),
+            )
+        return self._t(
+            "phase.finding_sustainability",
+            herd=format_number(v["herd"], self.lang, 1),
+            stayed=self._pct(v["stayed"]) if not is_nan(v["stayed"]) else self._t("missing_value"),
+        )
+
+    def totals(self) -> H.Fragment:
+        """Five-year totals and trends per year, commune, activity type and implementing unit."""
+        from analysis import charts
+
+        totals = ph.totals_by_year(self.pkg)
+        cols = {
+            "year": Col(self._t("col.year")),
+            "activities": Col(self._t("col.n_activities"), "number"),
+            "planned_vnd": Col(self._t("col.planned"), "money"),
+            "mobilised_vnd": Col(self._t("col.incoming"), "money"),
+            "spent_vnd": Col(self._t("col.spent"), "money"),
+            "people": Col(self._t("col.people"), "people"),
+        }
+        shown = totals.assign(year=totals["year"].astype(str))
+        parts = [
+            H.table(
+                shown,
+                cols,
+                lang=self.lang,
+                threshold=self.min_cell,
+                caption=self._t("phase.by_year_caption"),
+            )
+        ]
+        fig = charts.trend_lines(
+            totals.assign(
+                planned=totals["planned_vnd"] / 1e6,
+                spent=totals["spent_vnd"] / 1e6,
+                mobilised=totals["mobilised_vnd"] / 1e6,
+            ),
+            "year",
+            ["planned", "spent", "mobilised"],
+            [self._t("col.planned"), self._t("col.spent"), self._t("col.incoming")],
+            title=self._t("phase.trend_title"),
+            ylabel=self._t("chart.million_vnd"),
+            lang=self.lang,
+        )
+        alt = self._t(
+            "phase.trend_alt",
+            items="; ".join(
+                f"{int(r.year)}: {self._money(r.planned_vnd)} / {self._money(r.spent_vnd)}"
+                for r in totals.itertuples()
+            ),
+        )
+        parts.append(H.figure(fig, alt, self._t("phase.trend_caption")))
+        names = self._commune_names()
+        units = self.pkg["implementing_units"].set_index("unit_id")
+        unit_col = "name_vi" if self.lang == "vi" else "name_en"
+        for by, heading in (
+            ("commune_code", "col.commune"),
+            ("activity_type", "col.activity_type"),
+            ("implementing_unit", "phase.col_unit"),
+        ):
+            frame = ph.totals_by(self.pkg, by)
+            self._keep(f"totals_by_{by}", frame, people=("people",))
+            if by == "commune_code":
+                frame = frame.assign(
+                    commune_code=[
+                        self._t("place.not_commune") if pd.isna(c) else names.get(c, c)
+                        for c in frame["commune_code"]
+                    ]
+                )
+            elif by == "activity_type":
+                frame = self._labelled(frame, "activity_type", "activity_type")
+            else:
+                frame = frame.assign(
+                    implementing_unit=[
+                        units.loc[u, unit_col] if u in units.index else u
+                        for u in frame["implementing_unit"]
+                    ]
+                )
+            cols = {
+                by: Col(self._t(heading)),
+                "n_activities": Col(self._t("col.n_activities"), "number"),
+                "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+                "spent_vnd": Col(self._t("col.spent"), "money"),
+                "people": Col(self._t("col.people"), "people"),
+            }
+            parts.append(
+                H.table(
+                    frame,
+                    cols,
+                    lang=self.lang,
+                    threshold=self.min_cell,
+                    caption=self._t("phase.by_caption", by=self._t(heading).lower()),
+                )
+            )
+        return H.section("totals", self._t("section.totals"), *parts)
+
+    def efficiency(self) -> H.Fragment:
+        """Cumulative cost per beneficiary and per unit, against the sourced benchmarks."""
+        parts = []
+        cpb = ind.cost_per_beneficiary(self.pkg, None)
+        if not cpb.empty:
+            self._keep("cost_per_beneficiary", cpb, people=("beneficiaries",))
+            cols = {
+                "activity_type": Col(self._t("col.activity_type")),
+                "spent_vnd": Col(self._t("col.spent"), "money"),
+                "beneficiaries": Col(self._t("col.people"), "people"),
+                "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
+            }
+            parts.append(
+                H.table(
+                    self._labelled(cpb, "activity_type", "activity_type"),
+                    cols,
+                    lang=self.lang,
+                    threshold=self.min_cell,
+                    caption=self._t("phase.cpb_caption"),
+                )
+            )
+        bench = ind.cost_vs_benchmark(self.pkg, None)
+        bench = bench[bench["benchmark_n"] > 0]
+        if bench.empty:
+            parts.append(H.missing(self._t("missing.benchmarks")))
+        else:
+            self._keep("cost_vs_benchmark", bench)
+            shown = self._labelled(bench, "activity_type", "activity_type").assign(
+                unit=[label("unit", u, self.lang) for u in bench["unit"]]
+            )
+            cols = {
+                "activity_type": Col(self._t("col.activity_type")),
+                "unit": Col(self._t("col.unit")),
+                "cost_per_unit_vnd": Col(self._t("col.cost_per_unit"), "money"),
+                "benchmark_median_vnd": Col(self._t("col.benchmark"), "money"),
+                "ratio": Col(self._t("col.ratio"), "number1"),
+            }
+            parts += [
+                H.table(shown, cols, lang=self.lang, caption=self._t("phase.bench_caption")),
+                H.p(self._t("efficiency.bench_note"), "note"),
+            ]
+        return H.section("efficiency", self._t("section.efficiency"), *parts)
+
+    def impact(self) -> H.Fragment:
+        """Partners against comparisons over the whole phase; the beneficiaries' trajectories."""
+        from analysis import charts
+
+        parts = []
+        did = self._did()
+        if isinstance(did, Exception):
+            parts.append(H.missing(self._t("missing.did", reason=str(did))))
+        else:
+            r = did.result
+            names = self._commune_names()
+            parts.append(
+                H.p(
+                    self._t(
+                        "phase.did",
+                        first=min(did.post),
+                        last=max(did.post),
+                        nt=r.n_treated,
+                        nc=r.n_control,
+                        treated=format_number(r.treated_change, self.lang, 1),
+                        control=format_number(r.control_change, self.lang, 1),
+                        did=format_number(r.estimate, self.lang, 1),
+                        p=format_number(r.p_value, self.lang, 4),
+                        n=format_number(r.n_assignments, self.lang),
+                        minp=format_number(r.min_p_value, self.lang, 4),
+                    )
+                )
+            )
+            if did.dropped:
+                parts.append(
+                    H.p(
+                        self._t(
+                            "impact.dropped",
+                            communes=", ".join(names.get(c, c) for c in did.dropped),
+                        ),
+                        "note",
+                    )
+                )
+            changes = did.changes.assign(
+                commune=[names.get(c, c) for c in did.changes["commune_code"]],
+                group=[self._t(f"impact.group_{g}") for g in did.changes["group"]],
+            )
+            self._keep("did_communes", did.changes)
+            cols = {
+                "commune": Col(self._t("col.commune")),
+                "group": Col(self._t("col.group")),
+                "pre_rate": Col(self._t("col.pre_rate"), "number1"),
+                "post_rate": Col(self._t("phase.col_post_rate"), "number1"),
+                "change": Col(self._t("col.change_points"), "number1"),
+            }
+            parts.append(
+                H.table(changes, cols, lang=self.lang, caption=self._t("phase.did_caption"))
+            )
+        traj = ph.income_trajectories(self.pkg)
+        traj = traj[traj["n"] >= self.min_cell]
+        parts.append(H.h(3, self._t("phase.trajectory_title")))
+        if traj.empty:
+            parts.append(H.missing(self._t("missing.followups")))
+        else:
+            self._keep("income_trajectories", traj, people=("n",))
+            cols = {
+                "years_since_entry": Col(self._t("phase.col_years_since"), "number"),
+                "n": Col(self._t("col.people"), "people"),
+                "mean_vnd": Col(self._t("phase.col_mean_income"), "money"),
+                "low_vnd": Col(self._t("phase.col_low"), "money"),
+                "high_vnd": Col(self._t("phase.col_high"), "money"),
+            }
+            parts.append(
+                H.table(
+                    traj,
+                    cols,
+                    lang=self.lang,
+                    threshold=self.min_cell,
+                    caption=self._t("phase.trajectory_caption"),
+                )
+            )
+            fig = charts.trend_lines(
+                traj.assign(
+                    mean=traj["mean_vnd"] / 1e3,
+                    low=traj["low_vnd"] / 1e3,
+                    high=traj["high_vnd"] / 1e3,
+                ),
+                "years_since_entry",
+                ["mean", "low", "high"],
+                [
+                    self._t("phase.col_mean_income"),
+                    self._t("phase.col_low"),
+                    self._t("phase.col_high"),
+                ],
+                title=self._t("phase.trajectory_title"),
+                ylabel=self._t("phase.thousand_vnd"),
+                lang=self.lang,
+            )
+            alt = self._t(
+                "phase.trajectory_alt",
+                items="; ".join(
+                    f"{int(r.years_since_entry)}: {self._money(r.mean_vnd)}"
+                    for r in traj.itertuples()
+                ),
+            )
+            parts.append(H.figure(fig, alt, self._t("phase.trajectory_caption_chart")))
+        return H.section("impact", self._t("section.impact"), *parts)
+
+    def sustainability(self) -> H.Fragment:
+        """The revolving-cow ledger over five years and its projection; staying out of
+        poverty; Sín Thầu's graduation and the hand-over to Leng Su Sìn."""
+        parts = []
+        ledger = ph.livestock_by_year(self.pkg)
+        if ledger.empty:
+            parts.append(H.missing(self._t("missing.livestock")))
+        else:
+            self._keep("livestock_by_year", ledger)
+            cols = {
+                "year": Col(self._t("col.year")),
+                "animals_received": Col(self._t("col.animals_received"), "number"),
+                "calves_born": Col(self._t("col.calves_born"), "number"),
+                "passed_on": Col(self._t("col.passed_on"), "number"),
+                "died": Col(self._t("col.died"), "number"),
+                "sold": Col(self._t("col.sold"), "number"),
+                "herd_alive": Col(self._t("col.herd_alive"), "number"),
+                "herd_per_animal_received": Col(self._t("col.herd_per_animal"), "number1"),
+            }
+            parts.append(
+                H.table(
+                    ledger.assign(year=ledger["year"].astype(str)),
+                    cols,
+                    lang=self.lang,
+                    caption=self._t("phase.ledger_caption"),
+                )
+            )
+        projection = ph.revolving_projection(self.pkg)
+        if projection is not None:
+            self._keep("projection", projection.table)
+            parts.append(
+                H.p(
+                    self._t(
+                        "phase.projection",
+                        births=format_number(projection.births_per_animal_year, self.lang, 2),
+                        deaths=format_number(projection.deaths_per_animal_year, self.lang, 3),
+                        sales=format_number(projection.sales_per_animal_year, self.lang, 3),
+                        pass_on=format_number(projection.pass_on_per_birth, self.lang, 2),
+                        years=format_number(projection.animal_years, self.lang),
+                        verdict=self._t(
+                            "phase.revolves_yes"
+                            if projection.keeps_revolving
+                            else "phase.revolves_no"
+                        ),
+                    )
+                )
+            )
+            cols = {
+                "year": Col(self._t("col.year")),
+                "herd": Col(self._t("col.herd_alive"), "number"),
+                "new_households": Col(self._t("phase.col_new_households"), "number"),
+            }
+            parts.append(
+                H.table(
+                    projection.table.assign(year=projection.table["year"].astype(str)),
+                    cols,
+                    lang=self.lang,
+                    caption=self._t("phase.projection_caption"),
+                )
+            )
+        persistence = ind.poverty_persistence(self.pkg, self.last_year)
+        persistence = persistence.assign(
+            share_still_out=persistence["share_still_out"].where(persistence["n"] >= self.min_cell)
+        )
+        if not persistence.empty and persistence["n"].sum():
+            self._keep("persistence", persistence, people=("n", "still_out"))
+            cols = {
+                "horizon_years": Col(self._t("col.horizon"), "number"),
+                "n": Col(self._t("col.households"), "people"),
+                "share_still_out": Col(self._t("col.still_out"), "percent"),
+            }
+            parts.append(
+                H.table(
+                    persistence,
+                    cols,
+                    lang=self.lang,
+                    threshold=self.min_cell,
+                    caption=self._t("sustainability.persistence_caption"),
+                )
+            )
+        for row in ind.graduated_communes(self.pkg).itertuples():
+            parts.append(
+                H.p(
+                    self._t(
+                        "sustainability.graduated",
+                        name=row.name_official,
+                        year=int(row.partner_to),
+                        reason=row.exit_reason,
+                    )
+                )
+            )
+        communes = self.pkg["communes"]
+        newcomers = communes[
+            (communes["role"] == "partner") & (communes["partner_from"] > self.first_year)
+        ]
+        for row in newcomers.itertuples():
+            parts.append(
+                H.p(self._t("phase.handover", name=row.name_in_source, year=int(row.partner_from)))
+            )
+        return H.section("sustainability", self._t("section.sustainability"), *parts)
+
+    def theory_of_change(self) -> H.Fragment:
+        """The programme's logic as data, its diagram, and the evidence per link."""
+        from analysis.theory import diagram
+
+        rules = load_rules()
+        confidence = link_confidence(
+            self.pkg, self.scope_rows(), rules.get("theory_of_change", {}).get("real_share", 0.5)
+        )
+        nodes = self.pkg["toc_nodes"].set_index("node_id")
+        links = self.pkg["toc_links"].set_index("link_id")
+        lbl = "label_vi" if self.lang == "vi" else "label_en"
+        alt_col = "alternatives_vi" if self.lang == "vi" else "alternatives_en"
+        indicators = self.pkg["indicators"].set_index("indicator_id")
+        ind_col = "title_vi" if self.lang == "vi" else "title_en"
+        table = confidence.assign(
+            link=[
+                f"{nodes.loc[a, lbl]} → {nodes.loc[b, lbl]}"
+                for a, b in zip(confidence["from_node"], confidence["to_node"], strict=True)
+            ],
+            evidence=[
+                "; ".join(indicators.loc[i, ind_col] for i in inds) or self._t("missing_value")
+                for inds in confidence["indicators"]
+            ],
+            alternatives=[links.loc[i, alt_col] for i in confidence["link_id"]],
+            confidence=[self._t(f"confidence.{c}") for c in confidence["confidence"]],
+        )
+        self._keep("theory_of_change", table.drop(columns=["indicators"]))
+        fig = diagram(
+            self.pkg,
+            confidence,
+            self.lang,
+            level_names={lv: self._t(f"toc.level.{lv}") for lv in LEVELS},
+            legend={c: self._t(f"confidence.{c}") for c in ("high", "medium", "low", "none")},
+            title=self._t("toc.title"),
+        )
+        alt = self._t(
+            "toc.alt", items="; ".join(f"{r.link}: {r.confidence}" for r in table.itertuples())
+        )
+        cols = {
+            "link": Col(self._t("toc.col_link")),
+            "evidence": Col(self._t("toc.col_evidence")),
+            "alternatives": Col(self._t("toc.col_alternatives")),
+            "confidence": Col(self._t("toc.col_confidence")),
+        }
+        return H.section(
+            "theory-of-change",
+            self._t("section.theory-of-change"),
+            H.p(self._t("toc.intro")),
+            H.figure(fig, alt, self._t("toc.caption")),
+            H.table(table, cols, lang=self.lang, caption=self._t("toc.table")),
+            H.p(
+                self._t(
+                    "toc.rule",
+                    share=self._pct(rules.get("theory_of_change", {}).get("real_share", 0.5)),
+                ),
+                "note",
+            ),
+        )
+
+    def reform(self) -> H.Fragment:
+        """The July 2025 reform: each partner commune's successor, and figures in either
+        geography."""
+        communes = self.pkg["communes"]
+        partners = communes[communes["role"] == "partner"].sort_values("commune_code")
+        table = partners[
+            [
+                "name_in_source",
+                "district_name",
+                "province_name",
+                "successor_name_2025",
+                "successor_province_2025",
+                "successor_note",
+            ]
+        ]
+        self._keep("reform", table)
+        cols = {
+            "name_in_source": Col(self._t("col.commune")),
+            "district_name": Col(self._t("reform.col_district")),
+            "province_name": Col(self._t("reform.col_province")),
+            "successor_name_2025": Col(self._t("reform.col_successor")),
+            "successor_province_2025": Col(self._t("reform.col_successor_province")),
+            "successor_note": Col(self._t("reform.col_note")),
+        }
+        by_commune = ph.totals_by(self.pkg, "commune_code").dropna(subset=["commune_code"])
+        info = communes.set_index("commune_code")
+        new = by_commune.assign(
+            successor=[
+                f"{info.loc[c, 'successor_name_2025']} ({info.loc[c, 'successor_province_2025']})"
+                for c in by_commune["commune_code"]
+            ]
+        )
+        grouped = new.groupby("successor", as_index=False)[
+            ["n_activities", "planned_amount_vnd", "spent_vnd", "people"]
+        ].sum()
+        self._keep("reform_geography", grouped, people=("people",))
+        gcols = {
+            "successor": Col(self._t("reform.col_successor")),
+            "n_activities": Col(self._t("col.n_activities"), "number"),
+            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+            "spent_vnd": Col(self._t("col.spent"), "money"),
+            "people": Col(self._t("col.people"), "people"),
+        }
+        return H.section(
+            "reform",
+            self._t("section.reform"),
+            H.p(self._t("reform.intro")),
+            H.table(table, cols, lang=self.lang, caption=self._t("reform.caption")),
+            H.table(
+                grouped,
+                gcols,
+                lang=self.lang,
+                threshold=self.min_cell,
+                caption=self._t("reform.geography_caption"),
+            ),
+            H.p(self._t("reform.note"), "note"),
+        )
+
+    def map(self) -> H.Fragment:
+        """Partner and comparison communes on an outline of Vietnam and its neighbours."""
+        return H.section("map", self._t("section.map"), *map_parts(self, None))
+
+    def methods(self) -> H.Fragment:
+        """Designs and limits, and the rating thresholds from the config file."""
+        rules = load_rules()
+        did = self._did()
+        n = 0 if isinstance(did, Exception) else did.result.n_treated
+        thresholds = [
+            self._t("phase.rule.relevance", **rules["relevance"]),
+            self._t("phase.rule.coherence", **rules["coherence"]),
+            self._t("phase.rule.effectiveness", **rules["effectiveness"]),
+            self._t(
+                "phase.rule.efficiency",
+                lo=rules["efficiency"]["met"][0],
+                hi=rules["efficiency"]["met"][1],
+                plo=rules["efficiency"]["partly_met"][0],
+                phi=rules["efficiency"]["partly_met"][1],
+            ),
+            self._t("phase.rule.impact", **rules["impact"]),
+            self._t("phase.rule.sustainability", **rules["sustainability"]),
+            self._t("phase.rule.people", n=rules["min_people"]),
+        ]
+        paragraphs = [
+            self._t("methods.criteria"),
+            self._t("methods.contribution"),
+            self._t("phase.methods_did", n=n),
+            self._t("methods.bootstrap"),
+            self._t("methods.standard_change"),
+            self._t("methods.small_cells", n=self.min_cell),
+            self._t("methods.illustrative"),
+        ]
+        return H.section(
+            "methods",
+            self._t("section.methods"),
+            *(H.p(x) for x in paragraphs),
+            H.h(3, self._t("phase.rules_title")),
+            H.ul(thresholds),
+        )
+
+
+def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
+    """The communes map (shared by the phase report and the commune profiles)."""
+    try:
+        from analysis import maps
+    except ImportError:  # pragma: no cover - the map module ships with the package
+        return [H.missing(report._t("missing.map"))]
+    communes = report.pkg["communes"]
+    names = {
+        "VNM": t("map.vietnam", report.lang),
+        "LAO": t("map.laos", report.lang),
+        "KHM": t("map.cambodia", report.lang),
+        "CHN": t("map.china", report.lang),
+        "THA": t("map.thailand", report.lang),
+    }
+    fig, left_off = maps.commune_map(
+        communes,
+        title=report._t("map.title"),
+        country_names=names,
+        labels={
+            "partner": report._t("impact.group_treated"),
+            "comparison": report._t("impact.group_control"),
+        },
+        highlight=highlight,
+        extent="auto" if highlight else None,
+        width=3.6 if highlight else 5.2,
+    )
+    shown = communes[~communes["name_in_source"].isin(left_off)]
+    alt = report._t(
+        "map.alt",
+        items="; ".join(
+            f"{r.name_in_source} ({label('role', r.role, report.lang)}, {r.province_name})"
+            for r in shown.itertuples()
+        ),
+    )
+    parts = [H.figure(fig, alt, report._t("map.caption", source=maps.source_note(report.lang)))]
+    if left_off:
+        parts.append(H.p(report._t("map.left_off", communes=", ".join(left_off)), "note"))
+    return parts
