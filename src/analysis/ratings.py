@@ -67,7 +67,8 @@ def rate_sustainability(
     herd_per_animal: float | None, stayed_out: float | None, herd_met: float, stayed_out_met: float
 ) -> str:
     """``met`` when both the herd per animal received and the share staying out of poverty
-    reach their thresholds, ``partly_met`` when one does, ``not_met`` when neither."""
+    reach their thresholds, ``partly_met`` when one does, ``not_met`` when neither. A missing
+    figure counts as not reached; with both missing there is insufficient evidence."""
     known = [
         (v, t)
         for v, t in ((herd_per_animal, herd_met), (stayed_out, stayed_out_met))

@@ -1,0 +1,164 @@
+"""The phase evaluation and commune profiles, executed on the tiny fixture package.
+
+Expected figures are computed by hand from tests/fixtures/tiny_package (see EXPECTED.md).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from analysis import load_package
+from analysis.paths import PROJECT_ROOT
+from analysis.provenance import phase_rows
+from analysis.render import commune_job, phase_job, render
+from analysis.theory import link_confidence
+
+TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
+
+
+@pytest.fixture(scope="module")
+def phase_html(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("phase")
+    return render(phase_job(2023, 2024, "vi", TINY, out)).job.html_path.read_text("utf-8")
+
+
+def test_phase_sections(phase_html):
+    for sid in (
+        "summary",
+        "findings",
+        "totals",
+        "efficiency",
+        "impact",
+        "sustainability",
+        "theory-of-change",
+        "reform",
+        "map",
+        "data-quality",
+        "methods",
+    ):
+        assert f'<section id="{sid}">' in phase_html
+
+
+def test_phase_totals_match_hand_computation(phase_html):
+    # planned 90 M (2023) + 130 M (2024) = 220 M; raised 90 + 150 = 240 M;
+    # spent 90 + 120 = 210 M; people 3 (2023) + 7 (2024) = 10.
+    assert "220.000.000 đồng" in phase_html
+    assert "240.000.000 đồng" in phase_html
+    assert "210.000.000 đồng" in phase_html
+
+
+def test_phase_did_and_relevance_rating(phase_html):
+    # Phase DiD: post = 2021..2024 averages; p = 2/6 (EXPECTED.md).
+    assert "0,3333" in phase_html
+    # 10 beneficiaries < 30 (min_people): relevance cannot be rated.
+    findings = phase_html[phase_html.index('<section id="findings">') :]
+    findings = findings[: findings.index("</section>")]
+    first_row = re.search(r"<tbody><tr>(.*?)</tr>", findings).group(1)
+    assert "Sự phù hợp" in first_row and "Chưa đủ bằng chứng" in first_row
+
+
+def test_phase_prints_the_rating_thresholds(phase_html):
+    methods = phase_html[phase_html.index('<section id="methods">') :]
+    assert "ratings.json" in methods and "0.8" in methods and "0.6" in methods
+
+
+def test_phase_map_is_embedded_with_alt_text(phase_html):
+    section = phase_html[phase_html.index('<section id="map">') :]
+    section = section[: section.index("</section>")]
+    assert "data:image/png;base64," in section
+    assert re.search(r'alt="[^"]*Na Loi[^"]*"', section)
+    assert "Natural Earth" in section
+
+
+def test_theory_of_change_confidence_from_evidence():
+    pkg = load_package(TINY)
+    conf = link_confidence(pkg, phase_rows(pkg)).set_index("link_id")["confidence"]
+    # plans: 4 of 7 rows come from the real 2024 plan (4/7 >= 1/2: real); transactions are
+    # all illustrative. l01 = budget execution (transactions) + activities planned (plans):
+    # one real indicator -> medium. l03 rests on beneficiaries only (illustrative) -> low.
+    # l07 has no indicator -> none.
+    assert conf["l01_funds_support"] == "medium"
+    assert conf["l03_support_reach"] == "low"
+    assert conf["l07_reach_housing"] == "none"
+
+
+@pytest.fixture(scope="module")
+def profile_html(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("commune")
+    job = commune_job("16834", "Na Loi", "Nghệ An", "vi", TINY, out)
+    return render(job).job.html_path.read_text("utf-8")
+
+
+def test_commune_profile_figures(profile_html):
+    # Na Loi: 2023 livelihood 40 M spent, 2024 cows 30 + 25 = 55 M: 95 M in all; people in
+    # Na Loi: B2, B3, B5, B8, B9 = 5.
+    assert "95.000.000 đồng" in profile_html
+    assert "Na Loi" in profile_html and "Nghệ An" in profile_html
+    assert "Đoọc Mạy" in profile_html and "Mường Típ" in profile_html  # district peers
+    assert 'class="profile"' in profile_html
+
+
+def test_commune_profile_refuses_a_comparison_commune(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "report",
+            "--commune",
+            "16825",
+            "--package",
+            str(TINY),
+            "--reports-dir",
+            str(tmp_path),
+            "--lang",
+            "en",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert proc.returncode == 1
+    assert "16825" in proc.stderr and "16834" in proc.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_report_all_renders_every_kind_and_indexes_them(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "report",
+            "--all",
+            "--package",
+            str(TINY),
+            "--reports-dir",
+            str(tmp_path),
+            "--lang",
+            "vi",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.html"))
+    # 2 years + the phase + 3 partner communes (Sín Thầu, Na Loi, Nậm Cắn) + the index
+    assert names == [
+        "2023/annual_evaluation_2023_vi.html",
+        "2024/annual_evaluation_2024_vi.html",
+        "communes/03154_vi.html",
+        "communes/16834_vi.html",
+        "communes/16837_vi.html",
+        "index.html",
+        "phase_2023_2024/phase_evaluation_vi.html",
+    ]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    for heading in ("Báo cáo hằng năm", "Đánh giá giai đoạn", "Hồ sơ xã"):
+        assert heading in index
+    assert 'href="communes/16834_vi.html"' in index and "Na Loi" in index
