@@ -79,7 +79,7 @@ def test_rate_impact(estimate, p, n, expected):
         (1.4999, 0.8, "partly_met"),
         (1.5, 0.7999, "partly_met"),
         (1.0, 0.5, "not_met"),
-        (None, 0.9, "met"),
+        (None, 0.9, "partly_met"),
         (1.0, None, "not_met"),
         (None, None, "insufficient_evidence"),
     ],
