@@ -29,6 +29,9 @@ def test_environment_yml_matches_pyproject():
         declared |= {_name(r) for r in extra}
     env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
     conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    for entry in env["dependencies"]:
+        if isinstance(entry, dict):
+            conda |= {_name(d) for d in entry.get("pip", [])}
     assert conda == declared, (
         f"only in environment.yml: {sorted(conda - declared)}; "
         f"only in pyproject.toml: {sorted(declared - conda)}"

@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=5,
         help="counts of people below this are shown as '<N' (default 5)",
     )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each report to an A4 PDF (needs Debian's chromium)",
+    )
     p.add_argument("--reports-dir", type=Path, default=REPORTS_DIR, help=argparse.SUPPRESS)
 
     p = sub.add_parser("generate", help="regenerate the illustrative rows (deterministic)")
@@ -198,6 +203,12 @@ def cmd_report(args) -> int:
 
     langs = LANGUAGES if args.lang == "all" else (args.lang,)
     msg_lang = langs[0]
+    if args.pdf:
+        from analysis.render import chromium_path
+
+        if not chromium_path():
+            print(t("cli.no_chromium", msg_lang), file=sys.stderr)
+            return 1
     if args.jobs < 1 or args.min_cell < 1:
         print("--jobs and --min-cell must be at least 1", file=sys.stderr)
         return 2
@@ -251,6 +262,15 @@ def cmd_report(args) -> int:
 
     with package_cache(pkg):
         results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
+    if args.pdf:
+        from analysis.render import PdfUnavailable, print_pdfs
+
+        try:
+            for pdf in print_pdfs(r.job.html_path for r in results if not r.error):
+                print(f"PDF {os.path.relpath(pdf)}")
+        except PdfUnavailable as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
     index = write_index(args.reports_dir, dict(communes["name_in_source"].items()))
     failed = [r for r in results if r.error]
     print(t("cli.open_index", msg_lang, path=os.path.relpath(index)))

@@ -442,3 +442,72 @@ def write_index(reports_dir: Path = REPORTS_DIR, commune_names: dict | None = No
     index = reports_dir / "index.html"
     atomic_write(index, page)
     return index
+
+
+class PdfUnavailable(RuntimeError):
+    """Chromium (or the Playwright driver) is not installed; the message says how to fix it."""
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, if installed."""
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def print_pdfs(html_paths: Iterable[Path]) -> list[Path]:
+    """Print each HTML file to an A4 PDF beside it, with page numbers, in headless Chromium.
+
+    The browser runs offline (the reports need nothing from the network); the provenance
+    footer, last in the HTML, lands on the last page. Each PDF is written atomically.
+
+    Raises:
+        PdfUnavailable: when Chromium or Playwright is missing.
+    """
+    browser_path = chromium_path()
+    if not browser_path:
+        raise PdfUnavailable(
+            "--pdf needs Debian's Chromium: run `make browser` (or, as root, "
+            "`apt-get install chromium`), then try again"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - playwright is a dependency
+        raise PdfUnavailable(f"--pdf needs the playwright package ({exc})") from None
+    footer = (
+        '<div style="font-size:8px;width:100%;text-align:center;color:#555;'
+        'font-family:sans-serif"><span class="pageNumber"></span> / '
+        '<span class="totalPages"></span></div>'
+    )
+    written = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=browser_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            context = browser.new_context(offline=True)
+            page = context.new_page()
+            for html_path in html_paths:
+                page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+                pdf = page.pdf(
+                    format="A4",
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=footer,
+                    margin={"top": "10mm", "bottom": "14mm", "left": "11mm", "right": "11mm"},
+                )
+                target = Path(html_path).with_suffix(".pdf")
+                atomic_write(target, pdf)
+                written.append(target)
+        finally:
+            browser.close()
+    return written

