@@ -253,15 +253,28 @@ def cmd_report(args) -> int:
                 )
             )
 
+    bar = None
+    if sys.stdout.isatty():  # a live progress bar; plain lines in logs and CI
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), unit="report", dynamic_ncols=True)
+
     def progress(done: int, total: int, result) -> None:
         rel = os.path.relpath(result.job.html_path)
         if result.error:
-            print(f"[{done}/{total}] FAILED {rel}: {result.error}", file=sys.stderr)
+            message = f"[{done}/{total}] FAILED {rel}: {result.error}"
+            (bar.write if bar else print)(message, file=sys.stderr)
+        elif bar:
+            bar.set_postfix_str(rel, refresh=False)
         else:
-            print(f"[{done}/{total}] {rel} ({result.seconds:.1f} s)")
+            print(f"[{done}/{total}] {rel} ({result.seconds:.1f} s)", flush=True)
+        if bar:
+            bar.update(1)
 
     with package_cache(pkg):
         results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
+    if bar:
+        bar.close()
     if args.pdf:
         from analysis.render import PdfUnavailable, print_pdfs
 
