@@ -583,10 +583,6 @@ def _ragged_cases() -> list[Case]:
             "blank-line-quoted-file",
             blank_line_before("plans", MO_RAI_HOUSE + ","),
             at(PLANS, "plans", {"activity_id": MO_RAI_HOUSE}, None, "blank-row"),
-            bug="a blank line in a file with quoted cells is reported as 'missing-cell' (the csv "
-            "module reads it as a record of 0 cells, while _read_resource only calls a record "
-            "of exactly 1 cell blank); in a file without quotes the same line is 'blank-row'",
-            bug_in=("strict", "differential"),
         ),
     ]
 
@@ -707,10 +703,6 @@ def _range_cases() -> list[Case]:
             "planned_amount_vnd",
             "1234567890123456789012345",
             "maximum",
-            bug="a 25-digit amount is a whole number above the maximum 10,000,000,000, but the "
-            "loader reports it as 'type' (not an integer) because it does not fit in int64; "
-            "frictionless reports the maximum constraint",
-            bug_in=("strict", "differential"),
         ),
         cell_case(
             "latitude-above-maximum",
@@ -909,9 +901,8 @@ def _cross_table_cases() -> list[Case]:
 
 
 def _descriptor_bug_cases() -> list[Case]:
-    """Descriptors the loader does not turn into a 'descriptor' problem (see each ``bug``)."""
+    """Malformed schemas that once crashed the loader; each is now one 'descriptor' problem."""
     bad = [(DESCRIPTOR, None, None, "descriptor")]
-    everywhere = ("strict", "cli", "differential")
 
     def unit_costs(fn: Callable[[dict], object]) -> Callable:
         return edit_descriptor(lambda d: fn(resource_of(d, "unit_costs")))
@@ -919,33 +910,21 @@ def _descriptor_bug_cases() -> list[Case]:
     def field(res: dict, name: str) -> dict:
         return next(f for f in res["schema"]["fields"] if f["name"] == name)
 
-    def crash(what: str, error: str) -> str:
-        return (
-            f"{what}: read_package raises {error} instead of reporting a 'descriptor' problem, "
-            "so 'report' and 'validate' stop with a traceback"
-        )
-
     return [
         Case(
             "descriptor-resource-name-not-a-string",
             unit_costs(lambda r: r.__setitem__("name", 5)),
             lambda _: bad,
-            bug=crash("a resource whose name is a number", "AttributeError ('int' has no encode)"),
-            bug_in=everywhere,
         ),
         Case(
             "descriptor-primary-key-unknown-field",
             unit_costs(lambda r: r["schema"].__setitem__("primaryKey", ["benchmark"])),
             lambda _: bad,
-            bug=crash("a primaryKey naming no field of the schema", "KeyError"),
-            bug_in=everywhere,
         ),
         Case(
             "descriptor-foreign-key-unknown-field",
             unit_costs(lambda r: r["schema"]["foreignKeys"][0].__setitem__("fields", ["sauce_id"])),
             lambda _: bad,
-            bug=crash("a foreign key whose fields are not in the schema", "KeyError"),
-            bug_in=everywhere,
         ),
         Case(
             "descriptor-foreign-key-unknown-resource",
@@ -953,10 +932,6 @@ def _descriptor_bug_cases() -> list[Case]:
                 lambda r: r["schema"]["foreignKeys"][0]["reference"].__setitem__("resource", "srcs")
             ),
             lambda _: bad,
-            bug="a foreign key to a resource the package does not have is skipped silently "
-            "(_check_keys treats the missing frame as 'already reported'): the package passes "
-            "the gate and the report is rendered; frictionless reports a resource-error",
-            bug_in=everywhere,
         ),
         Case(
             "descriptor-pattern-not-a-regex",
@@ -964,25 +939,16 @@ def _descriptor_bug_cases() -> list[Case]:
                 lambda r: field(r, "benchmark_id")["constraints"].__setitem__("pattern", "[a-z")
             ),
             lambda _: bad,
-            bug=crash("a pattern that is not a regular expression", "re.error") + "; "
-            "validation.frictionless_problems raises it too",
-            bug_in=everywhere,
         ),
         Case(
             "descriptor-constraints-not-an-object",
             unit_costs(lambda r: field(r, "year").__setitem__("constraints", ["minimum"])),
             lambda _: bad,
-            bug=crash("constraints given as a list", "AttributeError"),
-            bug_in=everywhere,
         ),
         Case(
             "descriptor-duplicate-resource-name",
             unit_costs(lambda r: r.__setitem__("name", "sources")),
             lambda _: bad,
-            bug="two resources named 'sources': the second frame replaces the first, so the "
-            "loader reports hundreds of foreign-key errors in other files instead of the "
-            "descriptor; frictionless reports a package-error",
-            bug_in=everywhere,
         ),
     ]
 

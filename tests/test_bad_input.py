@@ -80,10 +80,12 @@ CONSTRAINT = ({"constraint-error"}, "cell")
 
 SAME_AS: dict[str, tuple[set[str] | frozenset, str]] = {
     # datapackage.json itself. frictionless_problems reports JSON it cannot read as
-    # "descriptor"; frictionless reports a bad structure as package/resource/schema/field-error.
+    # "descriptor"; frictionless reports a bad structure as package/resource/schema/field-error,
+    # sometimes against the resource's CSV (a foreign key to an unknown resource is a
+    # resource-error of that resource's file): any file counts.
     "descriptor": (
         {"descriptor", "package-error", "resource-error", "schema-error", "field-error"},
-        "file",
+        "any-file",
     ),
     # A missing CSV is a frictionless scheme-error; a missing datapackage.json is reported by
     # the wrapper as "descriptor" (it cannot read it).
@@ -381,8 +383,10 @@ def same_finding(finding: Finding, reference: list[Problem]) -> bool:
     file, row, field, rule = finding
     kinds, where = SAME_AS[rule]
     for p in reference:
-        if p.file != file or (kinds and kind(p) not in kinds):
+        if (where != "any-file" and p.file != file) or (kinds and kind(p) not in kinds):
             continue
+        if where == "any-file":
+            return True
         if where == "file" or (p.row == row and (where == "row" or p.field == field)):
             return True
     return False

@@ -359,11 +359,6 @@ def test_format_date_in_vietnamese_is_dd_mm_yyyy(d):
     assert format_date(d.isoformat(), "vi") == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="format_date uses the CLDR pattern 'dd/MM/y', whose 'y' does not pad the year: "
-    "a date before the year 1000 is written '05/01/999', not dd/mm/yyyy ('dd/MM/yyyy' would)",
-)
 @PROPERTIES
 @given(d=st.dates())
 @example(d=dt.date(999, 1, 5))

@@ -213,20 +213,70 @@ def store_in_cache(pkg: Package, folder: Path) -> Path:
 
 
 def _check_descriptor(resources: object) -> None:
-    """Raise TypeError naming what is missing from a descriptor's resources."""
+    """Raise TypeError naming what is wrong with a descriptor's resources and schemas.
+
+    Everything the loader relies on is checked here, so that a malformed descriptor is one
+    clear ``descriptor`` problem rather than a crash further on.
+    """
     if not isinstance(resources, list):
         raise TypeError("'resources' is not a list")
+    names: set[str] = set()
+    schemas: dict[str, dict] = {}
     for i, res in enumerate(resources):
         if not isinstance(res, dict):
             raise TypeError(f"resource {i + 1} is not an object")
         for key in ("name", "path", "schema"):
             if key not in res:
                 raise TypeError(f"resource {i + 1} has no {key!r}")
-        fields = res["schema"].get("fields") if isinstance(res["schema"], dict) else None
+        name = res["name"]
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"resource {i + 1}: its name must be a non-empty string")
+        if name in names:
+            raise TypeError(f"two resources are named {name!r}")
+        names.add(name)
+        schema = res["schema"]
+        fields = schema.get("fields") if isinstance(schema, dict) else None
         if not isinstance(fields, list) or not all(
-            isinstance(f, dict) and "name" in f for f in fields
+            isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields
         ):
-            raise TypeError(f"resource {res['name']!r}: schema.fields must list named fields")
+            raise TypeError(f"resource {name!r}: schema.fields must list named fields")
+        for fld in fields:
+            cons = fld.get("constraints", {})
+            if not isinstance(cons, dict):
+                raise TypeError(f"{name}.{fld['name']}: constraints must be an object")
+            if "pattern" in cons:
+                try:
+                    re.compile(cons["pattern"])
+                except (re.error, TypeError) as exc:
+                    raise TypeError(
+                        f"{name}.{fld['name']}: pattern {cons['pattern']!r} is not a regular "
+                        f"expression ({exc})"
+                    ) from None
+        schemas[name] = schema
+    for name, schema in schemas.items():
+        own = {f["name"] for f in schema["fields"]}
+        pk = schema.get("primaryKey") or []
+        pk = [pk] if isinstance(pk, str) else pk
+        if not isinstance(pk, list) or not set(pk) <= own:
+            raise TypeError(f"resource {name!r}: primaryKey {pk!r} names no field of the schema")
+        for fk in schema.get("foreignKeys", []):
+            try:
+                local = fk["fields"]
+                ref = fk["reference"]
+                target = ref.get("resource") or name
+                remote = ref["fields"]
+            except (KeyError, TypeError, AttributeError):
+                raise TypeError(f"resource {name!r}: a foreign key is malformed") from None
+            local = [local] if isinstance(local, str) else local
+            remote = [remote] if isinstance(remote, str) else remote
+            if not set(local) <= own:
+                raise TypeError(f"resource {name!r}: foreign key fields {local} not in schema")
+            if target not in schemas:
+                raise TypeError(f"resource {name!r}: foreign key to unknown resource {target!r}")
+            if not set(remote) <= {f["name"] for f in schemas[target]["fields"]} or len(
+                remote
+            ) != len(local):
+                raise TypeError(f"resource {name!r}: foreign key fields {remote} not in {target!r}")
 
 
 def _ragged_rows(data: bytes, text: str, n_fields: int) -> list[tuple[int, int]]:
@@ -287,7 +337,7 @@ def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
                 row,
                 names[found] if found < len(names) and not n_blank(text, row) else None,
                 "blank-row"
-                if found == 1 and n_blank(text, row)
+                if found <= 1 and n_blank(text, row)
                 else ("extra-cell" if found > len(names) else "missing-cell"),
                 {"found": found, "expected": len(names)},
             )
@@ -373,11 +423,18 @@ def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd
     else:
         return values, [Problem(rel, None, name, "unsupported-type", {"type": ftype})]
     typed.index = values.index
-    bad_type = ~ok
+    bad_type = ~ok & ~too_big
     problems += [
         Problem(rel, int(rows[i]), name, "type", {"type": ftype, "value": values.iat[i]})
         for i in np.flatnonzero(bad_type)
     ]
+    for i in np.flatnonzero(too_big):  # beyond 64 bits: a whole number outside any sane range
+        negative = values.iat[i].startswith("-")
+        rule = "minimum" if negative else "maximum"
+        limit = cons.get(rule, -(2**63) if negative else 2**63 - 1)
+        problems.append(
+            Problem(rel, int(rows[i]), name, rule, {"value": values.iat[i], "limit": limit})
+        )
     valid = present & ok
     problems += _constraint_problems(rel, fld, values, typed, valid, rows)
     return typed, problems

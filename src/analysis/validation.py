@@ -30,7 +30,10 @@ def frictionless_problems(package: Path) -> list[Problem]:
     ]
     if unsafe:
         return unsafe
-    report = frictionless.validate(str(package))
+    try:
+        report = frictionless.validate(str(package))
+    except Exception as exc:  # noqa: BLE001 - frictionless raises on some broken descriptors
+        return [Problem(Path(package).name, None, None, "descriptor", {"detail": str(exc)})]
     problems = []
     for task in report.tasks:
         for err in task.errors:

@@ -48,7 +48,7 @@ __all__ = [
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 """Report languages, in order of preference (Vietnamese first)."""
 
-_DATE_PATTERNS = {"vi": "dd/MM/y", "en": "d MMM y"}
+_DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM y"}
 # Characters Babel/CLDR may emit that we replace by plain ASCII equivalents.
 _SPACES = re.compile("[\u00a0\u202f\u2009\u2007]")
 _MINUS = "\u2212"
