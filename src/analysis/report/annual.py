@@ -491,46 +491,9 @@ class AnnualReport(BaseReport):
                     )
                 )
             )
-        cpb = ind.cost_per_beneficiary(self.pkg, self.year)
-        if not cpb.empty:
-            self._keep("cost_per_beneficiary", cpb, people=("beneficiaries",))
-            shown = self._labelled(cpb, "activity_type", "activity_type")
-            cols = {
-                "activity_type": Col(self._t("col.activity_type")),
-                "spent_vnd": Col(self._t("col.spent"), "money"),
-                "beneficiaries": Col(self._t("col.people"), "people"),
-                "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
-            }
-            parts.append(
-                H.table(
-                    shown,
-                    cols,
-                    lang=self.lang,
-                    threshold=self.min_cell,
-                    caption=self._t("efficiency.cpb_caption"),
-                )
-            )
-        bench = ind.cost_vs_benchmark(self.pkg, self.year)
-        bench = bench[bench["benchmark_n"] > 0]
-        if bench.empty:
-            parts.append(H.missing(self._t("missing.benchmarks")))
-        else:
-            self._keep("cost_vs_benchmark", bench)
-            shown = self._labelled(bench, "activity_type", "activity_type").assign(
-                unit=[label("unit", u, self.lang) for u in bench["unit"]]
-            )
-            cols = {
-                "activity_type": Col(self._t("col.activity_type")),
-                "unit": Col(self._t("col.unit")),
-                "cost_per_unit_vnd": Col(self._t("col.cost_per_unit"), "money"),
-                "benchmark_median_vnd": Col(self._t("col.benchmark"), "money"),
-                "benchmark_n": Col(self._t("col.benchmark_n"), "number"),
-                "ratio": Col(self._t("col.ratio"), "number1"),
-            }
-            parts.append(
-                H.table(shown, cols, lang=self.lang, caption=self._t("efficiency.bench_caption"))
-            )
-            parts.append(H.p(self._t("efficiency.bench_note"), "note"))
+        parts += self.cost_tables(
+            self.year, self._t("efficiency.cpb_caption"), self._t("efficiency.bench_caption")
+        )
         delay = ind.disbursement_delay_summary(self.pkg, self.year)
         if delay.n_measured:
             parts.append(
@@ -624,19 +587,6 @@ class AnnualReport(BaseReport):
         from analysis import charts
 
         r = did.result
-        names = self._commune_names()
-        changes = did.changes.assign(
-            commune=[names.get(c, c) for c in did.changes["commune_code"]],
-            group=[self._t(f"impact.group_{g}") for g in did.changes["group"]],
-        )
-        self._keep("did_communes", did.changes)
-        cols = {
-            "commune": Col(self._t("col.commune")),
-            "group": Col(self._t("col.group")),
-            "pre_rate": Col(self._t("col.pre_rate"), "number1"),
-            "post_rate": Col(self._t("col.post_rate", year=self.year), "number1"),
-            "change": Col(self._t("col.change_points"), "number1"),
-        }
         text = self._t(
             "impact.did",
             year=self.year,
@@ -649,17 +599,12 @@ class AnnualReport(BaseReport):
             n=format_number(r.n_assignments, self.lang),
             minp=format_number(r.min_p_value, self.lang, 4),
         )
-        parts = [H.p(text)]
-        if did.dropped:
-            parts.append(
-                H.p(
-                    self._t(
-                        "impact.dropped", communes=", ".join(names.get(c, c) for c in did.dropped)
-                    ),
-                    "note",
-                )
-            )
-        parts.append(H.table(changes, cols, lang=self.lang, caption=self._t("impact.did_caption")))
+        parts = [
+            H.p(text),
+            *self.did_commune_table(
+                did, self._t("col.post_rate", year=self.year), self._t("impact.did_caption")
+            ),
+        ]
         panel = ind.poverty_panel(self.pkg)
         panel = panel[panel["year"] <= self.year]
         # Each commune's rate minus its own baseline, averaged by group: a commune missing in
@@ -766,31 +711,8 @@ class AnnualReport(BaseReport):
                     caption=self._t("sustainability.herd_caption"),
                 )
             )
-        persistence = ind.poverty_persistence(self.pkg, self.year)
-        if persistence.empty or not persistence["n"].sum():
-            parts.append(H.missing(self._t("missing.persistence")))
-        else:
-            # A share of fewer people than the threshold would reveal them: hide it.
-            persistence = persistence.assign(
-                share_still_out=persistence["share_still_out"].where(
-                    persistence["n"] >= self.min_cell
-                )
-            )
-            self._keep("persistence", persistence, people=("n", "still_out"))
-            cols = {
-                "horizon_years": Col(self._t("col.horizon"), "number"),
-                "n": Col(self._t("col.households"), "people"),
-                "share_still_out": Col(self._t("col.still_out"), "percent"),
-            }
-            parts.append(
-                H.table(
-                    persistence,
-                    cols,
-                    lang=self.lang,
-                    threshold=self.min_cell,
-                    caption=self._t("sustainability.persistence_caption"),
-                )
-            )
+        persistence = self.persistence_table(self.year)
+        parts.append(persistence or H.missing(self._t("missing.persistence")))
         graduated = ind.graduated_communes(self.pkg)
         graduated = graduated[graduated["partner_to"] < self.year]
         for row in graduated.itertuples():

@@ -167,6 +167,106 @@ class BaseReport:
     def _labelled(self, frame: pd.DataFrame, column: str, field_name: str) -> pd.DataFrame:
         return frame.assign(**{column: [label(field_name, v, self.lang) for v in frame[column]]})
 
+    # ------------------------------------------------------------------ shared tables
+    def cost_tables(self, year: int | None, cpb_caption: str, bench_caption: str) -> list:
+        """Cost per beneficiary by activity type, and cost per unit against the benchmarks
+        (``year`` None: the whole package)."""
+        from analysis import indicators as ind
+
+        parts = []
+        cpb = ind.cost_per_beneficiary(self.pkg, year)
+        if not cpb.empty:
+            self._keep("cost_per_beneficiary", cpb, people=("beneficiaries",))
+            cols = {
+                "activity_type": Col(self._t("col.activity_type")),
+                "spent_vnd": Col(self._t("col.spent"), "money"),
+                "beneficiaries": Col(self._t("col.people"), "people"),
+                "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
+            }
+            parts.append(
+                H.table(
+                    self._labelled(cpb, "activity_type", "activity_type"),
+                    cols,
+                    lang=self.lang,
+                    threshold=self.min_cell,
+                    caption=cpb_caption,
+                )
+            )
+        bench = ind.cost_vs_benchmark(self.pkg, year)
+        bench = bench[bench["benchmark_n"] > 0]
+        if bench.empty:
+            parts.append(H.missing(self._t("missing.benchmarks")))
+            return parts
+        self._keep("cost_vs_benchmark", bench)
+        shown = self._labelled(bench, "activity_type", "activity_type").assign(
+            unit=[label("unit", u, self.lang) for u in bench["unit"]]
+        )
+        cols = {
+            "activity_type": Col(self._t("col.activity_type")),
+            "unit": Col(self._t("col.unit")),
+            "cost_per_unit_vnd": Col(self._t("col.cost_per_unit"), "money"),
+            "benchmark_median_vnd": Col(self._t("col.benchmark"), "money"),
+            "benchmark_n": Col(self._t("col.benchmark_n"), "number"),
+            "ratio": Col(self._t("col.ratio"), "number1"),
+        }
+        return parts + [
+            H.table(shown, cols, lang=self.lang, caption=bench_caption),
+            H.p(self._t("efficiency.bench_note"), "note"),
+        ]
+
+    def did_commune_table(self, did, post_title: str, caption: str) -> list:
+        """The communes left out of a difference-in-differences, and each commune's rates."""
+        names = self._commune_names()
+        parts = []
+        if did.dropped:
+            parts.append(
+                H.p(
+                    self._t(
+                        "impact.dropped", communes=", ".join(names.get(c, c) for c in did.dropped)
+                    ),
+                    "note",
+                )
+            )
+        changes = did.changes.assign(
+            commune=[names.get(c, c) for c in did.changes["commune_code"]],
+            group=[self._t(f"impact.group_{g}") for g in did.changes["group"]],
+        )
+        self._keep("did_communes", did.changes)
+        cols = {
+            "commune": Col(self._t("col.commune")),
+            "group": Col(self._t("col.group")),
+            "pre_rate": Col(self._t("col.pre_rate"), "number1"),
+            "post_rate": Col(post_title, "number1"),
+            "change": Col(self._t("col.change_points"), "number1"),
+        }
+        return parts + [H.table(changes, cols, lang=self.lang, caption=caption)]
+
+    def persistence_table(self, year: int):
+        """Households that left poverty and were still out 1 and 2 years later (None when no
+        household can be followed that long). A share of fewer people than the threshold is
+        hidden, since it would reveal them."""
+        from analysis import indicators as ind
+
+        persistence = ind.poverty_persistence(self.pkg, year)
+        if persistence.empty or not persistence["n"].sum():
+            return None
+        persistence = persistence.assign(
+            share_still_out=persistence["share_still_out"].where(persistence["n"] >= self.min_cell)
+        )
+        self._keep("persistence", persistence, people=("n", "still_out"))
+        cols = {
+            "horizon_years": Col(self._t("col.horizon"), "number"),
+            "n": Col(self._t("col.households"), "people"),
+            "share_still_out": Col(self._t("col.still_out"), "percent"),
+        }
+        return H.table(
+            persistence,
+            cols,
+            lang=self.lang,
+            threshold=self.min_cell,
+            caption=self._t("sustainability.persistence_caption"),
+        )
+
     # ------------------------------------------------------------------ data quality
     def data_quality(self) -> H.Fragment:
         """Validation warnings, the illustrative share, and the sources the report draws on."""

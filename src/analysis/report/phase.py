@@ -307,45 +307,7 @@ class PhaseReport(BaseReport):
 
     def efficiency(self) -> H.Fragment:
         """Cumulative cost per beneficiary and per unit, against the sourced benchmarks."""
-        parts = []
-        cpb = ind.cost_per_beneficiary(self.pkg, None)
-        if not cpb.empty:
-            self._keep("cost_per_beneficiary", cpb, people=("beneficiaries",))
-            cols = {
-                "activity_type": Col(self._t("col.activity_type")),
-                "spent_vnd": Col(self._t("col.spent"), "money"),
-                "beneficiaries": Col(self._t("col.people"), "people"),
-                "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
-            }
-            parts.append(
-                H.table(
-                    self._labelled(cpb, "activity_type", "activity_type"),
-                    cols,
-                    lang=self.lang,
-                    threshold=self.min_cell,
-                    caption=self._t("phase.cpb_caption"),
-                )
-            )
-        bench = ind.cost_vs_benchmark(self.pkg, None)
-        bench = bench[bench["benchmark_n"] > 0]
-        if bench.empty:
-            parts.append(H.missing(self._t("missing.benchmarks")))
-        else:
-            self._keep("cost_vs_benchmark", bench)
-            shown = self._labelled(bench, "activity_type", "activity_type").assign(
-                unit=[label("unit", u, self.lang) for u in bench["unit"]]
-            )
-            cols = {
-                "activity_type": Col(self._t("col.activity_type")),
-                "unit": Col(self._t("col.unit")),
-                "cost_per_unit_vnd": Col(self._t("col.cost_per_unit"), "money"),
-                "benchmark_median_vnd": Col(self._t("col.benchmark"), "money"),
-                "ratio": Col(self._t("col.ratio"), "number1"),
-            }
-            parts += [
-                H.table(shown, cols, lang=self.lang, caption=self._t("phase.bench_caption")),
-                H.p(self._t("efficiency.bench_note"), "note"),
-            ]
+        parts = self.cost_tables(None, self._t("phase.cpb_caption"), self._t("phase.bench_caption"))
         return H.section("efficiency", self._t("section.efficiency"), *parts)
 
     def impact(self) -> H.Fragment:
@@ -358,7 +320,6 @@ class PhaseReport(BaseReport):
             parts.append(H.missing(self._t("missing.did", reason=str(did))))
         else:
             r = did.result
-            names = self._commune_names()
             parts.append(
                 H.p(
                     self._t(
@@ -376,30 +337,8 @@ class PhaseReport(BaseReport):
                     )
                 )
             )
-            if did.dropped:
-                parts.append(
-                    H.p(
-                        self._t(
-                            "impact.dropped",
-                            communes=", ".join(names.get(c, c) for c in did.dropped),
-                        ),
-                        "note",
-                    )
-                )
-            changes = did.changes.assign(
-                commune=[names.get(c, c) for c in did.changes["commune_code"]],
-                group=[self._t(f"impact.group_{g}") for g in did.changes["group"]],
-            )
-            self._keep("did_communes", did.changes)
-            cols = {
-                "commune": Col(self._t("col.commune")),
-                "group": Col(self._t("col.group")),
-                "pre_rate": Col(self._t("col.pre_rate"), "number1"),
-                "post_rate": Col(self._t("phase.col_post_rate"), "number1"),
-                "change": Col(self._t("col.change_points"), "number1"),
-            }
-            parts.append(
-                H.table(changes, cols, lang=self.lang, caption=self._t("phase.did_caption"))
+            parts += self.did_commune_table(
+                did, self._t("phase.col_post_rate"), self._t("phase.did_caption")
             )
         traj = ph.income_trajectories(self.pkg)
         traj = traj[traj["n"] >= self.min_cell]
@@ -511,26 +450,9 @@ class PhaseReport(BaseReport):
                     caption=self._t("phase.projection_caption"),
                 )
             )
-        persistence = ind.poverty_persistence(self.pkg, self.last_year)
-        persistence = persistence.assign(
-            share_still_out=persistence["share_still_out"].where(persistence["n"] >= self.min_cell)
-        )
-        if not persistence.empty and persistence["n"].sum():
-            self._keep("persistence", persistence, people=("n", "still_out"))
-            cols = {
-                "horizon_years": Col(self._t("col.horizon"), "number"),
-                "n": Col(self._t("col.households"), "people"),
-                "share_still_out": Col(self._t("col.still_out"), "percent"),
-            }
-            parts.append(
-                H.table(
-                    persistence,
-                    cols,
-                    lang=self.lang,
-                    threshold=self.min_cell,
-                    caption=self._t("sustainability.persistence_caption"),
-                )
-            )
+        persistence = self.persistence_table(self.last_year)
+        if persistence is not None:
+            parts.append(persistence)
         for row in ind.graduated_communes(self.pkg).itertuples():
             parts.append(
                 H.p(
