@@ -677,18 +677,7 @@ class AnnualReport(BaseReport):
                     for c in herd["commune_code"]
                 ]
             )
-            cols = {
-                "commune_code": Col(self._t("col.commune")),
-                "animals_received": Col(self._t("col.animals_received"), "number"),
-                "calves_born": Col(self._t("col.calves_born"), "number"),
-                "died": Col(self._t("col.died"), "number"),
-                "sold": Col(self._t("col.sold"), "number"),
-                "passed_on": Col(self._t("col.passed_on"), "number"),
-                "herd_alive": Col(self._t("col.herd_alive"), "number"),
-                "herd_per_animal_received": Col(self._t("col.herd_per_animal"), "number1"),
-                "survival_rate": Col(self._t("col.survival"), "percent"),
-                "pass_on_rate": Col(self._t("col.pass_on_rate"), "percent"),
-            }
+            cols = self.livestock_columns("commune_code", self._t("col.commune"))
             parts.append(
                 H.p(
                     self._t(

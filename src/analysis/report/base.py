@@ -214,6 +214,23 @@ class BaseReport:
             H.p(self._t("efficiency.bench_note"), "note"),
         ]
 
+    def livestock_columns(self, key: str, key_title: str, rates: bool = True) -> dict:
+        """How the cow-ledger tables show their columns (``key`` first: commune or year)."""
+        cols = {
+            key: Col(key_title),
+            "animals_received": Col(self._t("col.animals_received"), "number"),
+            "calves_born": Col(self._t("col.calves_born"), "number"),
+            "died": Col(self._t("col.died"), "number"),
+            "sold": Col(self._t("col.sold"), "number"),
+            "passed_on": Col(self._t("col.passed_on"), "number"),
+            "herd_alive": Col(self._t("col.herd_alive"), "number"),
+            "herd_per_animal_received": Col(self._t("col.herd_per_animal"), "number1"),
+        }
+        if rates:
+            cols["survival_rate"] = Col(self._t("col.survival"), "percent")
+            cols["pass_on_rate"] = Col(self._t("col.pass_on_rate"), "percent")
+        return cols
+
     def did_commune_table(self, did, post_title: str, caption: str) -> list:
         """The communes left out of a difference-in-differences, and each commune's rates."""
         names = self._commune_names()

@@ -399,16 +399,7 @@ class PhaseReport(BaseReport):
             parts.append(H.missing(self._t("missing.livestock")))
         else:
             self._keep("livestock_by_year", ledger)
-            cols = {
-                "year": Col(self._t("col.year")),
-                "animals_received": Col(self._t("col.animals_received"), "number"),
-                "calves_born": Col(self._t("col.calves_born"), "number"),
-                "passed_on": Col(self._t("col.passed_on"), "number"),
-                "died": Col(self._t("col.died"), "number"),
-                "sold": Col(self._t("col.sold"), "number"),
-                "herd_alive": Col(self._t("col.herd_alive"), "number"),
-                "herd_per_animal_received": Col(self._t("col.herd_per_animal"), "number1"),
-            }
+            cols = self.livestock_columns("year", self._t("col.year"), rates=False)
             parts.append(
                 H.table(
                     ledger.assign(year=ledger["year"].astype(str)),
