@@ -126,7 +126,50 @@ def test_every_generated_row_is_illustrative(package: dict) -> None:
     for name, generated in rows.items():
         assert generated, name
         assert {r["source_id"] for r in generated} == {SOURCE}, name
-    assert package["counts"] == {name: len(rows[name]) for name in illustrative.GENERATED}
+    # write() reports the illustrative rows it wrote: count them in the files themselves.
+    written = {}
+    for name in illustrative.GENERATED:
+        with (package["path"] / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            written[name] = sum(r["source_id"] == SOURCE for r in csv.DictReader(fh))
+    assert package["counts"] == written
+
+
+def test_regenerating_never_puts_illustrative_rows_beside_real_ones(tmp_path: Path) -> None:
+    """After real rows arrive for a year and place, generate yields that year and place."""
+    dest = tmp_path / "pkg"
+    shutil.copytree(ROOT / "data", dest / "data")
+    shutil.copy(ROOT / "datapackage.json", dest / "datapackage.json")
+    plans = dest / "data" / "plans.csv"
+    with plans.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    # A real 2025 house plan for Mô Rai (23536), as an import of monitoring data would add.
+    rows.append(
+        {
+            **next(r for r in rows if r["activity_id"] == "2024-23536-01"),
+            "activity_id": "2025-23536-01",
+            "year": "2025",
+        }
+    )
+    with plans.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    illustrative.write(dest)
+    with plans.open(encoding="utf-8", newline="") as fh:
+        after = list(csv.DictReader(fh))
+    mo_rai_2025 = [r for r in after if r["year"] == "2025" and r["commune_code"] == "23536"]
+    assert [r["activity_id"] for r in mo_rai_2025] == ["2025-23536-01"]  # the real one only
+    assert other_communes_keep_theirs(after)
+    from analysis.checks import check_package
+    from analysis.package import load_package
+
+    pkg = load_package(dest / "datapackage.json")  # nothing dangles after the cascade
+    assert [p for p in check_package(pkg) if p.severity == "error"] == []
+
+
+def other_communes_keep_theirs(rows: list[dict]) -> bool:
+    return any(r["year"] == "2025" and r["commune_code"] == "23344" for r in rows)
 
 
 def test_frictionless_validation_passes(package: dict) -> None:

@@ -89,7 +89,7 @@ def test_cli_help_lists_the_commands():
         check=True,
         cwd=PROJECT_ROOT,
     ).stdout
-    for command in ("validate", "report", "generate", "dictionary"):
+    for command in ("validate", "report", "generate", "dictionary", "bench", "template", "import"):
         assert command in out
 
 

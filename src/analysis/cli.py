@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write benchmarks/results.json and benchmarks/time_vs_rows.png",
     )
 
+    from analysis.intake.cli import register as register_intake
+
+    register_intake(sub)
+
     p = sub.add_parser("dictionary", help="write docs/data_dictionary.md from the schema")
     _package_arg(p)
     p.add_argument(
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "generate": cmd_generate,
         "dictionary": cmd_dictionary,
         "bench": cmd_bench,
-    }[args.command]
+    }.get(args.command) or args.handler
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -1161,21 +1161,77 @@ def write(package_path: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
     pkg = _open(package_path)
     rows = generate(pkg.descriptor_path, seed)
     illustrative = pkg.illustrative_sources()
+    kept = {
+        name: [
+            {f: row.get(f, "") for f in pkg.fields(name)}
+            for row in pkg.read(name)
+            if row.get("source_id", "") not in illustrative
+        ]
+        for name in GENERATED
+    }
+    rows = _yield_to_real(rows, kept)
     counts: dict[str, int] = {}
     for name in GENERATED:
         fields = pkg.fields(name)
         key = pkg.primary_key(name)
-        kept = [
-            {f: row.get(f, "") for f in fields}
-            for row in pkg.read(name)
-            if row.get("source_id", "") not in illustrative
-        ]
-        taken = {tuple(r[f] for f in key) for r in kept}
+        taken = {tuple(r[f] for f in key) for r in kept[name]}
         added = [r for r in rows[name] if tuple(r[f] for f in key) not in taken]
-        table = sorted(kept + added, key=_sort_key(pkg, name))
+        table = sorted(kept[name] + added, key=_sort_key(pkg, name))
         _write_csv(pkg.path(name), fields, table)
         counts[name] = len(added)
     return counts
+
+
+def _place(row: dict[str, str]) -> str:
+    return row.get("commune_code") or row.get("province_code") or "programme"
+
+
+def _yield_to_real(
+    rows: dict[str, list[dict[str, str]]], real: dict[str, list[dict[str, str]]]
+) -> dict[str, list[dict[str, str]]]:
+    """Drop generated rows where real ones now stand (after an import of monitoring data).
+
+    Real plans for a (year, place) replace every generated plan of that year and place; real
+    outputs, transactions or beneficiaries of an activity replace the generated ones of that
+    activity; whatever hangs on a dropped row (outputs, money, people, follow-ups, the cows of
+    those people and their calves) goes with it. So regenerating never puts illustrative rows
+    back beside real ones.
+    """
+    rows = {name: list(table) for name, table in rows.items()}
+    real_places = {(r["year"], _place(r)) for r in real.get("plans", [])}
+    dropped_acts = {
+        r["activity_id"] for r in rows.get("plans", []) if (r["year"], _place(r)) in real_places
+    }
+    rows["plans"] = [r for r in rows.get("plans", []) if r["activity_id"] not in dropped_acts]
+    for name in ("outputs", "transactions", "beneficiaries"):
+        real_acts = {r["activity_id"] for r in real.get(name, []) if r.get("activity_id")}
+        gone = dropped_acts | real_acts
+        rows[name] = [r for r in rows.get(name, []) if r.get("activity_id") not in gone]
+    kept_bens = {r["beneficiary_id"] for r in rows.get("beneficiaries", [])} | {
+        r["beneficiary_id"] for r in real.get("beneficiaries", [])
+    }
+    rows["beneficiary_followups"] = [
+        r for r in rows.get("beneficiary_followups", []) if r["beneficiary_id"] in kept_bens
+    ]
+    events = rows.get("livestock_events", [])
+    dropped_animals = {
+        e["animal_id"]
+        for e in events
+        if e["beneficiary_id"] not in kept_bens
+        or (e.get("to_beneficiary_id") and e["to_beneficiary_id"] not in kept_bens)
+    }
+    while True:  # calves of a dropped cow go with it
+        calves = {
+            e["animal_id"]
+            for e in events
+            if e.get("mother_animal_id") in dropped_animals
+            and e["animal_id"] not in dropped_animals
+        }
+        if not calves:
+            break
+        dropped_animals |= calves
+    rows["livestock_events"] = [e for e in events if e["animal_id"] not in dropped_animals]
+    return rows
 
 
 def _write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
