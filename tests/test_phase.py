@@ -162,3 +162,15 @@ def test_report_all_renders_every_kind_and_indexes_them(tmp_path):
     for heading in ("Báo cáo hằng năm", "Đánh giá giai đoạn", "Hồ sơ xã"):
         assert heading in index
     assert 'href="communes/16834_vi.html"' in index and "Na Loi" in index
+
+
+@pytest.mark.parametrize("which", ["phase", "profile"])
+def test_phase_and_profile_never_list_beneficiaries_or_small_counts(
+    which, phase_html, profile_html
+):
+    html = phase_html if which == "phase" else profile_html
+    assert not re.search(r"\bB\d{6}\b", html)
+    for cell in re.findall(r'<td class="num people">([^<]*)</td>', html):
+        digits = cell.replace(".", "")
+        if digits.isdigit():
+            assert int(digits) == 0 or int(digits) >= 5, cell

@@ -45,14 +45,14 @@ def test_bundled_package_is_valid():
     result = validate()
     assert result.returncode == 0, result.stderr
     assert "frictionless: the package is valid." in result.stdout
-    assert "Valid: 15 resources" in result.stdout
+    assert "Valid: 18 resources" in result.stdout  # datapackage.json lists 18
     assert "Traceback" not in result.stderr
 
 
 def test_bundled_package_is_valid_in_vietnamese_without_frictionless():
     result = validate("--skip-frictionless", "--lang", "vi")
     assert result.returncode == 0, result.stderr
-    assert "Hợp lệ: 15 bảng" in result.stdout
+    assert "Hợp lệ: 18 bảng" in result.stdout
     assert "frictionless" not in result.stdout
 
 

@@ -50,17 +50,19 @@ def _single_resource_package(pkg_dir: Path, name: str) -> Path:
     return path
 
 
+# Peak memory is read from VmHWM (this process's own high-water mark): ru_maxrss would
+# include the RSS of the parent that forked the probe, which Linux carries across exec.
 _MEMORY_PROBE = """
-import json, resource, sys
-def rss():
+import json, sys
+def status(key):
     for line in open('/proc/self/status'):
-        if line.startswith('VmRSS:'):
+        if line.startswith(key + ':'):
             return int(line.split()[1]) * 1024
+import pyarrow
 from analysis.package import read_package
-before = rss()
+before = status('VmRSS')
 pkg, problems = read_package(sys.argv[1])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"before": before, "peak": peak, "problems": len(problems)}))
+print(json.dumps({"before": before, "peak": status('VmHWM'), "problems": len(problems)}))
 """
 
 

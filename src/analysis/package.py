@@ -20,7 +20,6 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -37,6 +36,7 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_BLOCK = 1 << 22  # bytes scanned at a time for ragged rows
 MAX_FILE_BYTES = 1 << 30
 """Largest resource file read (1 GiB); a larger one is refused before it is read."""
 
@@ -152,16 +152,20 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
         except OSError:
             problems.append(Problem(rel, None, None, "missing-file", {"detail": rel}))
             continue
-        digest.update(res["name"].encode() + b"\0" + data)
+        digest.update(res["name"].encode() + b"\0")
+        digest.update(data)  # (no concatenated copy of a large file)
         blobs.append((res, data))
+        del data  # the list holds the only reference, released after parsing
     sha256 = digest.hexdigest()
     if not problems:
         cached = _from_cache(sha256, path)
         if cached is not None:
             return cached, []
     frames: dict[str, pd.DataFrame] = {}
-    for res, data in blobs:
+    while blobs:  # each file's bytes are released as soon as it is parsed
+        res, data = blobs.pop(0)
         frame, found = _read_resource(res, data)
+        del data
         problems += found
         if frame is not None:
             frames[res["name"]] = frame
@@ -279,25 +283,37 @@ def _check_descriptor(resources: object) -> None:
                 raise TypeError(f"resource {name!r}: foreign key fields {remote} not in {target!r}")
 
 
-def _ragged_rows(data: bytes, text: str, n_fields: int) -> list[tuple[int, int]]:
+def _ragged_rows(data: bytes, n_fields: int) -> list[tuple[int, int]]:
     """(row number, cells found) for every row whose cell count is not ``n_fields``.
 
     Without quotes in the file this counts separators with numpy (no Python loop per row);
     otherwise the csv module parses the records.
     """
     if b'"' not in data:
-        arr = np.frombuffer(data, dtype=np.uint8)
-        newlines = np.flatnonzero(arr == 10)
-        starts = np.concatenate(([0], newlines + 1))
-        ends = np.concatenate((newlines, [arr.size]))
-        if starts[-1] >= arr.size:  # the file ends with a newline
-            starts, ends = starts[:-1], ends[:-1]
-        commas = np.flatnonzero(arr == 44)
-        cells = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
-        bad = np.flatnonzero(cells != n_fields)
-        return [(int(i) + 1, int(cells[i])) for i in bad]
+        bad: list[tuple[int, int]] = []
+        first_row, pos, size = 1, 0, len(data)
+        while pos < size:  # in blocks of whole lines, so the temporary arrays stay small
+            cut = data.find(b"\n", min(pos + _BLOCK, size) - 1)
+            cut = size if cut < 0 else cut + 1
+            arr = np.frombuffer(data, dtype=np.uint8, count=cut - pos, offset=pos)
+            newlines = np.flatnonzero(arr == 10)
+            starts = np.concatenate(([0], newlines + 1))
+            ends = np.concatenate((newlines, [arr.size]))
+            if starts[-1] >= arr.size:  # the block ends with a newline
+                starts, ends = starts[:-1], ends[:-1]
+            commas = np.flatnonzero(arr == 44)
+            cells = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+            bad += [(first_row + int(i), int(cells[i])) for i in np.flatnonzero(cells != n_fields)]
+            first_row += len(starts)
+            pos = cut
+        return bad
+    text = data.decode("utf-8", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""))
-    return [(i + 1, len(r)) for i, r in enumerate(reader) if len(r) != n_fields]
+    bad = [(i + 1, len(r)) for i, r in enumerate(reader) if len(r) != n_fields]
+    if not bad:  # well-shaped rows: is a quote left open to the end of the file?
+        for _ in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass  # raises csv.Error
+    return bad
 
 
 def _unsafe_path(rel: object) -> str | None:
@@ -319,18 +335,28 @@ def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
     schema = res["schema"]
     fields = schema["fields"]
     names = [f["name"] for f in fields]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
-    if text.startswith("\ufeff"):
+    # Checks on the bytes: no decoded copy of a large file is kept (Arrow checks UTF-8 as it
+    # parses; the text is decoded only to describe a problem).
+    if data.startswith(b"\xef\xbb\xbf"):
         return None, [Problem(rel, 1, None, "bom", {})]
-    if not text.strip():
+    try:
+        data[: 1 << 16].decode("utf-8")  # fail early on a legacy encoding near the top
+    except UnicodeDecodeError as exc:
+        if exc.start < (1 << 16) - 4:  # not merely a character cut by the slice
+            return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
+    if not data.strip():
         return None, [Problem(rel, None, None, "empty-file", {})]
-    if "\r" in text:
-        return None, [Problem(rel, text[: text.index("\r")].count("\n") + 1, None, "crlf", {})]
-    ragged = _ragged_rows(data, text, len(names))
+    if b"\r" in data:
+        return None, [Problem(rel, data[: data.index(b"\r")].count(b"\n") + 1, None, "crlf", {})]
+    try:
+        ragged = _ragged_rows(data, len(names))
+    except csv.Error as exc:
+        return None, [Problem(rel, None, None, "parse", {"detail": str(exc)})]
     if ragged and ragged[0][0] != 1:  # a wrong header is reported below, with its names
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
         return None, [
             Problem(
                 rel,
@@ -344,13 +370,9 @@ def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
             for row, found in ragged
         ]
     try:
-        raw = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-        )
+        raw = _parse_csv(data, frozenset(f["name"] for f in fields if f.get("type") == "integer"))
+    except UnicodeDecodeError as exc:
+        return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
     except (pd.errors.ParserError, ValueError) as exc:
         return None, [Problem(rel, None, None, "parse", {"detail": str(exc).strip()})]
     header = list(raw.columns)
@@ -365,12 +387,58 @@ def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
     rows = pd.RangeIndex(2, 2 + len(raw))  # frictionless numbering: header is row 1
     problems: list[Problem] = []
     out = {}
-    for fld in fields:
-        col, found = _typed_column(rel, fld, raw[fld["name"]], missing_values, rows)
+    for fld in fields:  # each raw column is released once typed, to keep the peak low
+        col, found = _typed_column(rel, fld, raw.pop(fld["name"]), missing_values, rows)
         out[fld["name"]] = col
         problems += found
     frame = pd.DataFrame(out)
     return frame, problems
+
+
+def _parse_csv(data: bytes, integer_fields: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Every cell as text (integer fields as Int64), parsed by Arrow's CSV reader.
+
+    Arrow parses straight into its own memory, with no Python object per cell, which keeps a
+    million-row file fast and its peak memory low. Integer fields are first read as integers
+    (an empty cell is missing); if any cell of them is not a plain integer, the whole file is
+    read again as text so that every bad cell can be reported with its row. Empty text cells
+    stay empty strings (the schema's missing value).
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8")]))
+
+    def read(as_int: frozenset[str]):
+        types = {c: (pa.int64() if c in as_int else pa.string()) for c in header}
+        return pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 20),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    as_int = frozenset(integer_fields) & set(header)
+    try:
+        try:
+            table = read(as_int)
+        except pa.ArrowInvalid:
+            if not as_int:
+                raise
+            table = read(frozenset())  # a bad integer somewhere: read all as text
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            data.decode("utf-8")  # raises UnicodeDecodeError naming the position
+        raise ValueError(str(exc)) from None
+    mapper = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
+    frame = table.to_pandas(types_mapper=mapper.get, self_destruct=True)
+    del table
+    return frame
 
 
 def n_blank(text: str, row: int) -> bool:
@@ -379,9 +447,26 @@ def n_blank(text: str, row: int) -> bool:
     return row - 1 < len(lines) and not lines[row - 1].strip()
 
 
+def _integer_column(rel, fld, typed: pd.Series, rows) -> tuple[pd.Series, list]:
+    """An integer field that Arrow already parsed: only missing cells and constraints remain."""
+    name, cons = fld["name"], fld.get("constraints", {})
+    missing = typed.isna().to_numpy()
+    problems = (
+        [Problem(rel, int(rows[i]), name, "required", {}) for i in np.flatnonzero(missing)]
+        if cons.get("required")
+        else []
+    )
+    needs_text = any(k in cons for k in ("enum", "pattern", "minLength", "maxLength", "unique"))
+    raw = typed.astype("string") if needs_text else None
+    problems += _constraint_problems(rel, fld, raw, typed, ~missing, rows)
+    return typed, problems
+
+
 def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd.Series, list]:
     name, ftype = fld["name"], fld.get("type", "string")
     cons = fld.get("constraints", {})
+    if ftype == "integer" and isinstance(values.dtype, pd.Int64Dtype):
+        return _integer_column(rel, fld, values, rows)
     missing = values.isin(missing_values).to_numpy()
     present = ~missing
     problems = (
@@ -447,7 +532,8 @@ def _constraint_problems(rel, fld, raw, typed, valid, rows) -> list[Problem]:
 
     def flag(mask, rule, **params):
         for i in np.flatnonzero(np.asarray(mask, dtype=bool) & valid):
-            problems.append(Problem(rel, int(rows[i]), name, rule, {"value": raw.iat[i], **params}))
+            value = raw.iat[i] if raw is not None else str(typed.iat[i])
+            problems.append(Problem(rel, int(rows[i]), name, rule, {"value": value, **params}))
 
     if "enum" in cons:
         allowed = cons["enum"]
@@ -470,10 +556,16 @@ def _constraint_problems(rel, fld, raw, typed, valid, rows) -> list[Problem]:
     return problems
 
 
-def _key_tuples(frame: pd.DataFrame, cols: Iterable[str]) -> pd.Series:
-    cols = list(cols)
-    sub = frame[cols].astype("string")
-    return sub.agg("\x1f".join, axis=1) if len(cols) > 1 else sub[cols[0]]
+def _key_text(frame: pd.DataFrame, cols: list[str], i: int) -> str:
+    """The key of row ``i`` as text, for a message (built only for the rows reported)."""
+    return ", ".join(str(frame[c].iat[i]) for c in cols)
+
+
+def _key_index(frame: pd.DataFrame, cols: list[str]) -> pd.Index:
+    """The key columns as one (Multi)Index, compared by value, without a Python loop."""
+    if len(cols) == 1:
+        return pd.Index(frame[cols[0]].astype("string"))
+    return pd.MultiIndex.from_frame(frame[cols].astype("string"))
 
 
 def _check_keys(res: dict, frames: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -488,8 +580,7 @@ def _check_keys(res: dict, frames: dict[str, pd.DataFrame]) -> list[Problem]:
         null = frame[pk].isna().any(axis=1).to_numpy()
         for i in np.flatnonzero(null):
             problems.append(Problem(rel, int(rows[i]), ",".join(pk), "primary-key-null", {}))
-        keys = _key_tuples(frame, pk)
-        dup = (keys.duplicated(keep="first").to_numpy()) & ~null
+        dup = frame.duplicated(subset=pk, keep="first").to_numpy() & ~null
         for i in np.flatnonzero(dup):
             problems.append(
                 Problem(
@@ -497,7 +588,7 @@ def _check_keys(res: dict, frames: dict[str, pd.DataFrame]) -> list[Problem]:
                     int(rows[i]),
                     ",".join(pk),
                     "primary-key",
-                    {"value": str(keys.iat[i]).replace("\x1f", ", ")},
+                    {"value": _key_text(frame, pk, i)},
                 )
             )
     for fk in schema.get("foreignKeys", []):
@@ -511,9 +602,9 @@ def _check_keys(res: dict, frames: dict[str, pd.DataFrame]) -> list[Problem]:
         if target is None:
             continue  # its own problems are already reported
         present = frame[local].notna().all(axis=1).to_numpy()
-        values = _key_tuples(frame, local)
-        allowed = set(_key_tuples(target, target_fields).dropna())
-        dangling = present & ~values.isin(allowed).to_numpy()
+        allowed = _key_index(target, target_fields)
+        found = _key_index(frame, local).isin(allowed)
+        dangling = present & ~np.asarray(found, dtype=bool)
         for i in np.flatnonzero(dangling):
             problems.append(
                 Problem(
@@ -522,7 +613,7 @@ def _check_keys(res: dict, frames: dict[str, pd.DataFrame]) -> list[Problem]:
                     ",".join(local),
                     "foreign-key",
                     {
-                        "value": str(values.iat[i]).replace("\x1f", ", "),
+                        "value": _key_text(frame, local, i),
                         "resource": target_name,
                         "target": ",".join(target_fields),
                     },

@@ -33,6 +33,9 @@ COPIED = (
     "national_programmes",
     "programme_links",
     "indicators",
+    "toc_nodes",
+    "toc_links",
+    "toc_evidence",
 )
 
 
