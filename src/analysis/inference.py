@@ -254,6 +254,10 @@ def did_permutation(
     )
 
 
+MAX_DRAWS = 50_000_000
+"""Most values a bootstrap draws; with 5,000 resamples this starts to bind above n = 10,000."""
+_CHUNK_DRAWS = 5_000_000
+
 _STATISTICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "mean": lambda a: np.mean(a, axis=-1),
     "median": lambda a: np.median(a, axis=-1),
@@ -312,8 +316,12 @@ def bootstrap_ci(
     if n_boot < 1:
         raise ValueError(f"n_boot must be positive, got {n_boot}")
 
-    arr = pd.to_numeric(pd.Series(list(values), dtype=object), errors="raise")
-    x = arr.astype(float).dropna().to_numpy()
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        x = values.astype(float)
+        x = x[~np.isnan(x)]
+    else:
+        arr = pd.to_numeric(pd.Series(list(values), dtype=object), errors="raise")
+        x = arr.astype(float).dropna().to_numpy()
     n = x.size
     if n == 0:
         return BootstrapResult(math.nan, math.nan, math.nan, 0, level)
@@ -324,8 +332,21 @@ def bootstrap_ci(
         # Every resample equals the sample; avoid floating-point noise in the quantiles.
         return BootstrapResult(estimate, estimate, estimate, n, level)
     rng = np.random.default_rng(seed)
-    resamples = x[rng.integers(0, n, size=(n_boot, n))]
-    stats = stat(resamples)
+    if statistic == "mean" and np.isin(x, (0.0, 1.0)).all():
+        # The mean of a resample of 0/1 values is a binomial count over n: drawn directly
+        # (the same distribution as resampling, without n draws per resample).
+        stats = rng.binomial(n, x.mean(), size=n_boot) / n
+    else:
+        # Large samples: at most MAX_DRAWS values are drawn (at least 1,000 resamples, ample
+        # for a 95% percentile interval), in chunks that bound the memory used.
+        boots = max(1, min(n_boot, max(1_000, MAX_DRAWS // n)))
+        per_chunk = max(1, _CHUNK_DRAWS // n)
+        stats = np.concatenate(
+            [
+                stat(x[rng.integers(0, n, size=(min(per_chunk, boots - done), n))])
+                for done in range(0, boots, per_chunk)
+            ]
+        )
     alpha = (1 - level) / 2
     low, high = np.quantile(stats, [alpha, 1 - alpha])
     return BootstrapResult(estimate, float(low), float(high), n, level)

@@ -324,7 +324,7 @@ def income_change(pkg: Package, year: int, *, measure: str = "poor") -> IncomeCh
     at_year = fu[fu["year"].eq(year).fillna(False).to_numpy(bool)].set_index("beneficiary_id")
     ids = sorted(set(at_entry.index) & set(at_year.index))
     changes = pd.DataFrame({"beneficiary_id": pd.array(ids, dtype="string")})
-    changes["entry_year"] = pd.array([at_entry.at[i, "entry_year"] for i in ids], dtype="Int64")
+    changes["entry_year"] = changes["beneficiary_id"].map(at_entry["entry_year"]).astype("Int64")
     changes["income_entry"] = _float(
         changes["beneficiary_id"].map(at_entry["income_per_person_month_vnd"])
     )
