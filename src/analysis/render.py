@@ -266,9 +266,10 @@ def _cell_number(source: Path, cell_source: str) -> str:
 def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = False) -> Result:
     """Execute and export one job; raise :class:`RenderError` on failure, writing nothing.
 
-    With ``reuse_kernel`` the notebook runs on this process's warm kernel (its namespace
-    cleared first by a hidden ``%reset -f`` cell), which is started on first use and replaced
-    after a failure.
+    The notebook runs on a kernel this module starts (its start-up chatter silenced), after a
+    hidden cell that clears the namespace. With ``reuse_kernel`` that kernel is kept for the
+    next notebook of this process (and replaced after a failure); without, it is fresh and
+    shut down afterwards.
     """
     import nbformat
     import papermill
@@ -284,11 +285,10 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
         params = dict(job.parameters)
         if "tables_path" in declared:
             params["tables_path"] = str(workbook)
-        extra = {}
-        notebook = str(source)
-        if reuse_kernel:
-            extra["km"] = _warm_kernel(notebooks_dir)
-            notebook = _with_reset_cell(source)
+        if not reuse_kernel:
+            _shutdown_warm_kernel()  # a fresh kernel for this notebook alone
+        extra = {"km": _warm_kernel(notebooks_dir)}
+        notebook = _with_reset_cell(source)
         try:
             papermill.execute_notebook(
                 notebook,
@@ -301,17 +301,18 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
                 **extra,
             )
         except PapermillExecutionError as exc:
-            if reuse_kernel:
-                _shutdown_warm_kernel()
+            _shutdown_warm_kernel()
             raise RenderError(
                 f"{job.notebook}: cell {_cell_number(source, exc.source)} "
                 f"({(exc.source or '').strip().splitlines()[0][:60] if exc.source else ''}) "
                 f"raised {exc.ename}: {exc.evalue}"
             ) from None
         except Exception:
-            if reuse_kernel:
-                _shutdown_warm_kernel()
+            _shutdown_warm_kernel()
             raise
+        finally:
+            if not reuse_kernel:
+                _shutdown_warm_kernel()
         nb = nbformat.read(executed, as_version=4)
         html = export_html(nb, job.title)
         outputs = [job.html_path, job.notebook_path]
