@@ -96,7 +96,7 @@ def grouped_bars(
         ax.set_yticks(y + height * (len(series) - 1) / 2, data[category].astype(str).tolist())
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
-        ax.set_title(title, loc="left")
+        ax.set_title(title, loc="left", wrap=True)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, lang)))
         ax.legend(loc="lower right")
     return fig
@@ -146,7 +146,7 @@ def trend_lines(
         ax.set_ylabel(ylabel)
         if ylim:
             ax.set_ylim(*ylim)
-        ax.set_title(title, loc="left")
+        ax.set_title(title, loc="left", wrap=True)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, lang)))
         ax.legend(loc="best")
     return fig
@@ -173,7 +173,7 @@ def permutation_histogram(
             linewidth=0.5,
         )
         ax.axvline(observed, color=ACCENT, linewidth=2, linestyle="--", label=observed_label)
-        ax.set_title(title, loc="left")
+        ax.set_title(title, loc="left", wrap=True)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.legend(loc="upper right")

@@ -161,5 +161,5 @@ def diagram(
             ax.text(x + 0.6, y, legend[level], va="center", fontsize=7)
         ax.set_xlim(-1, 9)
         ax.set_ylim(-0.7, 4.6)
-        ax.set_title(title, loc="left")
+        ax.set_title(title, loc="left", wrap=True)
     return fig
