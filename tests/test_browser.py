@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from analysis.paths import PROJECT_ROOT
-from analysis.render import annual_job, render
+from analysis.render import CHROMIUM_ARGS, annual_job, render
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package"
@@ -64,17 +64,7 @@ def _open(path: Path) -> dict:
     """Open ``path`` offline; return console messages, requests, dialogs, images and text."""
     seen = {"console": [], "requests": [], "dialogs": [], "errors": []}
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             context = browser.new_context(offline=True, java_script_enabled=True)
             page = context.new_page()

@@ -445,6 +445,17 @@ def write_index(reports_dir: Path = REPORTS_DIR, commune_names: dict | None = No
     return index
 
 
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+"""Headless Chromium as root on this machine kind, with no background traffic."""
+
+
 class PdfUnavailable(RuntimeError):
     """Chromium (or the Playwright driver) is not installed; the message says how to fix it."""
 
@@ -482,17 +493,7 @@ def print_pdfs(html_paths: Iterable[Path]) -> list[Path]:
     )
     written = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=browser_path,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=browser_path, args=list(CHROMIUM_ARGS))
         try:
             context = browser.new_context(offline=True)
             page = context.new_page()

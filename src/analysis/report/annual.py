@@ -587,18 +587,7 @@ class AnnualReport(BaseReport):
         from analysis import charts
 
         r = did.result
-        text = self._t(
-            "impact.did",
-            year=self.year,
-            nt=r.n_treated,
-            nc=r.n_control,
-            treated=format_number(r.treated_change, self.lang, 1),
-            control=format_number(r.control_change, self.lang, 1),
-            did=format_number(r.estimate, self.lang, 1),
-            p=format_number(r.p_value, self.lang, 4),
-            n=format_number(r.n_assignments, self.lang),
-            minp=format_number(r.min_p_value, self.lang, 4),
-        )
+        text = self._t("impact.did", year=self.year, **self.did_figures(r))
         parts = [
             H.p(text),
             *self.did_commune_table(

@@ -231,6 +231,21 @@ class BaseReport:
             cols["pass_on_rate"] = Col(self._t("col.pass_on_rate"), "percent")
         return cols
 
+    def did_figures(self, r) -> dict:
+        """A difference-in-differences result's figures, formatted for the sentences."""
+        from analysis.i18n import format_number
+
+        return {
+            "nt": r.n_treated,
+            "nc": r.n_control,
+            "treated": format_number(r.treated_change, self.lang, 1),
+            "control": format_number(r.control_change, self.lang, 1),
+            "did": format_number(r.estimate, self.lang, 1),
+            "p": format_number(r.p_value, self.lang, 4),
+            "n": format_number(r.n_assignments, self.lang),
+            "minp": format_number(r.min_p_value, self.lang, 4),
+        }
+
     def did_commune_table(self, did, post_title: str, caption: str) -> list:
         """The communes left out of a difference-in-differences, and each commune's rates."""
         names = self._commune_names()

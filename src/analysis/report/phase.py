@@ -326,14 +326,7 @@ class PhaseReport(BaseReport):
                         "phase.did",
                         first=min(did.post),
                         last=max(did.post),
-                        nt=r.n_treated,
-                        nc=r.n_control,
-                        treated=format_number(r.treated_change, self.lang, 1),
-                        control=format_number(r.control_change, self.lang, 1),
-                        did=format_number(r.estimate, self.lang, 1),
-                        p=format_number(r.p_value, self.lang, 4),
-                        n=format_number(r.n_assignments, self.lang),
-                        minp=format_number(r.min_p_value, self.lang, 4),
+                        **self.did_figures(r),
                     )
                 )
             )
