@@ -205,7 +205,7 @@ _WARM: dict = {}
 
 
 def _warm_kernel(cwd: Path):
-    """A started kernel kept for the next notebook: saves the kernel start and the imports."""
+    """This process's kernel, started on first use (or after a shutdown) in ``cwd``."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -287,18 +287,17 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
             params["tables_path"] = str(workbook)
         if not reuse_kernel:
             _shutdown_warm_kernel()  # a fresh kernel for this notebook alone
-        extra = {"km": _warm_kernel(notebooks_dir)}
-        notebook = _with_reset_cell(source)
+        km = _warm_kernel(notebooks_dir)
         try:
             papermill.execute_notebook(
-                notebook,
+                _with_reset_cell(source),
                 str(executed),
                 parameters=params,
                 kernel_name=kernel_name(),
                 cwd=str(notebooks_dir),
                 progress_bar=False,
                 log_output=False,
-                **extra,
+                km=km,
             )
         except PapermillExecutionError as exc:
             _shutdown_warm_kernel()
