@@ -711,13 +711,8 @@ class AnnualReport(BaseReport):
         """Designs and limits in plain words."""
         plans = self._plans()
         treated = plans["commune_code"].dropna().nunique()
-        paragraphs = [
-            self._t("methods.criteria"),
-            self._t("methods.contribution"),
-            self._t("methods.did", n=treated),
-            self._t("methods.bootstrap"),
-            self._t("methods.standard_change"),
-            self._t("methods.small_cells", n=self.min_cell),
-            self._t("methods.illustrative"),
-        ]
-        return H.section("methods", self._t("section.methods"), *(H.p(x) for x in paragraphs))
+        return H.section(
+            "methods",
+            self._t("section.methods"),
+            *self.method_paragraphs(self._t("methods.did", n=treated)),
+        )

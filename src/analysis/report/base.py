@@ -231,6 +231,21 @@ class BaseReport:
             cols["pass_on_rate"] = Col(self._t("col.pass_on_rate"), "percent")
         return cols
 
+    def method_paragraphs(self, did_sentence: str) -> list:
+        """The methods every evaluation states, around its own design sentence."""
+        return [
+            H.p(x)
+            for x in (
+                self._t("methods.criteria"),
+                self._t("methods.contribution"),
+                did_sentence,
+                self._t("methods.bootstrap"),
+                self._t("methods.standard_change"),
+                self._t("methods.small_cells", n=self.min_cell),
+                self._t("methods.illustrative"),
+            )
+        ]
+
     def did_figures(self, r) -> dict:
         """A difference-in-differences result's figures, formatted for the sentences."""
         from analysis.i18n import format_number

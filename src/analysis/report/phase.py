@@ -599,19 +599,10 @@ class PhaseReport(BaseReport):
             self._t("phase.rule.sustainability", **rules["sustainability"]),
             self._t("phase.rule.people", n=rules["min_people"]),
         ]
-        paragraphs = [
-            self._t("methods.criteria"),
-            self._t("methods.contribution"),
-            self._t("phase.methods_did", n=n),
-            self._t("methods.bootstrap"),
-            self._t("methods.standard_change"),
-            self._t("methods.small_cells", n=self.min_cell),
-            self._t("methods.illustrative"),
-        ]
         return H.section(
             "methods",
             self._t("section.methods"),
-            *(H.p(x) for x in paragraphs),
+            *self.method_paragraphs(self._t("phase.methods_did", n=n)),
             H.h(3, self._t("phase.rules_title")),
             H.ul(thresholds),
         )
