@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -22,6 +23,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -36,7 +38,10 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-_BLOCK = 1 << 22  # bytes scanned at a time for ragged rows
+_BLOCK = 1 << 22  # bytes Arrow parses at a time
+_SCAN_BLOCK = 1 << 20  # bytes hashed and scanned at a time
+# (Blocks of a few MB freed by Python raise glibc's mmap threshold, after which the parser's
+# buffers land on a heap that is never given back: the scan keeps its blocks at 1 MB.)
 MAX_FILE_BYTES = 1 << 30
 """Largest resource file read (1 GiB); a larger one is refused before it is read."""
 
@@ -133,42 +138,50 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
         return None, [Problem(path.name, None, None, "descriptor", {"detail": str(exc)})]
 
     problems: list[Problem] = []
-    blobs: list[tuple[dict, bytes]] = []
-    for res in resources:
-        rel = res.get("path", "")
-        unsafe = _unsafe_path(rel)
-        if unsafe:
-            problems.append(Problem(str(rel), None, None, "unsafe-path", {"detail": unsafe}))
-            continue
-        file = path.parent / rel
-        try:
-            size = file.stat().st_size
-            if size > MAX_FILE_BYTES:
-                problems.append(
-                    Problem(rel, None, None, "too-large", {"size": size, "limit": MAX_FILE_BYTES})
-                )
+    opened: list[tuple[dict, BinaryIO, list[Problem], int]] = []
+    try:
+        for res in resources:
+            rel = res.get("path", "")
+            unsafe = _unsafe_path(rel)
+            if unsafe:
+                problems.append(Problem(str(rel), None, None, "unsafe-path", {"detail": unsafe}))
                 continue
-            data = file.read_bytes()
-        except OSError:
-            problems.append(Problem(rel, None, None, "missing-file", {"detail": rel}))
-            continue
-        digest.update(res["name"].encode() + b"\0")
-        digest.update(data)  # (no concatenated copy of a large file)
-        blobs.append((res, data))
-        del data  # the list holds the only reference, released after parsing
-    sha256 = digest.hexdigest()
-    if not problems:
-        cached = _from_cache(sha256, path)
-        if cached is not None:
-            return cached, []
-    frames: dict[str, pd.DataFrame] = {}
-    while blobs:  # each file's bytes are released as soon as it is parsed
-        res, data = blobs.pop(0)
-        frame, found = _read_resource(res, data)
-        del data
-        problems += found
-        if frame is not None:
-            frames[res["name"]] = frame
+            file = path.parent / rel
+            try:
+                size = file.stat().st_size
+                if size > MAX_FILE_BYTES:
+                    problems.append(
+                        Problem(
+                            rel, None, None, "too-large", {"size": size, "limit": MAX_FILE_BYTES}
+                        )
+                    )
+                    continue
+                handle = file.open("rb")
+            except OSError:
+                problems.append(Problem(rel, None, None, "missing-file", {"detail": rel}))
+                continue
+            # One streamed pass per file hashes it and checks its shape; the handle stays
+            # open, so the bytes parsed below are the bytes hashed even if the file is
+            # replaced meanwhile, and no copy of a large file is ever held in memory.
+            opened.append((res, handle, [], 0))
+            digest.update(res["name"].encode() + b"\0")
+            names = [f["name"] for f in res["schema"]["fields"]]
+            opened[-1] = (res, handle, *_scan(handle, rel, names, digest))
+        sha256 = digest.hexdigest()
+        if not problems:
+            cached = _from_cache(sha256, path)
+            if cached is not None:
+                return cached, []
+        frames: dict[str, pd.DataFrame] = {}
+        for res, handle, found, lines in opened:
+            if not found:
+                frame, found = _read_resource(res, handle, lines)
+                if frame is not None:
+                    frames[res["name"]] = frame
+            problems += found
+    finally:
+        for _, handle, _, _ in opened:
+            handle.close()
     for res in resources:
         if res["name"] in frames:
             problems += _check_keys(res, frames)
@@ -283,36 +296,122 @@ def _check_descriptor(resources: object) -> None:
                 raise TypeError(f"resource {name!r}: foreign key fields {remote} not in {target!r}")
 
 
-def _ragged_rows(data: bytes, n_fields: int) -> list[tuple[int, int]]:
-    """(row number, cells found) for every row whose cell count is not ``n_fields``.
+def _line_cells(buf: bytes, final: bool) -> tuple[np.ndarray, int]:
+    """Cells per line of ``buf`` (separators counted with numpy), and the bytes consumed.
 
-    Without quotes in the file this counts separators with numpy (no Python loop per row);
-    otherwise the csv module parses the records.
+    Only whole lines are counted: the bytes after the last newline are left for the next
+    block, unless ``final``.
     """
-    if b'"' not in data:
-        bad: list[tuple[int, int]] = []
-        first_row, pos, size = 1, 0, len(data)
-        while pos < size:  # in blocks of whole lines, so the temporary arrays stay small
-            cut = data.find(b"\n", min(pos + _BLOCK, size) - 1)
-            cut = size if cut < 0 else cut + 1
-            arr = np.frombuffer(data, dtype=np.uint8, count=cut - pos, offset=pos)
-            newlines = np.flatnonzero(arr == 10)
-            starts = np.concatenate(([0], newlines + 1))
-            ends = np.concatenate((newlines, [arr.size]))
-            if starts[-1] >= arr.size:  # the block ends with a newline
-                starts, ends = starts[:-1], ends[:-1]
-            commas = np.flatnonzero(arr == 44)
-            cells = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
-            bad += [(first_row + int(i), int(cells[i])) for i in np.flatnonzero(cells != n_fields)]
-            first_row += len(starts)
-            pos = cut
-        return bad
-    text = data.decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    bad = [(i + 1, len(r)) for i, r in enumerate(reader) if len(r) != n_fields]
-    if not bad:  # well-shaped rows: is a quote left open to the end of the file?
-        for _ in csv.reader(io.StringIO(text, newline=""), strict=True):
-            pass  # raises csv.Error
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    if final and arr.size and buf[-1:] != b"\n":  # a last line without its newline
+        ends = np.append(ends, arr.size)
+    if not ends.size:
+        return np.zeros(0, dtype=np.int64), 0
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    commas = np.flatnonzero(arr == 44)
+    cells = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+    return cells, int(ends[-1]) + 1
+
+
+def _scan(handle: BinaryIO, rel: str, names: list[str], digest) -> tuple[list[Problem], int]:
+    """Hash a CSV into ``digest`` in one streamed pass, and check its shape on the way.
+
+    Finds, in this order of precedence, a byte-order mark, a legacy encoding near the top,
+    an empty file, Windows line ends, and rows whose cell count is not ``n_fields`` (the
+    header's own count is left to the column check). Without quotes in the file, cells are
+    counted with numpy a block at a time; otherwise the csv module reads the records.
+
+    Returns:
+        The problems found, and the file's line count (an upper bound on its records).
+    """
+    n_fields = len(names)
+    head = b""
+    carry = b""
+    row = 1  # number of the next line to count
+    ragged: list[tuple[int, int]] = []
+    quoted = content = False
+    lines = 1
+    cr_row: int | None = None
+    while True:
+        block = handle.read(_SCAN_BLOCK)
+        digest.update(block)
+        before, lines = lines, lines + block.count(b"\n")
+        if len(head) < (1 << 16):
+            head += block[: (1 << 16) - len(head)]
+        quoted = quoted or b'"' in block
+        content = content or bool(block.strip())
+        if cr_row is None and b"\r" in block:
+            cr_row = before + block[: block.index(b"\r")].count(b"\n")
+        if quoted or cr_row is not None:
+            carry = b""  # the numpy count no longer matters; keep hashing
+            if not block:
+                break
+            continue
+        buf = carry + block
+        cells, used = _line_cells(buf, final=not block)
+        ragged += [(row + int(i), int(cells[i])) for i in np.flatnonzero(cells != n_fields)]
+        row += len(cells)
+        carry = buf[used:]
+        if not block:
+            break
+    if head.startswith(b"\xef\xbb\xbf"):
+        return [Problem(rel, 1, None, "bom", {})], lines
+    try:
+        head.decode("utf-8")  # fail early on a legacy encoding near the top
+    except UnicodeDecodeError as exc:
+        if len(head) < (1 << 16) or exc.start < len(head) - 4:  # not a character cut short
+            return [Problem(rel, None, None, "encoding", {"detail": str(exc)})], lines
+    if not content:
+        return [Problem(rel, None, None, "empty-file", {})], lines
+    if cr_row is not None:
+        return [Problem(rel, cr_row, None, "crlf", {})], lines
+    if quoted:
+        try:
+            ragged = _ragged_records(handle, n_fields)
+        except csv.Error as exc:
+            return [Problem(rel, None, None, "parse", {"detail": str(exc)})], lines
+    if not ragged or ragged[0][0] == 1:  # a wrong header is reported with its names later
+        return [], lines
+    handle.seek(0)
+    try:
+        text = handle.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [Problem(rel, None, None, "encoding", {"detail": str(exc)})], lines
+    blank = {row for row, found in ragged if found <= 1 and n_blank(text, row)}
+    problems = [
+        Problem(
+            rel,
+            row,
+            names[found] if found < n_fields and row not in blank else None,
+            "blank-row" if row in blank else ("extra-cell" if found > n_fields else "missing-cell"),
+            {"found": found, "expected": n_fields},
+        )
+        for row, found in ragged
+    ]
+    return problems, lines
+
+
+def _ragged_records(handle: BinaryIO, n_fields: int) -> list[tuple[int, int]]:
+    """(record number, cells) of every record with the wrong cell count, read by the csv module.
+
+    Raises csv.Error when a quote is left open to the end of the file.
+    """
+    bad: list[tuple[int, int]] = []
+    for strict in (False, True):
+        handle.seek(0)
+        text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+        try:
+            reader = csv.reader(text, strict=strict)
+            if not strict:
+                bad = [(i + 1, len(r)) for i, r in enumerate(reader) if len(r) != n_fields]
+                if bad:
+                    break
+            else:  # well-shaped rows: is a quote left open to the end of the file?
+                for _ in reader:
+                    pass
+        finally:
+            text.detach()  # the handle stays open for the parser
     return bad
 
 
@@ -329,48 +428,20 @@ def _unsafe_path(rel: object) -> str | None:
     return None
 
 
-def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Parse one CSV and check its header, types and per-field constraints."""
+def _read_resource(
+    res: dict, handle: BinaryIO, lines: int = 0
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse one CSV already scanned by :func:`_scan`; check its header, types and constraints."""
     rel = res["path"]
     schema = res["schema"]
     fields = schema["fields"]
     names = [f["name"] for f in fields]
-    # Checks on the bytes: no decoded copy of a large file is kept (Arrow checks UTF-8 as it
-    # parses; the text is decoded only to describe a problem).
-    if data.startswith(b"\xef\xbb\xbf"):
-        return None, [Problem(rel, 1, None, "bom", {})]
     try:
-        data[: 1 << 16].decode("utf-8")  # fail early on a legacy encoding near the top
-    except UnicodeDecodeError as exc:
-        if exc.start < (1 << 16) - 4:  # not merely a character cut by the slice
-            return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
-    if not data.strip():
-        return None, [Problem(rel, None, None, "empty-file", {})]
-    if b"\r" in data:
-        return None, [Problem(rel, data[: data.index(b"\r")].count(b"\n") + 1, None, "crlf", {})]
-    try:
-        ragged = _ragged_rows(data, len(names))
-    except csv.Error as exc:
-        return None, [Problem(rel, None, None, "parse", {"detail": str(exc)})]
-    if ragged and ragged[0][0] != 1:  # a wrong header is reported below, with its names
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
-        return None, [
-            Problem(
-                rel,
-                row,
-                names[found] if found < len(names) and not n_blank(text, row) else None,
-                "blank-row"
-                if found <= 1 and n_blank(text, row)
-                else ("extra-cell" if found > len(names) else "missing-cell"),
-                {"found": found, "expected": len(names)},
-            )
-            for row, found in ragged
-        ]
-    try:
-        raw = _parse_csv(data, frozenset(f["name"] for f in fields if f.get("type") == "integer"))
+        raw = _parse_csv(
+            handle, frozenset(f["name"] for f in fields if f.get("type") == "integer"), lines
+        )
+        if lines > _LARGE:
+            _give_back_memory()
     except UnicodeDecodeError as exc:
         return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
     except (pd.errors.ParserError, ValueError) as exc:
@@ -391,54 +462,138 @@ def _read_resource(res: dict, data: bytes) -> tuple[pd.DataFrame | None, list[Pr
         col, found = _typed_column(rel, fld, raw.pop(fld["name"]), missing_values, rows)
         out[fld["name"]] = col
         problems += found
-    frame = pd.DataFrame(out)
-    return frame, problems
+    if lines > _LARGE:
+        _give_back_memory()
+    return pd.DataFrame(out, copy=False), problems
 
 
-def _parse_csv(data: bytes, integer_fields: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """Every cell as text (integer fields as Int64), parsed by Arrow's CSV reader.
+_LARGE = 100_000
+"""Lines beyond which a file's parsing is followed by handing freed memory back."""
 
-    Arrow parses straight into its own memory, with no Python object per cell, which keeps a
-    million-row file fast and its peak memory low. Integer fields are first read as integers
-    (an empty cell is missing); if any cell of them is not a plain integer, the whole file is
-    read again as text so that every bad cell can be reported with its row. Empty text cells
-    stay empty strings (the schema's missing value).
+
+def _give_back_memory() -> None:
+    """Return the memory that parsing freed to the system, rather than keep it for reuse.
+
+    Arrow's pool and glibc's heap both hold on to freed pages; at a million rows that is a
+    few tens of MB on top of the frames (the same ``malloc_trim`` that Dask's workers call).
+    Where the C library has no ``malloc_trim``, only Arrow's pool is trimmed.
+    """
+    _arrow_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+@functools.cache
+def _arrow_pool():
+    """Arrow's jemalloc pool, told to hand freed pages straight back to the system.
+
+    Parsing leaves short-lived buffers behind; the default allocators keep them for reuse,
+    which made the loader's peak about twice the data it holds. Returning them at once costs
+    about a tenth of a second on a million rows. Where jemalloc is not built in, Arrow's
+    default pool is used.
     """
     import pyarrow as pa
-    from pyarrow import csv as pacsv
 
-    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8")]))
+    try:
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:
+        return pa.default_memory_pool()
+    return pool
 
-    def read(as_int: frozenset[str]):
-        types = {c: (pa.int64() if c in as_int else pa.string()) for c in header}
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 20),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types,
-                null_values=[""],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
 
+def _parse_csv(
+    handle: BinaryIO, integer_fields: frozenset[str] = frozenset(), lines: int = 0
+) -> pd.DataFrame:
+    """Every cell as text (integer fields as Int64), parsed by Arrow's CSV reader.
+
+    Arrow streams the open file a block at a time, with no Python object per cell. Text
+    columns are handed to pandas without a copy; integer fields are copied batch by batch
+    into numpy arrays sized from ``lines`` (the file's line count, an upper bound on its
+    records), so the peak stays close to the size of the finished frame. Integer fields are
+    first read as integers (an empty cell is missing); if any cell of them is not a plain
+    integer, the whole file is read again as text so that every bad cell can be reported
+    with its row. Empty text cells stay empty strings (the schema's missing value).
+    """
+    import pyarrow as pa
+
+    handle.seek(0)
+    header = next(csv.reader([handle.readline().rstrip(b"\n").decode("utf-8")]))
     as_int = frozenset(integer_fields) & set(header)
     try:
         try:
-            table = read(as_int)
+            return _stream_csv(handle, header, as_int, lines)
         except pa.ArrowInvalid:
             if not as_int:
                 raise
-            table = read(frozenset())  # a bad integer somewhere: read all as text
+            return _stream_csv(handle, header, frozenset(), lines)  # a bad integer somewhere
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-            data.decode("utf-8")  # raises UnicodeDecodeError naming the position
+            handle.seek(0)
+            handle.read().decode("utf-8")  # raises UnicodeDecodeError naming the position
         raise ValueError(str(exc)) from None
-    mapper = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype()}
-    frame = table.to_pandas(types_mapper=mapper.get, self_destruct=True)
-    del table
-    return frame
+
+
+def _stream_csv(handle: BinaryIO, header: list[str], as_int: frozenset[str], lines: int):
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    handle.seek(0)
+    reader = pacsv.open_csv(
+        handle,
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=_BLOCK),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: (pa.int64() if c in as_int else pa.large_string()) for c in header},
+            null_values=[""],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+        memory_pool=_arrow_pool(),
+    )
+    size = max(lines, 1)
+    values = {c: np.empty(size, dtype=np.int64) for c in as_int}
+    missing = {c: np.zeros(size, dtype=bool) for c in as_int}
+    texts: dict[str, list] = {c: [] for c in header if c not in as_int}
+    pos = 0
+    for batch in reader:
+        n = batch.num_rows
+        if pos + n > size:  # more records than lines: cannot happen, but never overrun
+            size = 2 * (pos + n)
+            values = {c: np.resize(v, size) for c, v in values.items()}
+            missing = {c: np.resize(m, size) for c, m in missing.items()}
+        for name, col in zip(header, batch.columns, strict=True):
+            if name in values:
+                validity, data = col.buffers()
+                off = col.offset
+                values[name][pos : pos + n] = np.frombuffer(data, np.int64, n, 8 * off)
+                if col.null_count:
+                    bits = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
+                    missing[name][pos : pos + n] = ~bits[off : off + n].astype(bool)
+            else:
+                texts[name].append(col)  # kept as Arrow memory, never copied
+        pos += n
+        del batch
+    out = {}
+    for name in header:
+        if name in values:  # (a view of the first ``pos`` slots, no copy)
+            out[name] = pd.arrays.IntegerArray(values.pop(name)[:pos], missing.pop(name)[:pos])
+        else:
+            chunks = pa.chunked_array(texts.pop(name), type=pa.large_string())
+            out[name] = pd.arrays.ArrowStringArray(chunks)
+    return pd.DataFrame(out, copy=False)
 
 
 def n_blank(text: str, row: int) -> bool:
@@ -498,8 +653,8 @@ def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd
         typed = parsed.where(ok)
     elif ftype == "string":
         ok = np.ones(len(values), dtype=bool)
-        typed = values.where(present).astype("string")
-        if not values.str.isascii().all():  # decomposed Vietnamese (NFD) looks right, sorts wrong
+        typed = values if present.all() else values.where(present).astype("string")
+        if not _all_ascii(values):  # decomposed Vietnamese (NFD) looks right, sorts wrong
             nfd = (values.str.normalize("NFC") != values).to_numpy()
             problems += [
                 Problem(rel, int(rows[i]), name, "unicode-nfc", {"value": values.iat[i]})
@@ -523,6 +678,13 @@ def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd
     valid = present & ok
     problems += _constraint_problems(rel, fld, values, typed, valid, rows)
     return typed, problems
+
+
+def _all_ascii(values: pd.Series) -> bool:
+    """Whether every cell is plain ASCII (asked of Arrow directly: no per-cell result kept)."""
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.string_is_ascii(_arrow(values))).as_py() is not False)
 
 
 def _constraint_problems(rel, fld, raw, typed, valid, rows) -> list[Problem]:
@@ -561,10 +723,88 @@ def _key_text(frame: pd.DataFrame, cols: list[str], i: int) -> str:
     return ", ".join(str(frame[c].iat[i]) for c in cols)
 
 
-def _key_index(frame: pd.DataFrame, cols: list[str]) -> pd.Index:
-    """The key columns as one (Multi)Index, compared by value, without a Python loop."""
+def _arrow(values: pd.Series):
+    """The column as an Arrow array (text columns are already Arrow: no copy)."""
+    import pyarrow as pa
+
+    array = values.array
+    return array._pa_array if hasattr(array, "_pa_array") else pa.array(array)
+
+
+def _dense_codes(values: pd.Series) -> np.ndarray:
+    """Whole numbers, equal exactly where the column's values are equal, as int64.
+
+    Arrow ranks the column in place of pandas' factorize, which turns Arrow text into one
+    Python object per cell (about 80 MB more at a million rows).
+    """
+    import pyarrow.compute as pc
+
+    if isinstance(values.dtype, pd.Int64Dtype) and len(values):
+        data, missing = values.array._data, values.array._mask
+        present = data[~missing]
+        if present.size:
+            low, high = int(present.min()), int(present.max())
+            if high - low < len(values):  # few distinct values (years…): no sort needed
+                codes = data - low
+                codes[missing] = high - low + 1  # (rows with an empty key are not compared)
+                return codes
+    ranks = pc.rank(
+        _arrow(values), sort_keys="ascending", tiebreaker="dense", memory_pool=_arrow_pool()
+    )
+    codes = ranks.to_numpy().astype(np.int64)  # (the one copy; then in place)
+    del ranks
+    codes -= 1
+    return codes
+
+
+def _duplicated(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """True for every row whose key repeats an earlier row's (pandas' ``keep="first"``).
+
+    The key columns become one integer per row; a stable sort puts equal keys side by side
+    in row order, so each but the first of a run is a duplicate. Every step works in place
+    or frees what it replaces: at a million rows the check needs about 25 MB.
+    """
+    key = None
+    for col in cols:
+        codes = _dense_codes(frame[col])
+        if key is None:
+            key = codes
+            continue
+        span = int(codes.max()) + 1 if len(codes) else 1
+        if len(key) and int(key.max()) >= (1 << 62) // span:  # renumber before it overflows
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+        key *= span
+        key += codes
+        del codes
+    if key is None or not len(key):
+        return np.zeros(len(frame), dtype=bool)
+    order = np.argsort(key, kind="stable")
+    key = key[order]  # sorted: equal keys side by side, in row order
+    repeats = order[1:][key[1:] == key[:-1]]
+    del key, order
+    dup = np.zeros(len(frame), dtype=bool)
+    dup[repeats] = True
+    return dup
+
+
+def _found_in(frame: pd.DataFrame, cols: list[str], target: pd.DataFrame, refs: list[str]):
+    """Whether each row's key (``cols``) is among ``target``'s keys (``refs``), compared as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if len(cols) == 1:
-        return pd.Index(frame[cols[0]].astype("string"))
+        text = pa.large_string()
+        values = pc.cast(_arrow(frame[cols[0]]), text)
+        allowed = pc.cast(_arrow(target[refs[0]]), text)
+        if isinstance(allowed, pa.ChunkedArray):
+            allowed = allowed.combine_chunks()
+        return pc.is_in(values, value_set=allowed).to_numpy(zero_copy_only=False)
+    found = _key_index(frame, cols).isin(_key_index(target, refs))
+    return np.asarray(found, dtype=bool)
+
+
+def _key_index(frame: pd.DataFrame, cols: list[str]) -> pd.MultiIndex:
+    """Several key columns as one MultiIndex, compared by value as text."""
     return pd.MultiIndex.from_frame(frame[cols].astype("string"))
 
 
@@ -577,10 +817,12 @@ def _check_keys(res: dict, frames: dict[str, pd.DataFrame]) -> list[Problem]:
     pk = schema.get("primaryKey") or []
     pk = [pk] if isinstance(pk, str) else pk
     if pk:
-        null = frame[pk].isna().any(axis=1).to_numpy()
+        null = np.zeros(len(frame), dtype=bool)
+        for col in pk:  # (column by column: no copy of the key columns)
+            null |= frame[col].isna().to_numpy()
         for i in np.flatnonzero(null):
             problems.append(Problem(rel, int(rows[i]), ",".join(pk), "primary-key-null", {}))
-        dup = frame.duplicated(subset=pk, keep="first").to_numpy() & ~null
+        dup = _duplicated(frame, pk) & ~null
         for i in np.flatnonzero(dup):
             problems.append(
                 Problem(
@@ -602,9 +844,7 @@ def _check_keys(res: dict, frames: dict[str, pd.DataFrame]) -> list[Problem]:
         if target is None:
             continue  # its own problems are already reported
         present = frame[local].notna().all(axis=1).to_numpy()
-        allowed = _key_index(target, target_fields)
-        found = _key_index(frame, local).isin(allowed)
-        dangling = present & ~np.asarray(found, dtype=bool)
+        dangling = present & ~_found_in(frame, local, target, target_fields)
         for i in np.flatnonzero(dangling):
             problems.append(
                 Problem(
