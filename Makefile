@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The install is redone only when pyproject.toml changes (the stamp carries its hash).
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
+KERNEL_STAMP := $(VENV)/.kernel-$(shell sha256sum src/analysis/kernel.py 2>/dev/null | cut -c1-16)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup browser reports test lint format lab validate dictionary generate clean
@@ -19,12 +20,17 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
-	$(BIN)/python -m analysis.kernel
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The kernelspec is registered again whenever its definition changes.
+$(KERNEL_STAMP): src/analysis/kernel.py $(STAMP)
+	$(BIN)/python -m analysis.kernel
+	rm -f $(VENV)/.kernel-*
+	touch $@
+
 ## setup       create .venv, install the project and register its Jupyter kernel
-setup: $(STAMP)
+setup: $(STAMP) $(KERNEL_STAMP)
 
 ## browser     install Debian's chromium for the browser tests and PDF printing (needs root)
 browser:

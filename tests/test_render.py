@@ -287,3 +287,67 @@ def test_a_failure_on_a_reused_kernel_is_reported_and_the_next_run_recovers(tmp_
     assert not job.html_path.exists()
     ok = render(job, reuse_kernel=True)
     assert ok.job.html_path.exists()
+
+
+def _pid_notebook(folder: Path, name: str, body: str) -> None:
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "params",
+                "metadata": {"tags": ["parameters"]},
+                "source": "x = 1",
+                "outputs": [],
+                "execution_count": None,
+            },
+            {
+                "cell_type": "code",
+                "id": "body",
+                "metadata": {},
+                "source": body,
+                "outputs": [],
+                "execution_count": None,
+            },
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (folder / name).write_text(json.dumps(nb), encoding="utf-8")
+
+
+def _stdout(notebook: Path) -> str:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return "".join(
+        "".join(o.get("text", "")) for c in cells if c["cell_type"] == "code" for o in c["outputs"]
+    )
+
+
+def test_a_reused_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
+    """The second notebook runs on the same kernel process, and cannot see the first's names."""
+    _pid_notebook(tmp_path, "first.ipynb", "import os\nleak = 1\nprint(os.getpid())")
+    _pid_notebook(
+        tmp_path, "second.ipynb", "import os\nassert 'leak' not in globals()\nprint(os.getpid())"
+    )
+    first = render(
+        Job("first.ipynb", {"x": 2}, tmp_path / "out" / "first.html", "t"),
+        notebooks_dir=tmp_path,
+        reuse_kernel=True,
+    )
+    second = render(
+        Job("second.ipynb", {"x": 2}, tmp_path / "out" / "second.html", "t"),
+        notebooks_dir=tmp_path,
+        reuse_kernel=True,
+    )
+    render(  # and a fresh kernel (this also shuts the reused one down)
+        Job("first.ipynb", {"x": 3}, tmp_path / "out" / "fresh.html", "t"), notebooks_dir=tmp_path
+    )
+    assert _stdout(first.job.notebook_path) == _stdout(second.job.notebook_path)  # same kernel
+    reset = "kernel-reset"
+    assert reset not in first.job.notebook_path.read_text(encoding="utf-8")  # nothing to clear
+    assert reset in second.job.notebook_path.read_text(encoding="utf-8")
+    fresh = tmp_path / "out" / "fresh.ipynb"
+    assert reset not in fresh.read_text(encoding="utf-8")
+    assert _stdout(fresh) != _stdout(first.job.notebook_path)  # another process

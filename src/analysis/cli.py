@@ -158,6 +158,7 @@ def gate(package: Path, lang: str):
         print(PackageInvalid(errors).format(lang), file=sys.stderr)
         return None
     pkg.warnings = [p for p in problems if p.severity == "warning"]
+    pkg.checked = True
     return pkg
 
 

@@ -55,6 +55,9 @@ class Package:
         descriptor: The parsed descriptor.
         frames: One typed DataFrame per resource, keyed by resource name.
         sha256: Hash of the descriptor and every resource file, in resource order.
+        warnings: The cross-table rules' warnings, once they have run.
+        checked: Whether the cross-table rules have run and found no error (the package
+            ``report`` shares with its kernels is, so they need not run them again).
     """
 
     path: Path
@@ -62,6 +65,7 @@ class Package:
     frames: dict[str, pd.DataFrame]
     sha256: str
     warnings: list[Problem] = field(default_factory=list)
+    checked: bool = False
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.frames[name]

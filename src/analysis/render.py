@@ -205,13 +205,17 @@ _WARM: dict = {}
 
 
 def _warm_kernel(cwd: Path):
-    """This process's kernel, started on first use (or after a shutdown) in ``cwd``."""
+    """This process's kernel, started on first use (or after a shutdown) in ``cwd``.
+
+    Returns:
+        The kernel manager, and whether the kernel has already run a notebook.
+    """
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
     km = _WARM.get("km")
     if km is not None and run_sync(km.is_alive)():
-        return km
+        return km, True
     km = AsyncKernelManager(kernel_name=kernel_name())
     # The kernel's own stderr only carries start-up chatter (a TCP warning); cell errors
     # reach us through the messaging protocol.
@@ -220,7 +224,7 @@ def _warm_kernel(cwd: Path):
     if not _WARM.get("atexit"):
         atexit.register(_shutdown_warm_kernel)
         _WARM["atexit"] = True
-    return km
+    return km, False
 
 
 def _shutdown_warm_kernel() -> None:
@@ -232,11 +236,13 @@ def _shutdown_warm_kernel() -> None:
             run_sync(km.shutdown_kernel)(now=True)
 
 
-def _with_reset_cell(source: Path):
-    """The notebook with a hidden first cell that clears a reused kernel's namespace."""
+def _notebook(source: Path, reused_kernel: bool):
+    """The source notebook; for a reused kernel, with a hidden first cell clearing its namespace."""
     import nbformat
 
     nb = nbformat.read(source, as_version=4)
+    if not reused_kernel:
+        return nb
     reset = nbformat.v4.new_code_cell(
         "get_ipython().reset(new_session=True)", metadata={"tags": ["remove-cell"]}
     )
@@ -266,12 +272,12 @@ def _cell_number(source: Path, cell_source: str) -> str:
 def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = False) -> Result:
     """Execute and export one job; raise :class:`RenderError` on failure, writing nothing.
 
-    The notebook runs on a kernel this module starts (its start-up chatter silenced), after a
-    hidden cell that clears the namespace. With ``reuse_kernel`` that kernel is kept for the
-    next notebook of this process (and replaced after a failure); without, it is fresh and
-    shut down afterwards.
+    The notebook runs on a kernel this module starts (its start-up chatter silenced). With
+    ``reuse_kernel`` that kernel is kept for the next notebook of this process (and replaced
+    after a failure), and a kernel that already ran a notebook first runs a hidden cell that
+    clears its namespace; without, the kernel is fresh and shut down afterwards. The executed
+    notebook is written once, when execution ends, rather than before and after every cell.
     """
-    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -287,16 +293,18 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
             params["tables_path"] = str(workbook)
         if not reuse_kernel:
             _shutdown_warm_kernel()  # a fresh kernel for this notebook alone
-        km = _warm_kernel(notebooks_dir)
+        km, reused = _warm_kernel(notebooks_dir)
         try:
-            papermill.execute_notebook(
-                _with_reset_cell(source),
+            nb = papermill.execute_notebook(
+                _notebook(source, reused),
                 str(executed),
                 parameters=params,
                 kernel_name=kernel_name(),
                 cwd=str(notebooks_dir),
                 progress_bar=False,
                 log_output=False,
+                # Written once at the end (or on failure), not before and after every cell.
+                request_save_on_cell_execute=False,
                 km=km,
             )
         except PapermillExecutionError as exc:
@@ -312,7 +320,6 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
         finally:
             if not reuse_kernel:
                 _shutdown_warm_kernel()
-        nb = nbformat.read(executed, as_version=4)
         html = export_html(nb, job.title)
         outputs = [job.html_path, job.notebook_path]
         atomic_write(job.notebook_path, executed.read_bytes())

@@ -100,24 +100,24 @@ class AnnualReport(BaseReport):
 
     def _did(self):
         try:
-            return ind.poverty_did(self.pkg, self.year)
+            return self.indicator(ind.poverty_did, self.year)
         except ValueError as exc:
             return exc
 
     def _people_total(self) -> int:
-        reached = ind.beneficiaries_reached(self.pkg, self.year, by=())
+        reached = self.indicator(ind.beneficiaries_reached, self.year, by=())
         return int(reached["people"].sum()) if len(reached) else 0
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> H.Fragment:
         """Key figures and sentences generated from the data, and the years before."""
         plans = self._plans()
-        execution = ind.budget_execution(self.pkg, self.year)
+        execution = self.indicator(ind.budget_execution, self.year)
         planned = float(execution["planned_amount_vnd"].sum()) if len(execution) else 0.0
         spent = float(execution["spent_vnd"].sum()) if len(execution) else 0.0
         rate = spent / planned if planned else float("nan")
         people = self._people_total()
-        shares = ind.targeting_shares(self.pkg, self.year)
+        shares = self.indicator(ind.targeting_shares, self.year)
         overall = shares[shares["activity_type"] == "all"]
         share_poor = float(overall["share_poor_or_near_poor"].iloc[0]) if len(overall) else None
         n_communes = plans["commune_code"].dropna().nunique()
@@ -168,10 +168,10 @@ class AnnualReport(BaseReport):
         years = sorted(y for y in self.pkg["plans"]["year"].dropna().unique() if y <= self.year)
         rows = []
         for y in years:
-            ex = ind.budget_execution(self.pkg, int(y))
+            ex = self.indicator(ind.budget_execution, int(y))
             planned = float(ex["planned_amount_vnd"].sum()) if len(ex) else 0.0
             spent = float(ex["spent_vnd"].sum()) if len(ex) else 0.0
-            reached = ind.beneficiaries_reached(self.pkg, int(y), by=())
+            reached = self.indicator(ind.beneficiaries_reached, int(y), by=())
             rows.append(
                 {
                     "year": str(int(y)),
@@ -202,7 +202,7 @@ class AnnualReport(BaseReport):
     # ------------------------------------------------------------------ relevance
     def relevance(self) -> H.Fragment:
         """Whether support reached poor and near-poor households and ethnic-minority women."""
-        shares = ind.targeting_shares(self.pkg, self.year)
+        shares = self.indicator(ind.targeting_shares, self.year)
         if shares.empty:
             return H.section(
                 "relevance",
@@ -422,7 +422,6 @@ class AnnualReport(BaseReport):
             "activity_type",
             ["planned_amount_vnd", "spent_vnd"],
             [self._t("col.planned"), self._t("col.spent")],
-            title=self._t("chart.money_title", year=self.year),
             ylabel=self._t("chart.million_vnd"),
             lang=self.lang,
             scale=1e6,
@@ -436,10 +435,15 @@ class AnnualReport(BaseReport):
                 for r in data.itertuples()
             ),
         )
-        return H.figure(fig, alt, self._t("chart.money_caption"))
+        return H.figure(
+            fig,
+            alt,
+            self._t("chart.money_caption"),
+            title=self._t("chart.money_title", year=self.year),
+        )
 
     def _people_tables(self) -> list[H.Fragment]:
-        reached = ind.beneficiaries_reached(self.pkg, self.year, by=())
+        reached = self.indicator(ind.beneficiaries_reached, self.year, by=())
         if reached.empty or not int(reached["people"].sum()):
             return [H.missing(self._t("missing.beneficiaries"))]
         out = []
@@ -476,7 +480,7 @@ class AnnualReport(BaseReport):
         """Execution rate, cost per beneficiary and per unit against benchmarks, timeliness,
         funds mobilised against funds spent."""
         parts = []
-        execution = ind.budget_execution(self.pkg, self.year)
+        execution = self.indicator(ind.budget_execution, self.year)
         if execution.empty or not execution["planned_amount_vnd"].sum():
             parts.append(H.missing(self._t("missing.amounts")))
         else:
@@ -616,7 +620,6 @@ class AnnualReport(BaseReport):
                 "year",
                 ["treated", "control"],
                 [self._t("impact.group_treated"), self._t("impact.group_control")],
-                title=self._t("chart.poverty_title"),
                 ylabel=self._t("chart.poverty_ylabel"),
                 lang=self.lang,
                 marker_x=2021.5 if self.year >= 2022 else None,
@@ -630,12 +633,15 @@ class AnnualReport(BaseReport):
                     for row in trend.itertuples()
                 ),
             )
-            parts.append(H.figure(fig, alt, self._t("chart.poverty_caption")))
+            parts.append(
+                H.figure(
+                    fig, alt, self._t("chart.poverty_caption"), title=self._t("chart.poverty_title")
+                )
+            )
         if r.distribution:
             fig = charts.permutation_histogram(
                 r.distribution,
                 r.estimate,
-                title=self._t("chart.perm_title"),
                 xlabel=self._t("chart.perm_xlabel"),
                 ylabel=self._t("chart.perm_ylabel"),
                 observed_label=self._t("chart.perm_observed"),
@@ -646,7 +652,9 @@ class AnnualReport(BaseReport):
                 did=format_number(r.estimate, self.lang, 1),
                 p=format_number(r.p_value, self.lang, 4),
             )
-            parts.append(H.figure(fig, alt, self._t("chart.perm_caption")))
+            parts.append(
+                H.figure(fig, alt, self._t("chart.perm_caption"), title=self._t("chart.perm_title"))
+            )
         return parts
 
     # ------------------------------------------------------------------ sustainability

@@ -49,8 +49,14 @@ def check_common(lang: str, min_cell: int) -> None:
 
 
 def load_checked(package_path: str, pkg: Package | None = None) -> tuple[Package, list[Problem]]:
-    """Load the package strictly and run the cross-table rules; raise on any error."""
+    """Load the package strictly and run the cross-table rules; raise on any error.
+
+    A package that has already passed the rules (as the one ``report`` shares with its
+    kernels has) keeps their warnings and is not checked again.
+    """
     pkg = pkg or load_package(package_path)
+    if pkg.checked:
+        return pkg, list(pkg.warnings)
     problems = check_package(pkg)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -67,9 +73,29 @@ class BaseReport:
     min_cell: int = 5
     problems: list[Problem] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _computed: dict = field(default_factory=dict, repr=False)
 
     SECTIONS: ClassVar[tuple[str, ...]] = ()
     NAV: ClassVar[bool] = True
+
+    def indicator(self, fn, *args, **kwargs):
+        """``fn(self.pkg, *args, **kwargs)``, computed once for the whole report.
+
+        Several sections use the same figures (the year's execution, the people reached,
+        the difference-in-differences); they share one result, which they read and never
+        modify in place. An indicator that cannot be computed raises its ``ValueError`` again
+        each time it is asked for.
+        """
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._computed:
+            try:
+                self._computed[key] = fn(self.pkg, *args, **kwargs)
+            except ValueError as exc:
+                self._computed[key] = exc
+        found = self._computed[key]
+        if isinstance(found, ValueError):
+            raise found
+        return found
 
     def section_title(self, section_id: str) -> str:
         return self._t(f"section.{section_id}")

@@ -246,7 +246,6 @@ class CommuneProfile(BaseReport):
             "year",
             ["commune", "comparison"],
             [self.info["name_in_source"], self._t("commune.comparison_mean")],
-            title=self._t("commune.outcomes_title"),
             ylabel=self._t("chart.poverty_ylabel_pct"),
             lang=self.lang,
         )
@@ -263,7 +262,12 @@ class CommuneProfile(BaseReport):
             "outcomes",
             self._t("commune.section.outcomes"),
             H.p(self._t("commune.outcomes", peers=names)),
-            H.figure(fig, alt, self._t("commune.outcomes_caption")),
+            H.figure(
+                fig,
+                alt,
+                self._t("commune.outcomes_caption"),
+                title=self._t("commune.outcomes_title"),
+            ),
         )
 
     def page(self) -> H.Fragment:

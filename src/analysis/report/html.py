@@ -162,16 +162,20 @@ def table(
     )
 
 
-def figure(fig, alt: str, caption: str) -> Fragment:
-    """Embed a matplotlib figure as an inline PNG with alt text and a caption; closes it."""
+def figure(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
+    """Embed a matplotlib figure as an inline PNG with alt text and a caption; closes it.
+
+    ``title`` is printed as text above the image (not drawn into it).
+    """
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})  # layout: constrained
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
+    heading = f'<p class="figure-title">{esc(title)}</p>' if title else ""
     return Fragment(
-        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
+        f'<figure>{heading}<img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
         f"<figcaption>{esc(caption)}</figcaption></figure>"
     )
 

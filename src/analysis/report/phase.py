@@ -249,7 +249,6 @@ class PhaseReport(BaseReport):
             "year",
             ["planned", "spent", "mobilised"],
             [self._t("col.planned"), self._t("col.spent"), self._t("col.incoming")],
-            title=self._t("phase.trend_title"),
             ylabel=self._t("chart.million_vnd"),
             lang=self.lang,
         )
@@ -260,7 +259,9 @@ class PhaseReport(BaseReport):
                 for r in totals.itertuples()
             ),
         )
-        parts.append(H.figure(fig, alt, self._t("phase.trend_caption")))
+        parts.append(
+            H.figure(fig, alt, self._t("phase.trend_caption"), title=self._t("phase.trend_title"))
+        )
         names = self._commune_names()
         units = self.pkg["implementing_units"].set_index("unit_id")
         unit_col = "name_vi" if self.lang == "vi" else "name_en"
@@ -369,7 +370,6 @@ class PhaseReport(BaseReport):
                     self._t("phase.col_low"),
                     self._t("phase.col_high"),
                 ],
-                title=self._t("phase.trajectory_title"),
                 ylabel=self._t("phase.thousand_vnd"),
                 lang=self.lang,
             )
@@ -380,7 +380,14 @@ class PhaseReport(BaseReport):
                     for r in traj.itertuples()
                 ),
             )
-            parts.append(H.figure(fig, alt, self._t("phase.trajectory_caption_chart")))
+            parts.append(
+                H.figure(
+                    fig,
+                    alt,
+                    self._t("phase.trajectory_caption_chart"),
+                    title=self._t("phase.trajectory_title"),
+                )
+            )
         return H.section("impact", self._t("section.impact"), *parts)
 
     def sustainability(self) -> H.Fragment:

@@ -1,0 +1,93 @@
+"""Pieces of the report machinery: shared indicator results, checked packages, chart titles."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+import analysis.report.base as base_module  # noqa: E402
+from analysis import charts  # noqa: E402
+from analysis.errors import PackageInvalid  # noqa: E402
+from analysis.package import load_package  # noqa: E402
+from analysis.paths import PROJECT_ROOT  # noqa: E402
+from analysis.report import html as H  # noqa: E402
+from analysis.report.annual import AnnualReport  # noqa: E402
+
+TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
+
+
+@pytest.fixture
+def report():
+    return AnnualReport.load(year=2024, lang="en", package_path=str(TINY), min_cell=5)
+
+
+def test_an_indicator_is_computed_once_per_report(report):
+    calls = []
+
+    def counted(pkg, year, by=()):
+        calls.append((year, by))
+        return {"year": year, "by": by}
+
+    assert report.indicator(counted, 2024, by=("sex",)) == {"year": 2024, "by": ("sex",)}
+    assert report.indicator(counted, 2024, by=("sex",)) is report.indicator(
+        counted, 2024, by=("sex",)
+    )
+    report.indicator(counted, 2023, by=("sex",))
+    assert calls == [(2024, ("sex",)), (2023, ("sex",))]
+
+
+def test_an_indicator_error_is_raised_each_time_it_is_asked_for(report):
+    calls = []
+
+    def failing(pkg, year):
+        calls.append(year)
+        raise ValueError("no comparison communes")
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="no comparison communes"):
+            report.indicator(failing, 2024)
+    assert calls == [2024]
+
+
+def test_a_checked_package_is_not_checked_again(monkeypatch):
+    pkg = load_package(TINY)
+    marker = object()
+    pkg.checked, pkg.warnings = True, [marker]
+
+    def no_checks(_pkg):
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(base_module, "check_package", no_checks)
+    _, problems = base_module.load_checked(str(TINY), pkg)
+    assert problems == [marker]
+
+
+def test_an_unchecked_package_is_checked(monkeypatch):
+    pkg = load_package(TINY)
+    seen = []
+
+    def checks(p):
+        seen.append(p)
+        return [base_module.Problem("data/plans.csv", 2, "year", "required", {})]
+
+    monkeypatch.setattr(base_module, "check_package", checks)
+    with pytest.raises(PackageInvalid):
+        base_module.load_checked(str(TINY), pkg)
+    assert seen == [pkg]
+
+
+def test_a_chart_title_is_printed_above_the_image_not_drawn_in_it():
+    fig = charts.permutation_histogram(
+        [0.0, 1.0, 2.0], 1.5, xlabel="x", ylabel="y", observed_label="observed"
+    )
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [""]
+    html = str(H.figure(fig, "alt text", "caption", title="Tỷ lệ <hộ> nghèo"))
+    assert html.index('<p class="figure-title">Tỷ lệ &lt;hộ&gt; nghèo</p>') < html.index("<img")
+    titled = charts.permutation_histogram(
+        [0.0, 1.0], 1.0, title="In the image", xlabel="x", ylabel="y", observed_label="o"
+    )
+    assert titled.axes[0].get_title(loc="left") == "In the image"
+    assert "figure-title" not in str(H.figure(titled, "alt", "caption"))
