@@ -143,7 +143,10 @@ class BaseReport:
 
     @property
     def _share(self) -> pd.DataFrame:
-        return illustrative_share(self.pkg, self.scope_rows())
+        """Share of illustrative rows in what the report draws on (banner and data quality)."""
+        if "illustrative_share" not in self._computed:
+            self._computed["illustrative_share"] = illustrative_share(self.pkg, self.scope_rows())
+        return self._computed["illustrative_share"]
 
     # ------------------------------------------------------------------ header and banner
     def header(self) -> H.Fragment:
