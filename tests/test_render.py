@@ -327,6 +327,9 @@ def _stdout(notebook: Path) -> str:
 
 def test_a_reused_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
     """The second notebook runs on the same kernel process, and cannot see the first's names."""
+    from analysis.render import _shutdown_warm_kernel
+
+    _shutdown_warm_kernel()  # (an earlier test may have left this process a warm kernel)
     _pid_notebook(tmp_path, "first.ipynb", "import os\nleak = 1\nprint(os.getpid())")
     _pid_notebook(
         tmp_path, "second.ipynb", "import os\nassert 'leak' not in globals()\nprint(os.getpid())"
