@@ -16,6 +16,7 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -176,3 +177,17 @@ def test_bundled_hash_is_unchanged_by_streaming():
         digest.update((PROJECT_ROOT / res["path"]).read_bytes())
     pkg, problems = read_package(desc)
     assert problems == [] and pkg.sha256 == digest.hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"a,n\nx,\ny,\n", [None, None]),  # an integer column with every cell empty
+        (b"a,n\n", []),  # the header alone
+        (b"a,n\nx,-7\n", [-7]),
+    ],
+)
+def test_integer_columns_at_the_edges(data, expected):
+    frame = package_module._parse_csv(io.BytesIO(data), frozenset({"n"}), lines=5)
+    assert str(frame["n"].dtype) == "Int64"
+    assert [None if pd.isna(v) else int(v) for v in frame["n"]] == expected

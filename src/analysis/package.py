@@ -582,7 +582,8 @@ def _stream_csv(handle: BinaryIO, header: list[str], as_int: frozenset[str], lin
             if name in values:
                 validity, data = col.buffers()
                 off = col.offset
-                values[name][pos : pos + n] = np.frombuffer(data, np.int64, n, 8 * off)
+                if data is not None:  # (Arrow may leave out the values of an all-empty batch)
+                    values[name][pos : pos + n] = np.frombuffer(data, np.int64, n, 8 * off)
                 if col.null_count:
                     bits = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")
                     missing[name][pos : pos + n] = ~bits[off : off + n].astype(bool)
