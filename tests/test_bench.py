@@ -1,0 +1,35 @@
+"""The benchmark stays runnable: a tiny run of its loading part (figures checked, never timed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from analysis import bench
+
+
+def test_a_tiny_benchmark_run_reports_every_figure_and_ratio(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "analysis", "bench", "--scale", "0.0001", "--no-reports", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    result = json.loads(out.stdout)
+    sizes = result["sizes"]
+    assert [s["followup_rows"] > 0 for s in sizes] == [True] * len(bench.BASE_SIZES)
+    for s in sizes:
+        # each ratio is the quotient of the two figures it is made of
+        assert s["resource_speedup"] == s["frictionless_resource_s"] / s["strict_load_resource_s"]
+        assert s["peak_memory_ratio"] == s["strict_peak_bytes"] / s["csv_bytes"]
+        assert s["strict_peak_bytes"] > 0
+    targets = result["targets"]
+    assert targets["resource_speedup_target"] == 10.0
+    assert targets["peak_memory_ratio_target"] == 3.0
+    assert targets["peak_memory_ratio_at_largest"] == sizes[-1]["peak_memory_ratio"]
+    table = bench.format_table(result)
+    assert table.count("\n") == 1 + len(sizes)  # header, rule, one line per size
+    bench.chart(result, tmp_path / "chart.png")
+    assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
