@@ -91,3 +91,24 @@ def test_a_chart_title_is_printed_above_the_image_not_drawn_in_it():
     )
     assert titled.axes[0].get_title(loc="left") == "In the image"
     assert "figure-title" not in str(H.figure(titled, "alt", "caption"))
+
+
+def test_the_marker_label_sits_above_the_plot_where_no_line_can_cross_it():
+    import pandas as pd
+
+    frame = pd.DataFrame({"year": [2020, 2021, 2022], "a": [5.0, 1.0, 5.0], "b": [4.0, 0.0, 6.0]})
+    fig = charts.trend_lines(
+        frame,
+        "year",
+        ["a", "b"],
+        ["A", "B"],
+        ylabel="pp",
+        lang="en",
+        marker_x=2021.5,
+        marker_label="new standard",
+    )
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    (label,) = [t for t in ax.texts if t.get_text() == "new standard"]
+    assert label.get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1

@@ -148,8 +148,10 @@ def trend_lines(
                     marker_label,
                     (marker_x, 1),
                     xycoords=("data", "axes fraction"),
-                    xytext=(3, -12),
+                    xytext=(0, 3),  # above the plot, where no line can run through it
                     textcoords="offset points",
+                    ha="center",
+                    va="bottom",
                     fontsize=8,
                     color=ACCENT,
                 )
