@@ -354,3 +354,13 @@ def test_a_reused_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
     fresh = tmp_path / "out" / "fresh.ipynb"
     assert reset not in fresh.read_text(encoding="utf-8")
     assert _stdout(fresh) != _stdout(first.job.notebook_path)  # another process
+
+
+def test_outputs_are_keyboard_focusable_and_every_image_has_alt_text(rendered):
+    """What nbconvert's second pass over the page added, the offline template now writes."""
+    for lang in ("vi", "en"):
+        html = _html(rendered, lang)
+        images = re.findall(r"<img [^>]*>", html)
+        assert images and all(re.search(r'alt="[^"]{20,}"', img) for img in images)
+        outputs = re.findall(r'<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>', html)
+        assert outputs and all('tabindex="0"' in div for div in outputs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import subprocess
 import tempfile
@@ -182,11 +183,45 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 def export_html(nb, title: str) -> str:
     """Render an executed notebook to self-contained HTML with the offline template."""
+    nb.metadata["title"] = title
+    body, _ = _exporter().from_notebook_node(nb, resources={"csp": CSP})
+    return body
+
+
+@functools.cache
+def _exporter():
+    """One exporter per process: its Jinja templates are compiled once, not per report."""
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb.metadata["title"] = title
-    exporter = HTMLExporter(
+    class OfflineHTMLExporter(HTMLExporter):
+        """nbconvert's HTML exporter without its closing BeautifulSoup pass.
+
+        That pass re-parses the whole page (a third of the export time of a report with
+        charts) to give images without ``alt`` a placeholder and outputs a ``tabindex``. The
+        offline template writes the ``tabindex`` itself, and every image of the reports has
+        its own alt text (tests/test_render.py checks both).
+        """
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # What HTMLExporter.from_notebook_node does before rendering (nbconvert 7).
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    exporter = OfflineHTMLExporter(
         template_name="offline",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
@@ -196,8 +231,7 @@ def export_html(nb, title: str) -> str:
     )
     remover = TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_CELL_TAGS), enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"csp": CSP})
-    return body
+    return exporter
 
 
 _WARM: dict = {}
