@@ -81,13 +81,19 @@ def test_an_unchecked_package_is_checked(monkeypatch):
 
 def test_a_chart_title_is_printed_above_the_image_not_drawn_in_it():
     fig = charts.permutation_histogram(
-        [0.0, 1.0, 2.0], 1.5, xlabel="x", ylabel="y", observed_label="observed"
+        [0.0, 1.0, 2.0], 1.5, xlabel="x", ylabel="y", observed_label="observed", lang="en"
     )
     assert [ax.get_title(loc="left") for ax in fig.axes] == [""]
     html = str(H.figure(fig, "alt text", "caption", title="Tỷ lệ <hộ> nghèo"))
     assert html.index('<p class="figure-title">Tỷ lệ &lt;hộ&gt; nghèo</p>') < html.index("<img")
     titled = charts.permutation_histogram(
-        [0.0, 1.0], 1.0, title="In the image", xlabel="x", ylabel="y", observed_label="o"
+        [0.0, 1.0],
+        1.0,
+        title="In the image",
+        xlabel="x",
+        ylabel="y",
+        observed_label="o",
+        lang="en",
     )
     assert titled.axes[0].get_title(loc="left") == "In the image"
     assert "figure-title" not in str(H.figure(titled, "alt", "caption"))
@@ -112,3 +118,45 @@ def test_the_marker_label_sits_above_the_plot_where_no_line_can_cross_it():
     ax = fig.axes[0]
     (label,) = [t for t in ax.texts if t.get_text() == "new standard"]
     assert label.get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1
+
+
+def test_permutation_chart_numbers_follow_the_language():
+    """Tick labels as the reader's language writes numbers: -1,5 in Vietnamese, -1.5 in English."""
+    estimates = [-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5] * 200
+    texts = {}
+    for lang in ("vi", "en"):
+        fig = charts.permutation_histogram(
+            estimates, -1.5, xlabel="x", ylabel="y", observed_label="o", lang=lang
+        )
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        texts[lang] = (
+            [t.get_text() for t in ax.get_xticklabels()],
+            [t.get_text() for t in ax.get_yticklabels()],
+        )
+    x_vi, y_vi = texts["vi"]
+    x_en, y_en = texts["en"]
+    assert "-1,5" in x_vi and "-1.5" in x_en
+    assert not any("." in t for t in x_vi)  # no English decimal point in the Vietnamese chart
+    assert "-1.5" not in x_vi and "-1,5" not in x_en
+    heaped = [0.0] * 3000 + [1.0] * 10  # counts in the thousands on the y axis
+    labels = {}
+    for lang in ("vi", "en"):
+        fig = charts.permutation_histogram(
+            heaped, 1.0, xlabel="x", ylabel="y", observed_label="o", lang=lang
+        )
+        fig.canvas.draw()
+        labels[lang] = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "1.000" in labels["vi"] and "1,000" in labels["en"]
+
+
+def test_fractional_ticks_keep_their_decimals():
+    """Ticks 0.5 apart must not all round to whole numbers (\"0, 0, 1, 1\")."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"year": [2021, 2022, 2023], "a": [0.0, 1.2, 2.1], "b": [0.3, 0.9, 1.6]})
+    fig = charts.trend_lines(frame, "year", ["a", "b"], ["A", "B"], ylabel="pp", lang="vi")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(set(labels)) == len(labels)
+    assert "0,5" in labels

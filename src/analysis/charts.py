@@ -49,6 +49,14 @@ def _figure(width: float = 7.5, height: float = 3.6):
     return fig, ax
 
 
+def _tick(value: float, lang: str) -> str:
+    """A tick value in ``lang``, with as many decimals as it needs (up to two)."""
+    for decimals in (0, 1, 2):
+        if abs(value - round(value, decimals)) < 1e-9:
+            return format_number(value, lang, decimals)
+    return format_number(value, lang, 2)
+
+
 def _title(ax, title: str | None) -> None:
     """A title drawn in the image, when asked for.
 
@@ -108,7 +116,7 @@ def grouped_bars(
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
         _title(ax, title)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, lang)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.legend(loc="lower right")
     return fig
 
@@ -160,7 +168,7 @@ def trend_lines(
         if ylim:
             ax.set_ylim(*ylim)
         _title(ax, title)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, lang)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.legend(loc="best")
     return fig
 
@@ -173,14 +181,19 @@ def permutation_histogram(
     xlabel: str,
     ylabel: str,
     observed_label: str,
+    lang: str,
 ):
-    """Distribution of the estimate under every reassignment of treatment, observed marked."""
+    """Distribution of the estimate under every reassignment of treatment, observed marked.
+
+    Both axes' numbers follow ``lang`` (``-1,5`` in Vietnamese, ``-1.5`` in English).
+    """
     with plt.rc_context(STYLE):
         fig, ax = _figure(height=3.0)
         _apply(ax)
         ax.hist(
             np.asarray(estimates, dtype=float),
             bins=30,
+            histtype="stepfilled",
             color=GREYS[2],
             edgecolor=GREYS[0],
             linewidth=0.5,
@@ -189,5 +202,7 @@ def permutation_histogram(
         _title(ax, title)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.legend(loc="upper right")
     return fig

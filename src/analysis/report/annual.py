@@ -645,6 +645,7 @@ class AnnualReport(BaseReport):
                 xlabel=self._t("chart.perm_xlabel"),
                 ylabel=self._t("chart.perm_ylabel"),
                 observed_label=self._t("chart.perm_observed"),
+                lang=self.lang,
             )
             alt = self._t(
                 "chart.perm_alt",
