@@ -322,3 +322,15 @@ def test_bad_input_is_refused(frame, kwargs, message):
     kwargs = {"title": "t", "labels": LABELS, **kwargs}
     with pytest.raises(ValueError, match=message):
         maps.commune_map(frame, **kwargs)
+
+
+def test_the_map_caption_says_each_thing_once():
+    from analysis.i18n import t
+
+    for lang, prefix, approx in (
+        ("vi", "Đường biên giới:", "gần đúng"),
+        ("en", "Boundaries:", "approximate"),
+    ):
+        caption = t("map.caption", lang, source=maps.source_note(lang))
+        assert caption.count(prefix) == 1 and caption.count(approx) == 1
+        assert ".." not in caption

@@ -86,33 +86,27 @@ def _installed_version() -> str | None:
 DATA_VERSION = _installed_version() or f">={MIN_DATA_VERSION} (not installed)"
 """Installed release of :data:`DATA_DISTRIBUTION`, for the citation."""
 
-SOURCES = MappingProxyType(
-    {
-        "en": (
-            f"Boundaries: Natural Earth 1:10m Admin 0 – Countries, v{NATURAL_EARTH_VERSION} "
-            "(public domain), shipped in the PyPI package "
-            f"{DATA_DISTRIBUTION} {DATA_VERSION}. Commune positions are approximate."
-        ),
-        "vi": (
-            f"Đường biên giới: Natural Earth 1:10m Admin 0 – Countries, phiên bản "
-            f"{NATURAL_EARTH_VERSION} (thuộc phạm vi công cộng), lấy từ gói PyPI "
-            f"{DATA_DISTRIBUTION} {DATA_VERSION}. Vị trí các xã là gần đúng."
-        ),
-    }
-)
-"""The citation for a caption, by report language."""
-SOURCE = SOURCES["en"]
-"""The citation in English (see :data:`SOURCES` and :func:`source_note`)."""
-
 
 def source_note(lang: str) -> str:
-    """The citation of the boundary data for a caption in ``lang`` (``"vi"`` or ``"en"``)."""
-    try:
-        return SOURCES[lang]
-    except KeyError:
-        raise ValueError(
-            f"unsupported language {lang!r}; expected one of {tuple(SOURCES)}"
-        ) from None
+    """The citation of the boundary data for a caption in ``lang`` (``"vi"`` or ``"en"``).
+
+    The wording lives in the message catalogue (``map.source``); the versions come from here.
+    """
+    from analysis.i18n import LANGUAGES, t
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {tuple(LANGUAGES)}")
+    return t(
+        "map.source",
+        lang,
+        ne_version=NATURAL_EARTH_VERSION,
+        package=DATA_DISTRIBUTION,
+        package_version=DATA_VERSION,
+    )
+
+
+SOURCE = source_note("en")
+"""The citation in English (see :func:`source_note`)."""
 
 
 class MapDataMissing(RuntimeError):
