@@ -174,3 +174,33 @@ def test_phase_and_profile_never_list_beneficiaries_or_small_counts(
         digits = cell.replace(".", "")
         if digits.isdigit():
             assert int(digits) == 0 or int(digits) >= 5, cell
+
+
+def test_reform_notes_are_in_the_report_language():
+    """The bundled package's notes: Vietnamese in the Vietnamese report, English in the English
+    one, and the English note where no Vietnamese one was written."""
+    from analysis.paths import DATAPACKAGE
+    from analysis.report.phase import PhaseReport
+
+    pkg = load_package(DATAPACKAGE)
+    vi = PhaseReport.load(lang="vi", package_path=str(DATAPACKAGE), pkg=pkg).reform()
+    en = PhaseReport.load(lang="en", package_path=str(DATAPACKAGE), pkg=pkg).reform()
+    assert "Sáp nhập với Đoọc Mạy thành xã Na Loi mới (Báo Nghệ An, 09/10/2025)." in vi
+    assert "Merged with Đoọc Mạy into a new xã Na Loi" not in vi
+    assert "Merged with Đoọc Mạy into a new xã Na Loi (Báo Nghệ An, 09/10/2025)." in en
+    assert "Sáp nhập với" not in en
+
+    communes = pkg.frames["communes"]
+    na_loi = communes["commune_code"] == "16834"
+    communes.loc[na_loi, "successor_note_vi"] = None  # a translation not yet written
+    vi = PhaseReport.load(lang="vi", package_path=str(DATAPACKAGE), pkg=pkg).reform()
+    assert "Merged with Đoọc Mạy into a new xã Na Loi (Báo Nghệ An, 09/10/2025)." in vi
+
+
+def test_every_reform_note_has_its_vietnamese_version():
+    from analysis.paths import DATAPACKAGE
+
+    communes = load_package(DATAPACKAGE)["communes"]
+    has_note = communes["successor_note"].notna()
+    assert (communes.loc[has_note, "successor_note_vi"].notna()).all()
+    assert communes["successor_note_vi"].notna().sum() == has_note.sum()

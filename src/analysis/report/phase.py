@@ -524,6 +524,14 @@ class PhaseReport(BaseReport):
             ),
         )
 
+    def _successor_notes(self, communes: pd.DataFrame) -> pd.Series:
+        """The reform notes in the report's language (the English note where no Vietnamese
+        one was written, so that a missing translation never hides the fact)."""
+        notes = communes["successor_note"]
+        if self.lang == "vi" and "successor_note_vi" in communes:
+            notes = communes["successor_note_vi"].fillna(notes)
+        return notes
+
     def reform(self) -> H.Fragment:
         """The July 2025 reform: each partner commune's successor, and figures in either
         geography."""
@@ -536,9 +544,8 @@ class PhaseReport(BaseReport):
                 "province_name",
                 "successor_name_2025",
                 "successor_province_2025",
-                "successor_note",
             ]
-        ]
+        ].assign(successor_note=self._successor_notes(partners))
         self._keep("reform", table)
         cols = {
             "name_in_source": Col(self._t("col.commune")),
