@@ -172,7 +172,7 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
             names = [f["name"] for f in res["schema"]["fields"]]
             opened[-1] = (res, handle, *_scan(handle, rel, names, digest))
         sha256 = digest.hexdigest()
-        if not problems:
+        if not problems and not any(found for _, _, found, _ in opened):
             cached = _from_cache(sha256, path)
             if cached is not None:
                 return cached, []
