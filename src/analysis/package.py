@@ -322,7 +322,7 @@ def _scan(handle: BinaryIO, rel: str, names: list[str], digest) -> tuple[list[Pr
     """Hash a CSV into ``digest`` in one streamed pass, and check its shape on the way.
 
     Finds, in this order of precedence, a byte-order mark, a legacy encoding near the top,
-    an empty file, Windows line ends, and rows whose cell count is not ``n_fields`` (the
+    an empty file, Windows line ends, and rows whose cell count is not that of ``names`` (the
     header's own count is left to the column check). Without quotes in the file, cells are
     counted with numpy a block at a time; otherwise the csv module reads the records.
 
@@ -382,7 +382,12 @@ def _scan(handle: BinaryIO, rel: str, names: list[str], digest) -> tuple[list[Pr
         text = handle.read().decode("utf-8")
     except UnicodeDecodeError as exc:
         return [Problem(rel, None, None, "encoding", {"detail": str(exc)})], lines
-    blank = {row for row, found in ragged if found <= 1 and n_blank(text, row)}
+    text_lines = text.splitlines()  # (once: a file may have many ragged rows)
+    blank = {
+        row
+        for row, found in ragged
+        if found <= 1 and row - 1 < len(text_lines) and not text_lines[row - 1].strip()
+    }
     problems = [
         Problem(
             rel,
@@ -599,12 +604,6 @@ def _stream_csv(handle: BinaryIO, header: list[str], as_int: frozenset[str], lin
             chunks = pa.chunked_array(texts.pop(name), type=pa.large_string())
             out[name] = pd.arrays.ArrowStringArray(chunks)
     return pd.DataFrame(out, copy=False)
-
-
-def n_blank(text: str, row: int) -> bool:
-    """True when line ``row`` (1-based) of ``text`` is empty."""
-    lines = text.splitlines()
-    return row - 1 < len(lines) and not lines[row - 1].strip()
 
 
 def _integer_column(rel, fld, typed: pd.Series, rows) -> tuple[pd.Series, list]:
