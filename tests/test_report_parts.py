@@ -160,3 +160,71 @@ def test_fractional_ticks_keep_their_decimals():
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(set(labels)) == len(labels)
     assert "0,5" in labels
+
+
+def _long_label_charts():
+    """One chart of each kind, with labels long enough to need wide margins."""
+    import numpy as np
+    import pandas as pd
+
+    bars = pd.DataFrame(
+        {
+            "kind": [f"Hỗ trợ sinh kế cho hộ nghèo số {i} ở xã biên giới" for i in range(6)],
+            "planned": [9.5e11, 2e11, 3e11, 4e8, 5e8, 6e8],
+            "spent": [9e11, 1e11, 3e11, 2e8, 5e8, 1e8],
+        }
+    )
+    trend = pd.DataFrame(
+        {"year": [2021, 2022, 2023, 2024], "a": [-12345.5, -2.0, 3.0, 99999.0], "b": [0, 1, 2, 3]}
+    )
+    return [
+        charts.grouped_bars(
+            bars, "kind", ["planned", "spent"], ["Kế hoạch", "Đã chi"], ylabel="đồng", lang="vi"
+        ),
+        charts.trend_lines(
+            trend,
+            "year",
+            ["a", "b"],
+            ["A", "B"],
+            ylabel="điểm phần trăm (pp)",
+            lang="vi",
+            marker_x=2021.5,
+            marker_label="chuẩn nghèo mới",
+        ),
+        charts.permutation_histogram(
+            np.linspace(-30000, 30000, 500),
+            1234.5,
+            xlabel="Ước lượng",
+            ylabel="Số cách gán",
+            observed_label="Quan sát",
+            lang="vi",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2], ids=["bars", "trend", "histogram"])
+def test_the_one_pass_layout_keeps_every_label_inside_the_figure(index):
+    """After the chart is drawn as saved, everything drawn lies inside the figure, and the
+    tick labels are the ones the layout measured (shrinking the axes changed none)."""
+    fig = _long_label_charts()[index]
+    ax = fig.axes[0]
+    measured = [[t.get_text() for t in axis.get_ticklabels()] for axis in (ax.xaxis, ax.yaxis)]
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    drawn = [[t.get_text() for t in axis.get_ticklabels()] for axis in (ax.xaxis, ax.yaxis)]
+    assert drawn == measured
+    inside, box = fig.bbox, ax.get_tightbbox(renderer)
+    assert inside.x0 <= box.x0 and box.x1 <= inside.x1, (box, inside)
+    assert inside.y0 <= box.y0 and box.y1 <= inside.y1, (box, inside)
+    # and the margins are small: the axes with their labels fill the figure to within 2 %
+    assert box.width > 0.98 * inside.width - 12 and box.height > 0.98 * inside.height - 12
+
+
+def test_a_chart_is_drawn_once_when_it_is_saved():
+    """No layout engine is attached: ``savefig`` would otherwise draw the chart twice."""
+    for fig in _long_label_charts():
+        assert fig.get_layout_engine() is None
+        draws = []
+        fig.canvas.mpl_connect("draw_event", draws.append)
+        H.figure(fig, "alt", "caption")
+        assert len(draws) == 1

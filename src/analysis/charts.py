@@ -7,6 +7,7 @@ reports put a chart's title in the page, above the image, rather than in it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import matplotlib
@@ -16,7 +17,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.layout_engine import TightLayoutEngine  # noqa: E402
+from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator  # noqa: E402
 
 from analysis.i18n import format_number  # noqa: E402
 
@@ -44,11 +48,39 @@ STYLE = {
 
 
 def _figure(width: float = 7.5, height: float = 3.6):
+    """A figure and its axes in the house style, outside pyplot (nothing to close).
+
+    It has no layout engine: :func:`_fit` lays it out once, when the chart is complete, so
+    that saving it draws it once (a layout engine makes ``savefig`` draw twice).
+    """
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+        fig = Figure(figsize=(width, height))
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
     return fig, ax
 
 
+def _fit(fig) -> None:
+    """Fit the axes, their labels and legend into the figure with a small margin.
+
+    One measuring pass, then one drawing pass when the figure is saved:
+
+    - the tick count of each automatic axis is fixed first, at what matplotlib's automatic
+      locator gives at the figure's size, so that shrinking the axes to make room for their
+      labels cannot change the tick labels just measured;
+    - the layout engine is run, not attached (an attached engine, even the placeholder that
+      ``Figure.tight_layout`` leaves, makes ``savefig`` draw the figure twice), and with no
+      ``rect`` (a ``rect`` makes it measure twice).
+    """
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_locator()) is AutoLocator:
+                n = int(np.clip(axis.get_tick_space(), 1, 9))  # AutoLocator's own rule
+                axis.set_major_locator(MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]))
+    TightLayoutEngine(pad=0.4, rect=None).execute(fig)
+
+
+@functools.lru_cache(maxsize=4096)
 def _tick(value: float, lang: str) -> str:
     """A tick value in ``lang``, with as many decimals as it needs (up to two)."""
     for decimals in (0, 1, 2):
@@ -118,6 +150,7 @@ def grouped_bars(
         _title(ax, title)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.legend(loc="lower right")
+        _fit(fig)
     return fig
 
 
@@ -170,6 +203,7 @@ def trend_lines(
         _title(ax, title)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.legend(loc="best")
+        _fit(fig)
     return fig
 
 
@@ -205,4 +239,5 @@ def permutation_histogram(
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.legend(loc="upper right")
+        _fit(fig)
     return fig

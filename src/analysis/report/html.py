@@ -170,7 +170,7 @@ def figure(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})  # layout: constrained
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     heading = f'<p class="figure-title">{esc(title)}</p>' if title else ""
