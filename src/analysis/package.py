@@ -21,9 +21,10 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,18 @@ class Package:
     sha256: str
     warnings: list[Problem] = field(default_factory=list)
     checked: bool = False
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed once for this package and shared by everything that asks.
+
+        For values derived from the frames (money spent per activity, the illustrative
+        sources), which several indicators need: the frames are read-only once loaded.
+        ``dataclasses.replace`` gives a package with other frames an empty memo.
+        """
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.frames[name]
@@ -100,7 +113,10 @@ class Package:
     def illustrative_sources(self) -> frozenset[str]:
         """Source ids whose kind is ``illustrative`` (generated rows)."""
         src = self.frames["sources"]
-        return frozenset(src.loc[src["kind"] == ILLUSTRATIVE_KIND, "source_id"])
+        return self.derived(
+            "illustrative_sources",
+            lambda: frozenset(src.loc[src["kind"] == ILLUSTRATIVE_KIND, "source_id"]),
+        )
 
     def is_illustrative(self, frame: pd.DataFrame) -> pd.Series:
         """Boolean mask: which rows of ``frame`` come from an illustrative source."""

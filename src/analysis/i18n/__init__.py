@@ -187,10 +187,16 @@ def _normalise(text: str) -> str:
     return text
 
 
-def _pattern(decimals: int) -> str:
+def _pattern(decimals: int, suffix: str = ""):
+    """Babel's number pattern with ``decimals`` fixed decimals (then ``suffix``), parsed once."""
     if not isinstance(decimals, numbers.Integral) or decimals < 0:
         raise ValueError(f"decimals must be a non-negative integer, got {decimals!r}")
-    return "#,##0" + ("." + "0" * int(decimals) if decimals else "")
+    return _parsed_pattern("#,##0" + ("." + "0" * int(decimals) if decimals else "") + suffix)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_pattern(pattern: str):
+    return babel_numbers.parse_pattern(pattern)
 
 
 def format_number(x: Any, lang: str, decimals: int = 0) -> str:
@@ -260,7 +266,7 @@ def format_percent(fraction: Any, lang: str, decimals: int = 1) -> str:
     if is_missing(fraction):
         return t("missing_value", lang)
     text = babel_numbers.format_percent(
-        _as_number(fraction), format=_pattern(decimals) + "%", locale=lang
+        _as_number(fraction), format=_pattern(decimals, "%"), locale=lang
     )
     return _normalise(text)
 

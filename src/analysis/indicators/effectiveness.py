@@ -85,7 +85,9 @@ def _keys(by: str | Iterable[str] | None, allowed: Sequence[str]) -> list[str]:
 
 
 def _float(values: pd.Series) -> pd.Series:
-    """A numeric Series as plain float64, missing values as NaN."""
+    """A numeric Series as plain float64, missing values as NaN (always a new Series)."""
+    if values.dtype.kind in "fiu" and isinstance(values.dtype, np.dtype):  # plain numpy
+        return values.astype(np.float64, copy=True)
     return pd.Series(
         pd.to_numeric(values, errors="coerce").astype("Float64").to_numpy(float, na_value=np.nan),
         index=values.index,
@@ -132,11 +134,18 @@ def _plans(pkg: Package, year: int | None) -> pd.DataFrame:
 
 
 def _spent_by_activity(pkg: Package) -> pd.Series:
-    """Disbursements plus expenditures per activity (float64, indexed by activity_id)."""
-    tx = pkg["transactions"]
-    spending = tx[tx["transaction_type"].isin(SPENDING_TYPES).fillna(False).to_numpy(bool)]
-    spending = spending[spending["activity_id"].notna().to_numpy(bool)]
-    return _float(spending.groupby("activity_id")["amount_vnd"].sum())
+    """Disbursements plus expenditures per activity (float64, indexed by activity_id).
+
+    Computed once per package (most indicators need it); callers must not modify it.
+    """
+
+    def compute() -> pd.Series:
+        tx = pkg["transactions"]
+        spending = tx[tx["transaction_type"].isin(SPENDING_TYPES).fillna(False).to_numpy(bool)]
+        spending = spending[spending["activity_id"].notna().to_numpy(bool)]
+        return _float(spending.groupby("activity_id")["amount_vnd"].sum())
+
+    return pkg.derived("spent_by_activity", compute)
 
 
 def _spent(pkg: Package, plans: pd.DataFrame) -> pd.Series:

@@ -112,6 +112,12 @@ class BaseReport:
         """The rows of each resource this report draws on (for the illustrative share)."""
         raise NotImplementedError
 
+    def rows(self) -> dict[str, pd.DataFrame]:
+        """:meth:`scope_rows`, selected once for the whole report (read, never modified)."""
+        if "rows" not in self._computed:
+            self._computed["rows"] = self.scope_rows()
+        return self._computed["rows"]
+
     def scope_activities(self) -> set[str]:
         """Activity ids in scope (warnings about other activities are not listed)."""
         raise NotImplementedError
@@ -145,7 +151,7 @@ class BaseReport:
     def _share(self) -> pd.DataFrame:
         """Share of illustrative rows in what the report draws on (banner and data quality)."""
         if "illustrative_share" not in self._computed:
-            self._computed["illustrative_share"] = illustrative_share(self.pkg, self.scope_rows())
+            self._computed["illustrative_share"] = illustrative_share(self.pkg, self.rows())
         return self._computed["illustrative_share"]
 
     # ------------------------------------------------------------------ header and banner
@@ -356,7 +362,7 @@ class BaseReport:
         shown = share.assign(resource=[self._t(f"resource.{r}") for r in share["resource"]])
         self._keep("data_quality", share)
         overall = share.set_index("resource").loc["all", "share"]
-        money = illustrative_money_share(self.pkg, self.scope_rows())
+        money = illustrative_money_share(self.pkg, self.rows())
         parts = [
             H.p(
                 self._t(
@@ -388,7 +394,7 @@ class BaseReport:
     def _sources_table(self) -> H.Fragment:
         used = set()
         for frame in (
-            self.scope_rows()["plans"],
+            self.rows()["plans"],
             self.pkg["commune_statistics"],
             self.pkg["unit_costs"],
             self.pkg["communes"],

@@ -73,7 +73,7 @@ class CommuneProfile(BaseReport):
         return commune_rows(self.pkg, self.commune_code)
 
     def scope_activities(self) -> set[str]:
-        return set(self.scope_rows()["plans"]["activity_id"])
+        return set(self.rows()["plans"]["activity_id"])
 
     # ------------------------------------------------------------------ sections
     def where(self) -> H.Fragment:
@@ -110,7 +110,7 @@ class CommuneProfile(BaseReport):
 
     def people(self) -> H.Fragment:
         """Households and population, and who the programme reached."""
-        stats = self.scope_rows()["commune_statistics"].dropna(subset=["households"])
+        stats = self.rows()["commune_statistics"].dropna(subset=["households"])
         parts = []
         if stats.empty:
             parts.append(H.missing(self._t("commune.no_statistics")))
@@ -128,7 +128,7 @@ class CommuneProfile(BaseReport):
                     )
                 )
             )
-        ben = self.scope_rows()["beneficiaries"]
+        ben = self.rows()["beneficiaries"]
         if ben.empty:
             parts.append(H.missing(self._t("missing.beneficiaries")))
         else:
@@ -156,7 +156,7 @@ class CommuneProfile(BaseReport):
 
     def support(self) -> H.Fragment:
         """What support arrived each year, what it cost, and the people reached."""
-        rows = self.scope_rows()
+        rows = self.rows()
         plans = rows["plans"]
         if plans.empty:
             return H.section(

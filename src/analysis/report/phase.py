@@ -119,7 +119,7 @@ class PhaseReport(BaseReport):
         }
 
     def _criterion_share(self) -> dict[str, float]:
-        rows = self.scope_rows()
+        rows = self.rows()
 
         def share(*resources: str) -> float:
             frames = [rows[r] for r in resources if len(rows[r])]
@@ -471,7 +471,7 @@ class PhaseReport(BaseReport):
 
         rules = load_rules()
         confidence = link_confidence(
-            self.pkg, self.scope_rows(), rules.get("theory_of_change", {}).get("real_share", 0.5)
+            self.pkg, self.rows(), rules.get("theory_of_change", {}).get("real_share", 0.5)
         )
         nodes = self.pkg["toc_nodes"].set_index("node_id")
         links = self.pkg["toc_links"].set_index("link_id")
