@@ -228,3 +228,33 @@ def test_a_chart_is_drawn_once_when_it_is_saved():
         fig.canvas.mpl_connect("draw_event", draws.append)
         H.figure(fig, "alt", "caption")
         assert len(draws) == 1
+
+
+def test_the_years_table_adds_up_each_year_from_the_raw_files():
+    """The summary's year-by-year table, against sums taken straight from the CSV files with
+    the csv module: planned amounts of the year's plans that state one, and disbursements
+    plus expenditures on those plans."""
+    import csv
+
+    def rows(name):
+        with (TINY.parent / "data" / f"{name}.csv").open(encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    planned, spent, activity_year = {}, {}, {}
+    for plan in rows("plans"):
+        if plan["planned_amount_vnd"]:
+            y = int(plan["year"])
+            activity_year[plan["activity_id"]] = y
+            planned[y] = planned.get(y, 0) + float(plan["planned_amount_vnd"])
+    for tx in rows("transactions"):
+        y = activity_year.get(tx["activity_id"])
+        if y is not None and tx["transaction_type"] in ("disbursement", "expenditure"):
+            spent[y] = spent.get(y, 0) + float(tx["amount_vnd"])
+    years = {int(p["year"]) for p in rows("plans") if int(p["year"]) <= 2024}
+
+    report = AnnualReport.load(year=2024, lang="en", package_path=str(TINY), min_cell=5)
+    report.summary()
+    table = report.tables["years"]
+    assert table["year"].tolist() == [str(y) for y in sorted(years)]
+    assert table["planned"].tolist() == [planned.get(y, 0.0) for y in sorted(years)]
+    assert table["spent"].tolist() == [spent.get(y, 0.0) for y in sorted(years)]

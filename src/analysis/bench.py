@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from analysis.paths import DATAPACKAGE, NOTEBOOKS_DIR, PROJECT_ROOT
@@ -38,6 +38,22 @@ def _timed(fn: Callable, repeat: int = 1) -> tuple[float, object]:
         value = fn()
         best = min(best, time.perf_counter() - start)
     return best, value
+
+
+def _timed_alternately(fns: Sequence[Callable], repeat: int) -> list[float]:
+    """The best time of each of ``fns``, run in turn ``repeat`` times (a, b, a, b, ...).
+
+    Taking turns compares them under the same conditions: a machine that slows down or
+    speeds up during the run (other work on it, CPU frequency) affects each alike, where
+    timing all runs of one and then all runs of the other would bias their ratio.
+    """
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
 
 
 def _single_resource_package(pkg_dir: Path, name: str) -> Path:
@@ -189,14 +205,19 @@ def bench_reports(work: Path, log: Callable[[str], None], package: Path = DATAPA
     nb_dir.mkdir()
     _empty_notebook(nb_dir)
     floor_job = Job("empty.ipynb", {"x": 2}, work / "floor" / "empty.html", "floor")
-    # Best of five: single renders on this kind of machine vary by about 0.1 s.
-    t_floor, _ = _timed(lambda: render(floor_job, notebooks_dir=nb_dir), repeat=5)
     from analysis.cli import gate
     from analysis.render import package_cache
 
-    # As `report --year` runs it: the package validated once, shared with the kernel.
+    # As `report --year` runs it: the package validated once, shared with the kernel. Best
+    # of seven each, taking turns: single renders on this kind of machine vary by 0.1 s.
     with package_cache(gate(package, "en")):
-        t_one, _ = _timed(lambda: render(annual_job(2024, "vi", package, work / "one")), repeat=5)
+        t_floor, t_one = _timed_alternately(
+            [
+                lambda: render(floor_job, notebooks_dir=nb_dir),
+                lambda: render(annual_job(2024, "vi", package, work / "one")),
+            ],
+            repeat=7,
+        )
     out.update(
         floor_s=t_floor,
         annual_report_s=t_one,

@@ -129,8 +129,11 @@ def _plans(pkg: Package, year: int | None) -> pd.DataFrame:
     """Plans of ``year`` (every year when None)."""
     plans = pkg["plans"]
     if year is None:
-        return plans.copy()
-    return plans[plans["year"].eq(year).fillna(False).to_numpy(bool)].copy()
+        # A new frame sharing the data: callers add columns to it, never to the package's.
+        return plans.copy(deep=False)
+    # Selecting rows makes a new frame; with copy-on-write (pandas 3) nothing a caller does
+    # to it reaches the package's frame, so no copy is made.
+    return plans[plans["year"].eq(year).fillna(False).to_numpy(bool)]
 
 
 def _spent_by_activity(pkg: Package) -> pd.Series:
@@ -295,15 +298,18 @@ def beneficiaries_reached(
     """
     year = _check_year(year)
     keys = _keys(by, BENEFICIARY_KEYS)
-    ben = pkg["beneficiaries"].copy()
-    ben["activity_type"] = (
-        ben["activity_id"]
-        .map(pkg["plans"].set_index("activity_id")["activity_type"])
-        .astype("string")
-    )
-    columns = {k: str(ben[k].dtype) for k in keys} | {"people": "int64"}
+    ben = pkg["beneficiaries"]
     if year is not None:
         ben = ben[ben["entry_year"].eq(year).fillna(False).to_numpy(bool)]
+    else:
+        ben = ben.copy(deep=False)  # a column may be added below, never to the package's
+    if "activity_type" in keys:
+        ben["activity_type"] = (
+            ben["activity_id"]
+            .map(pkg["plans"].set_index("activity_id")["activity_type"])
+            .astype("string")
+        )
+    columns = {k: str(ben[k].dtype) for k in keys} | {"people": "int64"}
     if ben.empty:
         return _empty(columns)
     counts = _group(ben, keys)["beneficiary_id"].nunique()

@@ -230,7 +230,7 @@ def unit_cost_benchmarks(pkg: Package) -> pd.DataFrame:
         "median_vnd": "float64",
         "max_vnd": "float64",
     }
-    uc = pkg["unit_costs"].copy()
+    uc = pkg["unit_costs"].copy(deep=False)
     if uc.empty:
         return _empty(columns)
     uc["_amount"] = _float(uc["amount_vnd"])

@@ -215,7 +215,7 @@ def poverty_did(
 
     panel = poverty_panel(pkg, measure=measure)
     design = treated + controls
-    panel = panel[panel["commune_code"].isin(design).to_numpy(bool)].copy()
+    panel = panel[panel["commune_code"].isin(design).to_numpy(bool)]
     panel["treated"] = panel["commune_code"].isin(treated).to_numpy(bool)
     rates = panel.dropna(subset=["rate_pct"])
     pre_rate = (
@@ -315,7 +315,7 @@ def income_change(pkg: Package, year: int, *, measure: str = "poor") -> IncomeCh
     _check_measure(measure)
     poor_statuses = ["poor"] if measure == "poor" else ["poor", "near_poor"]
     ben = pkg["beneficiaries"].set_index("beneficiary_id")
-    fu = pkg["beneficiary_followups"].copy()
+    fu = pkg["beneficiary_followups"].copy(deep=False)
     fu["entry_year"] = fu["beneficiary_id"].map(ben["entry_year"])
     fu = fu[(fu["entry_year"] < year).fillna(False).to_numpy(bool)]
     at_entry = fu[(fu["year"] == fu["entry_year"]).fillna(False).to_numpy(bool)].set_index(

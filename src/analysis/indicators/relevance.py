@@ -59,7 +59,7 @@ def targeting_shares(pkg: Package, year: int | None = None) -> pd.DataFrame:
         (7, 0.8571)
     """
     year = _check_year(year)
-    ben = pkg["beneficiaries"].copy()
+    ben = pkg["beneficiaries"].copy(deep=False)
     if year is not None:
         ben = ben[ben["entry_year"].eq(year).fillna(False).to_numpy(bool)]
     if ben.empty:

@@ -102,7 +102,7 @@ def livestock_summary(pkg: Package, year: int | None = None) -> pd.DataFrame:
         (2, np.float64(0.5))
     """
     year = _check_year(year)
-    ev = pkg["livestock_events"].copy()
+    ev = pkg["livestock_events"].copy(deep=False)
     if year is not None:
         ev = ev[(ev["date"] <= pd.Timestamp(year, 12, 31)).fillna(False).to_numpy(bool)]
     if ev.empty:
@@ -238,4 +238,4 @@ def graduated_communes(pkg: Package, *, programme_end: int = LAST_YEAR) -> pd.Da
         .fillna(False)
         .to_numpy(bool)
     )
-    return _finish(communes[ended].copy(), ["commune_code"], GRADUATED_COLUMNS)
+    return _finish(communes[ended], ["commune_code"], GRADUATED_COLUMNS)

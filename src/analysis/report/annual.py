@@ -166,11 +166,14 @@ class AnnualReport(BaseReport):
 
     def _trend_table(self) -> H.Fragment:
         years = sorted(y for y in self.pkg["plans"]["year"].dropna().unique() if y <= self.year)
+        # One pass over every year's plans rather than one per year (the same sums).
+        by_year = self.indicator(ind.budget_execution, None, by="year")
+        by_year = by_year.set_index(by_year["year"].astype(int))
         rows = []
         for y in years:
-            ex = self.indicator(ind.budget_execution, int(y))
-            planned = float(ex["planned_amount_vnd"].sum()) if len(ex) else 0.0
-            spent = float(ex["spent_vnd"].sum()) if len(ex) else 0.0
+            known = int(y) in by_year.index
+            planned = float(by_year.at[int(y), "planned_amount_vnd"]) if known else 0.0
+            spent = float(by_year.at[int(y), "spent_vnd"]) if known else 0.0
             reached = self.indicator(ind.beneficiaries_reached, int(y), by=())
             rows.append(
                 {
