@@ -239,30 +239,30 @@ def plan_vs_delivery(
     act["_spent"] = _spent(pkg, act)
     act["_spent_on_plan"] = act["_spent"].where(act["_amount"].notna())
 
-    rows = []
-    for key, grp in _group(act, keys):
-        units = grp["unit"].dropna().unique()
-        mixed = len(units) > 1
-        planned_units = grp["_planned_units"].sum(min_count=1)
-        delivered = grp["_delivered"].sum(min_count=1)
-        on_plan = grp["_delivered_on_plan"].sum(min_count=1)
-        amount = grp["_amount"].sum(min_count=1)
-        spent_on_plan = grp["_spent_on_plan"].sum(min_count=1)
-        key = key if isinstance(key, tuple) else (key,)
-        row = dict(zip(keys, key, strict=False))
-        row |= {
-            "unit": pd.NA if mixed or len(units) == 0 else units[0],
-            "n_activities": len(grp),
-            "n_reported": int(grp["_reported"].sum()),
-            "planned_units": np.nan if mixed else planned_units,
-            "delivered_units": np.nan if mixed else delivered,
-            "units_rate": (np.nan if mixed or not planned_units > 0 else on_plan / planned_units),
+    grouped = _group(act, keys)
+    sums = {
+        col: grouped[col].sum(min_count=1)  # NaN when no activity of the group has a value
+        for col in ("_planned_units", "_delivered", "_delivered_on_plan", "_amount")
+    }
+    spent_on_plan = grouped["_spent_on_plan"].sum(min_count=1)
+    n_units = grouped["unit"].nunique()  # distinct units stated, missing ones not counted
+    mixed = (n_units > 1).to_numpy()
+    planned_units = sums["_planned_units"].mask(mixed)
+    amount = sums["_amount"]
+    out = pd.DataFrame(
+        {
+            "unit": grouped["unit"].first().mask(mixed),  # missing when mixed or none stated
+            "n_activities": grouped.size(),
+            "n_reported": grouped["_reported"].sum().astype("int64"),
+            "planned_units": planned_units,
+            "delivered_units": sums["_delivered"].mask(mixed),
+            "units_rate": (sums["_delivered_on_plan"] / planned_units).where(planned_units > 0),
             "planned_amount_vnd": amount,
-            "spent_vnd": float(grp["_spent"].sum()),
-            "amount_rate": spent_on_plan / amount if amount > 0 else np.nan,
+            "spent_vnd": grouped["_spent"].sum(),
+            "amount_rate": (spent_on_plan / amount).where(amount > 0),
         }
-        rows.append(row)
-    out = pd.DataFrame(rows)
+    )
+    out = out.reset_index() if keys else out.reset_index(drop=True)
     for k in keys:
         out[k] = out[k].astype(columns[k])
     out["unit"] = out["unit"].astype("string")
