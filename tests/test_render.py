@@ -364,3 +364,15 @@ def test_outputs_are_keyboard_focusable_and_every_image_has_alt_text(rendered):
         assert images and all(re.search(r'alt="[^"]{20,}"', img) for img in images)
         outputs = re.findall(r'<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>', html)
         assert outputs and all('tabindex="0"' in div for div in outputs)
+
+
+def test_the_executed_notebook_holds_each_section_once(rendered):
+    """A section's output is its HTML plus a one-line text stand-in, not a second copy of
+    the HTML as a quoted string (which doubled the notebook, charts included)."""
+    nb = json.loads(rendered["vi"].with_suffix(".ipynb").read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    shown = [o["data"] for o in outputs if "text/html" in o.get("data", {})]
+    assert len(shown) >= 10
+    for data in shown:
+        html, plain = "".join(data["text/html"]), "".join(data["text/plain"])
+        assert plain == f"<HTML: {len(html):,} characters>"

@@ -32,6 +32,14 @@ class Fragment(str):
     def _repr_html_(self) -> str:
         return str(self)
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """A one-line plain-text stand-in: the HTML is the output.
+
+        Without it a notebook output would also carry the whole HTML again as a quoted
+        Python string (charts included), doubling the executed notebook and its messages.
+        """
+        printer.text(f"<HTML: {len(self):,} characters>")
+
     def __add__(self, other: str) -> Fragment:
         return Fragment(str.__add__(self, other))
 
