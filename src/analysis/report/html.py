@@ -151,19 +151,28 @@ def table(
     :func:`analysis.disclosure.protect`) and are only escaped.
     """
     head = "".join(f'<th scope="col">{esc(c.title)}</th>' for c in columns.values())
+    classes = [
+        {"people": ' class="num people"'}.get(
+            col.kind, ' class="num"' if col.kind in NUMERIC_KINDS else ""
+        )
+        for col in columns.values()
+    ]
+    # Column by column: each value keeps its column's type (a row would mix them).
+    shown = [
+        [
+            str(value) if preformatted else format_cell(value, col.kind, lang, threshold)
+            for value in frame[name].tolist()
+        ]
+        for name, col in columns.items()
+    ]
     body = []
     last = len(frame) - 1
-    for i, (_, row) in enumerate(frame.iterrows()):
-        cells = []
-        for name, col in columns.items():
-            value = row[name]
-            text = str(value) if preformatted else format_cell(value, col.kind, lang, threshold)
-            cls = {"people": ' class="num people"'}.get(
-                col.kind, ' class="num"' if col.kind in NUMERIC_KINDS else ""
-            )
-            cells.append(f"<td{cls}>{esc(text)}</td>")
+    for i, texts in enumerate(zip(*shown, strict=True)):
+        cells = "".join(
+            f"<td{cls}>{esc(text)}</td>" for cls, text in zip(classes, texts, strict=True)
+        )
         cls = ' class="total"' if total_row and i == last else ""
-        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+        body.append(f"<tr{cls}>{cells}</tr>")
     return Fragment(
         f'<table class="data"><caption>{esc(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
