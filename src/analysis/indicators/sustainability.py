@@ -38,31 +38,36 @@ LIVESTOCK_COLUMNS = {
 }
 
 
-def _livestock_row(events: pd.DataFrame) -> dict:
-    """The counts and rates of one set of events (see :func:`livestock_summary`)."""
+EVENT_KINDS = ("received", "calf_born", "died", "sold", "passed_on")
+
+
+def _livestock_counts(events: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
+    """The counts and rates of the events of each value of ``group`` (see
+    :func:`livestock_summary`), one row per group, indexed by it."""
     kind = events["event_type"]
-    received_animals = set(
-        events.loc[kind.eq("received").fillna(False).to_numpy(bool), "animal_id"]
-    )
-    counts = {
-        name: int(kind.eq(name).fillna(False).sum())
-        for name in ("received", "calf_born", "died", "sold", "passed_on")
-    }
-    died = events[kind.eq("died").fillna(False).to_numpy(bool)]
-    died_received = int(died["animal_id"].isin(received_animals).sum())
+    # Originally received animals that died: an animal's events all fall in the group of its
+    # origin, so the animals received anywhere are the ones received in the group.
+    received_ids = events.loc[kind.eq("received").fillna(False).to_numpy(bool), "animal_id"]
+    flags = {name: kind.eq(name).fillna(False).to_numpy(bool) for name in EVENT_KINDS}
+    flags["died_received"] = flags["died"] & events["animal_id"].isin(received_ids).to_numpy(bool)
+    counts = pd.DataFrame(flags).groupby(group.to_numpy(object), dropna=False).sum()
+    died_received = counts["died_received"]
     received = counts["received"]
     herd = received + counts["calf_born"] - counts["died"] - counts["sold"]
-    return {
-        "animals_received": received,
-        "calves_born": counts["calf_born"],
-        "died": counts["died"],
-        "sold": counts["sold"],
-        "passed_on": counts["passed_on"],
-        "herd_alive": herd,
-        "herd_per_animal_received": herd / received if received else float("nan"),
-        "survival_rate": 1 - died_received / received if received else float("nan"),
-        "pass_on_rate": counts["passed_on"] / received if received else float("nan"),
-    }
+    per_received = received.where(received > 0)  # NaN rates where nothing was received
+    return pd.DataFrame(
+        {
+            "animals_received": received,
+            "calves_born": counts["calf_born"],
+            "died": counts["died"],
+            "sold": counts["sold"],
+            "passed_on": counts["passed_on"],
+            "herd_alive": herd,
+            "herd_per_animal_received": herd / per_received,
+            "survival_rate": 1 - died_received / per_received,
+            "pass_on_rate": counts["passed_on"] / per_received,
+        }
+    )
 
 
 def livestock_summary(pkg: Package, year: int | None = None) -> pd.DataFrame:
@@ -117,12 +122,13 @@ def livestock_summary(pkg: Package, year: int | None = None) -> pd.DataFrame:
         .fillna(ev["_commune"])
         .astype("string")
     )
-    rows = [
-        {"commune_code": code, **_livestock_row(grp)}
-        for code, grp in ev.groupby("_commune", dropna=False, sort=False)
-    ]
-    per_commune = _finish(pd.DataFrame(rows), ["commune_code"], LIVESTOCK_COLUMNS)
-    total = pd.DataFrame([{"commune_code": ALL, **_livestock_row(ev)}])
+    by_commune = _livestock_counts(ev, ev["_commune"])
+    per_commune = _finish(
+        by_commune.assign(commune_code=by_commune.index.to_numpy()),
+        ["commune_code"],
+        LIVESTOCK_COLUMNS,
+    )
+    total = _livestock_counts(ev, pd.Series(ALL, index=ev.index)).assign(commune_code=ALL)
     out = pd.concat([per_commune, total], ignore_index=True)
     out["commune_code"] = out["commune_code"].astype("string")
     return out[list(LIVESTOCK_COLUMNS)]
