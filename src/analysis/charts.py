@@ -47,6 +47,12 @@ STYLE = {
 }
 
 
+MAX_TICK_INTERVALS = 7
+"""Numbered axes have at most seven intervals (matplotlib's automatic locator allows nine):
+round steps (0, 50, 100... rather than 0, 25, 50...), a lighter grid, fewer labels to read
+and to draw."""
+
+
 def _figure(width: float = 7.5, height: float = 3.6):
     """A figure and its axes in the house style, outside pyplot (nothing to close).
 
@@ -66,8 +72,9 @@ def _fit(fig) -> None:
     One measuring pass, then one drawing pass when the figure is saved:
 
     - the tick count of each automatic axis is fixed first, at what matplotlib's automatic
-      locator gives at the figure's size, so that shrinking the axes to make room for their
-      labels cannot change the tick labels just measured;
+      locator gives at the figure's size but at most :data:`MAX_TICK_INTERVALS`, so that
+      shrinking the axes to make room for their labels cannot change the tick labels just
+      measured;
     - the layout engine is run, not attached (an attached engine, even the placeholder that
       ``Figure.tight_layout`` leaves, makes ``savefig`` draw the figure twice), and with no
       ``rect`` (a ``rect`` makes it measure twice).
@@ -75,7 +82,7 @@ def _fit(fig) -> None:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if type(axis.get_major_locator()) is AutoLocator:
-                n = int(np.clip(axis.get_tick_space(), 1, 9))  # AutoLocator's own rule
+                n = int(np.clip(axis.get_tick_space(), 1, MAX_TICK_INTERVALS))
                 axis.set_major_locator(MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]))
     TightLayoutEngine(pad=0.4, rect=None).execute(fig)
 
