@@ -634,3 +634,22 @@ def test_strict_loader_agrees_with_frictionless_problems(package_copy, find_row,
 
 def test_frictionless_problems_is_empty_for_the_bundled_package():
     assert frictionless_problems(DATAPACKAGE) == []
+
+
+def test_a_derived_value_is_computed_once_and_not_inherited_by_a_changed_copy():
+    import dataclasses
+
+    pkg = load_package(DATAPACKAGE)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(pkg["plans"])
+
+    assert pkg.derived("n_plans", compute) == pkg.derived("n_plans", compute) > 3
+    assert len(calls) == 1
+    fewer = dataclasses.replace(pkg, frames={**pkg.frames, "plans": pkg["plans"].iloc[:3]})
+    assert fewer.derived("n_plans", lambda: len(fewer["plans"])) == 3
+    # the illustrative sources follow the frames of each copy
+    no_sources = dataclasses.replace(pkg, frames={**pkg.frames, "sources": pkg["sources"][:0]})
+    assert pkg.illustrative_sources and not no_sources.illustrative_sources
