@@ -87,7 +87,7 @@ def _keys(by: str | Iterable[str] | None, allowed: Sequence[str]) -> list[str]:
 def _float(values: pd.Series) -> pd.Series:
     """A numeric Series as plain float64, missing values as NaN (always a new Series)."""
     if values.dtype.kind in "fiu" and isinstance(values.dtype, np.dtype):  # plain numpy
-        return values.astype(np.float64, copy=True)
+        return values.astype(np.float64)  # a new Series (copy-on-write: data copied if written)
     return pd.Series(
         pd.to_numeric(values, errors="coerce").astype("Float64").to_numpy(float, na_value=np.nan),
         index=values.index,
