@@ -268,6 +268,15 @@ def test_a_reused_kernel_gives_the_same_report_as_a_fresh_one(rendered, tmp_path
     assert first.job.html_path.exists()
     reused = strip.sub("", second.job.html_path.read_text(encoding="utf-8"))
     assert reused == strip.sub("", _html(rendered, "vi"))
+    # The kept kernel writes the workbook itself; a fresh kernel hands its tables over and
+    # the renderer writes it. Same sheets, same cells.
+    import pandas as pd
+
+    kept = pd.read_excel(second.job.workbook_path, sheet_name=None)
+    handed = pd.read_excel(rendered["vi"].with_suffix(".xlsx"), sheet_name=None)
+    assert list(kept) == list(handed) and len(kept) > 10
+    for name in kept:
+        pd.testing.assert_frame_equal(kept[name], handed[name])
 
 
 def test_a_failure_on_a_reused_kernel_is_reported_and_the_next_run_recovers(tmp_path):

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -322,9 +322,13 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
     with tempfile.TemporaryDirectory(dir=job.html_path.parent, prefix=".render-") as tmp:
         executed = Path(tmp) / job.notebook
         workbook = Path(tmp) / "tables.xlsx"
+        # A kernel that is shut down afterwards hands its tables over, and this process
+        # builds the workbook while the kernel shuts down (jupyter_client checks for the
+        # kernel's exit every 0.1 s); a kept kernel writes the workbook itself.
+        handover = Path(tmp) / "tables.pickle"
         params = dict(job.parameters)
         if "tables_path" in declared:
-            params["tables_path"] = str(workbook)
+            params["tables_path"] = str(workbook if reuse_kernel else handover)
         if not reuse_kernel:
             _shutdown_warm_kernel()  # a fresh kernel for this notebook alone
         km, reused = _warm_kernel(notebooks_dir)
@@ -348,12 +352,14 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
                 f"({(exc.source or '').strip().splitlines()[0][:60] if exc.source else ''}) "
                 f"raised {exc.ename}: {exc.evalue}"
             ) from None
-        except Exception:
+        except BaseException:
             _shutdown_warm_kernel()
             raise
-        finally:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            built = pool.submit(_workbook_from, handover, workbook)
             if not reuse_kernel:
                 _shutdown_warm_kernel()
+            built.result()
         html = export_html(nb, job.title)
         outputs = [job.html_path, job.notebook_path]
         atomic_write(job.notebook_path, executed.read_bytes())
@@ -362,6 +368,16 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
             outputs.append(job.workbook_path)
         atomic_write(job.html_path, html)
     return Result(job, time.perf_counter() - start, outputs=outputs)
+
+
+def _workbook_from(handover: Path, workbook: Path) -> None:
+    """Build the workbook from the tables a kernel handed over (if it handed any)."""
+    if handover.exists():
+        import pickle
+
+        from analysis.report.base import write_workbook
+
+        write_workbook(pickle.loads(handover.read_bytes()), workbook)
 
 
 @contextlib.contextmanager

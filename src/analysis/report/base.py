@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import platform
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
@@ -438,15 +439,31 @@ class BaseReport:
 
     # ------------------------------------------------------------------ workbook
     def save_tables(self, path: str) -> None:
-        """Write every table shown (people counts already protected) to an Excel workbook."""
+        """Write every table shown (people counts already protected) to an Excel workbook.
+
+        A path ending in ``.pickle`` hands the tables over instead, to the renderer that
+        started this kernel: it builds the workbook with :func:`write_workbook` while the
+        kernel shuts down. Nothing is written when ``path`` is empty.
+        """
         if not path:
             return
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, frame in self.tables.items():
-                out = frame.copy()
-                for col in out.columns:
-                    if isinstance(out[col].dtype, pd.DatetimeTZDtype) or str(
-                        out[col].dtype
-                    ).startswith("datetime"):
-                        out[col] = out[col].dt.date
-                out.to_excel(writer, sheet_name=name, index=False)
+        if path.endswith(".pickle"):
+            import pickle
+
+            with open(path, "wb") as fh:
+                pickle.dump(self.tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            return
+        write_workbook(self.tables, path)
+
+
+def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> None:
+    """Write ``tables`` to an Excel workbook at ``path``, one sheet each (dates as dates)."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            out = frame.copy()
+            for col in out.columns:
+                if isinstance(out[col].dtype, pd.DatetimeTZDtype) or str(out[col].dtype).startswith(
+                    "datetime"
+                ):
+                    out[col] = out[col].dt.date
+            out.to_excel(writer, sheet_name=name, index=False)
