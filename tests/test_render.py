@@ -385,3 +385,69 @@ def test_the_executed_notebook_holds_each_section_once(rendered):
     for data in shown:
         html, plain = "".join(data["text/html"]), "".join(data["text/plain"])
         assert plain == f"<HTML: {len(html):,} characters>"
+
+
+def _count_kernel_starts(monkeypatch) -> list:
+    from jupyter_client.manager import AsyncKernelManager
+
+    starts = []
+    original = AsyncKernelManager._async_start_kernel
+
+    async def counted(self, **kw):
+        starts.append(kw.get("cwd"))
+        return await original(self, **kw)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_start_kernel", counted)
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", counted)
+    return starts
+
+
+def test_a_warmed_up_kernel_renders_the_next_report_as_a_fresh_one(tmp_path, monkeypatch):
+    """``report --year`` starts the kernel while it validates the package: the render uses
+    that kernel (no second start, no namespace-reset cell) and shuts it down afterwards."""
+    import analysis.render as render_module
+    from analysis.package import load_package, store_in_cache
+    from analysis.render import package_cache, warm_up
+
+    starts = _count_kernel_starts(monkeypatch)
+    with package_cache() as cache:
+        warm_up()
+        assert len(starts) == 1
+        store_in_cache(load_package(TINY), cache)
+        result = render(annual_job(2024, "en", TINY, tmp_path))
+        assert len(starts) == 1
+        assert "km" not in render_module._WARM  # shut down after its one notebook
+    executed = result.job.notebook_path.read_text(encoding="utf-8")
+    assert "reset(new_session" not in executed
+    assert "<h1" in result.job.html_path.read_text(encoding="utf-8")
+
+
+def test_a_kernel_warmed_up_elsewhere_is_not_used(tmp_path, monkeypatch):
+    import analysis.render as render_module
+    from analysis.render import warm_up
+
+    starts = _count_kernel_starts(monkeypatch)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    try:
+        warm_up(other)
+        render(annual_job(2024, "en", TINY, tmp_path / "out"))
+    finally:
+        render_module._shutdown_warm_kernel()
+    assert [Path(cwd) for cwd in starts] == [other, NOTEBOOKS_DIR]
+
+
+def test_a_refused_report_leaves_no_kernel_running(tmp_path):
+    """The kernel warmed up for a single report is shut down when the year is refused."""
+    code = (
+        "import sys, analysis.render as r; from analysis.cli import main\n"
+        f"rc = main(['report', '--year', '2019', '--package', {str(TINY)!r}, "
+        f"'--reports-dir', {str(tmp_path)!r}, '--lang', 'en'])\n"
+        "assert 'km' not in r._WARM, r._WARM\n"
+        "sys.exit(rc)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "2019" in proc.stderr

@@ -196,15 +196,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from analysis.render import (
-        annual_job,
-        commune_job,
-        package_cache,
-        phase_job,
-        render_many,
-        write_index,
-    )
-    from analysis.report.commune import partner_codes
+    from analysis.render import package_cache, warm_up
 
     langs = LANGUAGES if args.lang == "all" else (args.lang,)
     msg_lang = langs[0]
@@ -217,6 +209,20 @@ def cmd_report(args) -> int:
     if args.jobs < 1 or args.min_cell < 1:
         print("--jobs and --min-cell must be at least 1", file=sys.stderr)
         return 2
+    with package_cache() as cache:
+        # One report to render: its kernel boots and the HTML exporter gets ready while
+        # the package is validated (rendering several, the worker processes start their own).
+        kinds = (args.year is not None) + bool(args.phase) + (args.commune is not None)
+        if not args.all and kinds == 1 and len(langs) == 1:
+            warm_up()
+        return _report(args, langs, msg_lang, cache)
+
+
+def _report(args, langs, msg_lang: str, cache) -> int:
+    from analysis.package import store_in_cache
+    from analysis.render import annual_job, commune_job, phase_job, render_many, write_index
+    from analysis.report.commune import partner_codes
+
     pkg = gate(args.package, msg_lang)
     if pkg is None:
         print(t("cli.nothing_rendered", msg_lang), file=sys.stderr)
@@ -276,8 +282,8 @@ def cmd_report(args) -> int:
         if bar:
             bar.update(1)
 
-    with package_cache(pkg):
-        results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
+    store_in_cache(pkg, cache)
+    results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
     if bar:
         bar.close()
     if args.pdf:
