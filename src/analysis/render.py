@@ -353,7 +353,8 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
         workbook = Path(tmp) / "tables.xlsx"
         # A kernel that is shut down afterwards hands its tables over, and this process
         # builds the workbook while the kernel shuts down (jupyter_client checks for the
-        # kernel's exit every 0.1 s); a kept kernel writes the workbook itself.
+        # kernel's exit every 0.1 s, time otherwise spent waiting); a kept kernel writes the
+        # workbook itself.
         handover = Path(tmp) / "tables.pickle"
         params = dict(job.parameters)
         if "tables_path" in declared:
@@ -384,12 +385,14 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
         except BaseException:
             _shutdown_warm_kernel()
             raise
+        # The workbook and the HTML are built while the kernel shuts down.
         with ThreadPoolExecutor(max_workers=1) as pool:
             built = pool.submit(_workbook_from, handover, workbook)
+            exported = pool.submit(export_html, nb, job.title)
             if not reuse_kernel:
                 _shutdown_warm_kernel()
             built.result()
-        html = export_html(nb, job.title)
+            html = exported.result()
         outputs = [job.html_path, job.notebook_path]
         atomic_write(job.notebook_path, executed.read_bytes())
         if workbook.exists():
