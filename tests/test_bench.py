@@ -33,3 +33,11 @@ def test_a_tiny_benchmark_run_reports_every_figure_and_ratio(tmp_path):
     assert table.count("\n") == 1 + len(sizes)  # header, rule, one line per size
     bench.chart(result, tmp_path / "chart.png")
     assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_alternate_timing_takes_turns_and_keeps_every_time():
+    order = []
+    times = bench._timed_alternately([lambda: order.append("a"), lambda: order.append("b")], 3)
+    assert order == ["a", "b"] * 3
+    assert [len(t) for t in times] == [3, 3]
+    assert all(x >= 0 for t in times for x in t)

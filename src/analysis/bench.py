@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,20 +41,20 @@ def _timed(fn: Callable, repeat: int = 1) -> tuple[float, object]:
     return best, value
 
 
-def _timed_alternately(fns: Sequence[Callable], repeat: int) -> list[float]:
-    """The best time of each of ``fns``, run in turn ``repeat`` times (a, b, a, b, ...).
+def _timed_alternately(fns: Sequence[Callable], repeat: int) -> list[list[float]]:
+    """Every time of each of ``fns``, run in turn ``repeat`` times (a, b, a, b, ...).
 
     Taking turns compares them under the same conditions: a machine that slows down or
     speeds up during the run (other work on it, CPU frequency) affects each alike, where
     timing all runs of one and then all runs of the other would bias their ratio.
     """
-    best = [float("inf")] * len(fns)
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
         for i, fn in enumerate(fns):
             start = time.perf_counter()
             fn()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
+            times[i].append(time.perf_counter() - start)
+    return times
 
 
 def _single_resource_package(pkg_dir: Path, name: str) -> Path:
@@ -211,18 +212,24 @@ def bench_reports(work: Path, log: Callable[[str], None], package: Path = DATAPA
     # As `report --year` runs it: the package validated once, shared with the kernel. Best
     # of seven each, taking turns: single renders on this kind of machine vary by 0.1 s.
     with package_cache(gate(package, "en")):
-        t_floor, t_one = _timed_alternately(
+        floors, ones = _timed_alternately(
             [
                 lambda: render(floor_job, notebooks_dir=nb_dir),
                 lambda: render(annual_job(2024, "vi", package, work / "one")),
             ],
             repeat=7,
         )
+    t_floor, t_one = min(floors), min(ones)
     out.update(
         floor_s=t_floor,
         annual_report_s=t_one,
         report_own_work_s=t_one - t_floor,
         report_vs_floor=t_one / t_floor,
+        # How steady the ratio is: each report against the floor rendered just before it.
+        report_vs_floor_pairs=[one / floor for floor, one in zip(floors, ones, strict=True)],
+        report_vs_floor_pairs_median=statistics.median(
+            one / floor for floor, one in zip(floors, ones, strict=True)
+        ),
     )
     log(f"  one annual report {t_one:.2f} s, empty-notebook floor {t_floor:.2f} s")
 
@@ -397,7 +404,10 @@ def format_table(result: dict) -> str:
         lines += [
             "",
             f"one annual report: {r['annual_report_s']:.2f} s; empty-notebook floor: "
-            f"{r['floor_s']:.2f} s; ratio {r['report_vs_floor']:.2f} (target ≤ 1.5)",
+            f"{r['floor_s']:.2f} s; ratio {r['report_vs_floor']:.2f} (target ≤ 1.5; "
+            f"report against the floor rendered just before it: median "
+            f"{r['report_vs_floor_pairs_median']:.2f}, "
+            f"{min(r['report_vs_floor_pairs']):.2f} to {max(r['report_vs_floor_pairs']):.2f})",
             f"parallel renderer, as in report --all ({r['n_reports']} annual reports): "
             f"{r['report_all_s']:.1f} s; "
             f"papermill + nbconvert command lines one after another: "
