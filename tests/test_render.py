@@ -451,3 +451,30 @@ def test_a_refused_report_leaves_no_kernel_running(tmp_path):
     )
     assert proc.returncode == 1, proc.stderr
     assert "2019" in proc.stderr
+
+
+def test_a_worker_forked_while_the_exporter_is_busy_can_still_export():
+    """Worker processes are forked: one forked while a thread holds the exporter's lock
+    must not inherit it held (it would wait forever)."""
+    import multiprocessing
+
+    import nbformat
+
+    import analysis.render as render_module
+
+    def export(queue):
+        html = render_module.export_html(nbformat.v4.new_notebook(), "forked")
+        queue.put("<title>forked</title>" in html)
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    with render_module._EXPORTER_LOCK:  # as if the warming thread were at work
+        child = context.Process(target=export, args=(queue,))
+        child.start()
+    try:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+        assert queue.get(timeout=5) is True
+    finally:
+        if child.is_alive():
+            child.kill()

@@ -183,7 +183,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 
 _EXPORTER_LOCK = threading.Lock()
-"""The exporter is built, warmed and used by one thread at a time (see :func:`warm_up`)."""
+"""The exporter is built, warmed and used by one thread at a time (see :func:`_warm_exporter`)."""
 
 
 def export_html(nb, title: str) -> str:
@@ -201,18 +201,41 @@ def _prepare_exporter() -> None:
     export_html(nbformat.v4.new_notebook(), "")
 
 
-def warm_up(notebooks_dir: Path = NOTEBOOKS_DIR) -> None:
-    """Start a kernel and prepare the HTML exporter in the background, then return.
+_EXPORTER_WARMING: list[threading.Thread] = []
 
-    For a command about to render one notebook: while it validates the package, the kernel
-    boots (about a second, its imports included) and the exporter compiles its templates
-    (about 0.35 s) in a thread, both on otherwise idle time. The next :func:`render` in
+
+def _after_fork_in_child() -> None:
+    """A worker forked from this process starts with a free lock and no warming thread."""
+    global _EXPORTER_LOCK
+    _EXPORTER_LOCK = threading.Lock()
+    _EXPORTER_WARMING.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _warm_exporter() -> None:
+    """Prepare the HTML exporter in a thread, once per process (about 0.35 s of work).
+
+    Started as a notebook's kernel boots, when this process is only waiting; the export
+    after execution waits for it if needed (the exporter's lock).
+    """
+    if not _EXPORTER_WARMING and not _exporter.cache_info().currsize:
+        thread = threading.Thread(target=_prepare_exporter, name="exporter")
+        _EXPORTER_WARMING.append(thread)
+        thread.start()
+
+
+def warm_up(notebooks_dir: Path = NOTEBOOKS_DIR) -> None:
+    """Start a kernel for the next notebook and return at once.
+
+    For a command about to render one notebook: the kernel boots (about a second, its
+    imports included) while the command validates the package. The next :func:`render` in
     ``notebooks_dir`` runs on this kernel as on a fresh one. Kernels read the package cache
     named in their environment when they start, so call this inside :func:`package_cache`.
     """
     _warm_kernel(notebooks_dir)
     _WARM["fresh"] = True
-    threading.Thread(target=_prepare_exporter, name="exporter", daemon=True).start()
 
 
 @functools.cache
@@ -362,6 +385,7 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
         if not reuse_kernel and not _WARM.get("fresh"):
             _shutdown_warm_kernel()  # a fresh kernel for this notebook alone
         km, reused = _warm_kernel(notebooks_dir)
+        _warm_exporter()
         try:
             nb = papermill.execute_notebook(
                 _notebook(source, reused),
