@@ -54,13 +54,13 @@ test: setup browser lint
 
 ## lint        ruff lint and format check (code and notebooks)
 lint: setup
-	$(BIN)/ruff check src tests notebooks
-	$(BIN)/ruff format --check src tests notebooks
+	$(BIN)/ruff check src tests notebooks conftest.py
+	$(BIN)/ruff format --check src tests notebooks conftest.py
 
 ## format      apply ruff's formatting
 format: setup
-	$(BIN)/ruff format src tests notebooks
-	$(BIN)/ruff check --fix src tests notebooks
+	$(BIN)/ruff format src tests notebooks conftest.py
+	$(BIN)/ruff check --fix src tests notebooks conftest.py
 
 ## validate    validate the data package (frictionless and the cross-table rules)
 validate: setup

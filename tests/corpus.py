@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import analysis.package
 from conftest import (
     BUNDLED_DATAPACKAGE,
     PROJECT_ROOT,
@@ -39,8 +40,6 @@ from conftest import (
     read_rows,
     resource_file,
 )
-
-import analysis.package
 
 Finding = tuple[str, int | None, str | None, str]
 """(file relative to the package, row with header = 1 or None, field or None, rule)."""
