@@ -106,3 +106,21 @@ def test_makefile_help_lists_every_target():
     ).stdout
     for target in ("reports", "test", "lab", "setup", "validate"):
         assert f"make {target}" in out
+
+
+def test_the_reported_commit_is_the_checkout_with_its_changes():
+    """The footer's commit, against git's own plumbing: the abbreviated HEAD, ``+dirty`` when
+    a tracked file differs from it."""
+    from analysis.provenance import git_commit
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    head = git("rev-parse", "HEAD")
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    commit = git_commit()
+    assert commit.removesuffix("+dirty") == head[: len(commit.removesuffix("+dirty"))]
+    assert len(commit.removesuffix("+dirty")) >= 12
+    assert commit.endswith("+dirty") == bool(changed)

@@ -105,24 +105,21 @@ def illustrative_money_share(pkg: Package, rows: dict[str, pd.DataFrame]) -> flo
 
 
 def git_commit() -> str:
-    """The code's git commit (with ``+dirty`` when the work tree has changes), or ``unknown``."""
+    """The code's git commit (with ``+dirty`` when tracked files have changes), or ``unknown``.
+
+    One ``git describe`` that names no tag (``--exclude='*'``): the abbreviated commit, and
+    ``+dirty`` as ``git status --untracked-files=no`` would see it.
+    """
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty=+dirty", "--abbrev=12", "--exclude=*"],
             cwd=PROJECT_ROOT,
             capture_output=True,
             text=True,
             timeout=5,
             check=True,
         )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+        return described.stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
