@@ -76,6 +76,14 @@ def poverty_panel(pkg: Package, *, measure: str = "poor") -> pd.DataFrame:
         30.0
     """
     _check_measure(measure)
+    # Computed once per package (the difference-in-differences and the reports' trend charts
+    # both need it); each caller gets its own frame over the shared data.
+    return pkg.derived(f"poverty_panel:{measure}", lambda: _poverty_panel(pkg, measure)).copy(
+        deep=False
+    )
+
+
+def _poverty_panel(pkg: Package, measure: str) -> pd.DataFrame:
     stats = pkg["commune_statistics"]
     communes = pkg["communes"].set_index("commune_code")
     households = _float(stats["households"])
