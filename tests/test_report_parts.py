@@ -270,3 +270,25 @@ def test_numbered_axes_have_at_most_seven_intervals():
                 lo, hi = sorted(axis.get_view_interval())
                 inside = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
                 assert 2 <= len(inside) <= charts.MAX_TICK_INTERVALS + 1
+
+
+def test_charts_leave_the_session_plotting_backend_alone():
+    """JupyterLab's inline backend must survive ``import analysis.charts`` (it used to be
+    switched to Agg, and a chart returned in a notebook then showed as text), and charts
+    are not pyplot figures (nothing to close, no window)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib, matplotlib.pyplot as plt\n"
+        "import analysis.charts as c, analysis.maps\n"
+        "fig = c.permutation_histogram([0.0, 1.0], 0.5, xlabel='x', ylabel='y',"
+        " observed_label='o', lang='en')\n"
+        "print(matplotlib.get_backend(), plt.get_fignums(), type(fig.canvas).__name__)\n"
+    )
+    env = {**os.environ, "MPLBACKEND": "svg"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["svg", "[]", "FigureCanvasAgg"]

@@ -349,12 +349,13 @@ def chart(result: dict, path: Path) -> None:
     """Time against rows: strict loader and frictionless, log–log."""
     import matplotlib.pyplot as plt
 
-    from analysis.charts import STYLE
+    from analysis.charts import STYLE, new_figure
 
     sizes = result["sizes"]
     x = [s["followup_rows"] for s in sizes]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.5, 3.8), layout="constrained")
+        fig = new_figure(figsize=(6.5, 3.8), layout="constrained")
+        ax = fig.subplots()
         ax.loglog(
             x,
             [s["frictionless_resource_s"] for s in sizes],
@@ -381,7 +382,6 @@ def chart(result: dict, path: Path) -> None:
         ax.set_title("Time against rows", loc="left")
         ax.legend()
         fig.savefig(path, dpi=110, metadata={"Software": None})
-        plt.close(fig)
 
 
 def format_table(result: dict) -> str:

