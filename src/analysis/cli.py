@@ -210,8 +210,8 @@ def cmd_report(args) -> int:
         print("--jobs and --min-cell must be at least 1", file=sys.stderr)
         return 2
     with package_cache() as cache:
-        # One report to render: its kernel boots and the HTML exporter gets ready while
-        # the package is validated (rendering several, the worker processes start their own).
+        # One report to render: its kernel boots while the package is validated (rendering
+        # several, the worker processes start their own).
         kinds = (args.year is not None) + bool(args.phase) + (args.commune is not None)
         if not args.all and kinds == 1 and len(langs) == 1:
             warm_up()
