@@ -7,7 +7,6 @@ import socket
 import zipfile
 from importlib import metadata
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -161,7 +160,6 @@ def test_whole_run_needs_no_network(no_network):
     frame = load_package()["communes"]
     fig, left_off = maps.commune_map(frame, title="Communes", labels=LABELS, country_names=NAMES_VI)
     assert _png(fig).startswith(b"\x89PNG")
-    plt.close(fig)
     assert left_off == ["Nậm Cắn"]
 
 
@@ -190,7 +188,6 @@ def test_every_commune_with_coordinates_is_drawn_and_labelled(communes, no_netwo
     assert {t.get_text() for t in _texts(fig, "country-name")} == set(NAMES_VI.values())
     legend = fig.axes[0].get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [LABELS["partner"], LABELS["comparison"]]
-    plt.close(fig)
 
 
 def test_partner_and_comparison_markers_differ_in_shape(communes):
@@ -203,7 +200,6 @@ def test_partner_and_comparison_markers_differ_in_shape(communes):
     roles = communes.dropna(subset=["latitude", "longitude"])["role"]
     assert len(partner.get_xydata()) == (roles == "partner").sum()
     assert len(comparison.get_xydata()) == (roles == "comparison").sum()
-    plt.close(fig)
 
 
 def test_labels_do_not_overlap_each_other_or_other_markers(communes):
@@ -225,7 +221,6 @@ def test_labels_do_not_overlap_each_other_or_other_markers(communes):
             x, y = ax.transData.transform(label.xy)
             assert not box.contains(x, y), (labels[i].get_text(), label.get_text())
     assert len(names) == len(set(names))
-    plt.close(fig)
 
 
 def test_profile_highlights_and_zooms_on_the_province(communes):
@@ -256,7 +251,6 @@ def test_profile_highlights_and_zooms_on_the_province(communes):
     assert len(drawn) == len(province)  # the other provinces are out of view
     assert [a.get_gid() for a in fig.axes[1:]] == ["locator-inset"]
     assert left_off == ["Nậm Cắn"]
-    plt.close(fig)
 
 
 def test_explicit_extent_and_no_inset(communes):
@@ -267,7 +261,6 @@ def test_explicit_extent_and_no_inset(communes):
     assert fig.axes[0].get_xlim() == pytest.approx((101.5, 103.5))
     names = {t.get_text() for t in _texts(fig, "commune-label")}
     assert names == {"Sín Thầu", "Sen Thượng", "Chung Chải", "Leng Su Sìn", "Nậm Kè"}
-    plt.close(fig)
 
 
 def test_same_input_gives_identical_png_bytes(communes):
@@ -280,7 +273,6 @@ def test_same_input_gives_identical_png_bytes(communes):
         for _ in range(2)
     ]
     assert profile[0] == profile[1]
-    plt.close("all")
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -304,7 +296,6 @@ def test_synthetic_frame_reports_rows_left_off():
     fig, left_off = maps.commune_map(_frame(), title="t", labels=LABELS)
     assert left_off == ["B"]
     assert [t.get_text() for t in _texts(fig, "commune-label")] == ["A"]
-    plt.close(fig)
 
 
 @pytest.mark.parametrize(

@@ -220,16 +220,15 @@ def bench_reports(work: Path, log: Callable[[str], None], package: Path = DATAPA
             repeat=7,
         )
     t_floor, t_one = min(floors), min(ones)
+    # How steady the ratio is: each report against the floor rendered just before it.
+    pairs = [one / floor for floor, one in zip(floors, ones, strict=True)]
     out.update(
         floor_s=t_floor,
         annual_report_s=t_one,
         report_own_work_s=t_one - t_floor,
         report_vs_floor=t_one / t_floor,
-        # How steady the ratio is: each report against the floor rendered just before it.
-        report_vs_floor_pairs=[one / floor for floor, one in zip(floors, ones, strict=True)],
-        report_vs_floor_pairs_median=statistics.median(
-            one / floor for floor, one in zip(floors, ones, strict=True)
-        ),
+        report_vs_floor_pairs=pairs,
+        report_vs_floor_pairs_median=statistics.median(pairs),
     )
     log(f"  one annual report {t_one:.2f} s, empty-notebook floor {t_floor:.2f} s")
 
