@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from analysis.paths import PROJECT_ROOT
-from analysis.render import CHROMIUM_ARGS, annual_job, render
+from analysis.render import CHROMIUM_ARGS, make_job, render
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package"
@@ -55,8 +55,12 @@ def _hostile_copy(tmp: Path) -> Path:
 def pages(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("browser")
     return {
-        "vi": render(annual_job(2024, "vi", TINY / "datapackage.json", tmp / "a")).job.html_path,
-        "hostile": render(annual_job(2024, "en", _hostile_copy(tmp), tmp / "b")).job.html_path,
+        "vi": render(
+            make_job("annual", "vi", TINY / "datapackage.json", tmp / "a", year=2024)
+        ).job.html_path,
+        "hostile": render(
+            make_job("annual", "en", _hostile_copy(tmp), tmp / "b", year=2024)
+        ).job.html_path,
     }
 
 

@@ -14,7 +14,7 @@ import pytest
 from analysis import load_package
 from analysis.paths import PROJECT_ROOT
 from analysis.provenance import phase_rows
-from analysis.render import commune_job, phase_job, render
+from analysis.render import make_job, render
 from analysis.theory import link_confidence
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
@@ -23,7 +23,7 @@ TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
 @pytest.fixture(scope="module")
 def phase_html(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("phase")
-    return render(phase_job(2023, 2024, "vi", TINY, out)).job.html_path.read_text("utf-8")
+    return render(make_job("phase", "vi", TINY, out)).job.html_path.read_text("utf-8")
 
 
 def test_phase_sections(phase_html):
@@ -89,7 +89,7 @@ def test_theory_of_change_confidence_from_evidence():
 @pytest.fixture(scope="module")
 def profile_html(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("commune")
-    job = commune_job("16834", "Na Loi", "Nghệ An", "vi", TINY, out)
+    job = make_job("commune", "vi", TINY, out, commune_code="16834")
     return render(job).job.html_path.read_text("utf-8")
 
 

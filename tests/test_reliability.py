@@ -13,7 +13,7 @@ import pytest
 
 from analysis import load_package
 from analysis.paths import DATAPACKAGE, PROJECT_ROOT
-from analysis.render import annual_job, render
+from analysis.render import make_job, render
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
 PERSON_RESOURCES = ("beneficiaries", "beneficiary_followups", "livestock_events")
@@ -61,7 +61,7 @@ def test_privacy_patterns_do_catch_what_they_look_for():
 @pytest.fixture(scope="module")
 def shared_outputs(tmp_path_factory) -> list[Path]:
     out = tmp_path_factory.mktemp("shared")
-    result = render(annual_job(2024, "vi", TINY, out))
+    result = render(make_job("annual", "vi", TINY, out, year=2024))
     html = result.job.html_path
     return [html, html.with_suffix(".ipynb"), html.with_suffix(".xlsx")]
 

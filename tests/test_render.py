@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from analysis.paths import NOTEBOOKS_DIR, PROJECT_ROOT
-from analysis.render import CSP, Job, RenderError, annual_job, render, write_index
+from analysis.render import CSP, Job, RenderError, make_job, render, write_index
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
 SECTION_IDS = (
@@ -37,7 +37,7 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("reports")
     paths = {}
     for lang in ("vi", "en"):
-        result = render(annual_job(2024, lang, TINY, out))
+        result = render(make_job("annual", lang, TINY, out, year=2024))
         paths[lang] = result.job.html_path
     return paths
 
@@ -156,7 +156,9 @@ def test_executed_notebook_keeps_parameters_in_metadata(rendered):
 
 
 def test_rendering_twice_differs_only_in_the_generation_line(rendered, tmp_path):
-    again = render(annual_job(2024, "vi", TINY, tmp_path)).job.html_path.read_text("utf-8")
+    again = render(make_job("annual", "vi", TINY, tmp_path, year=2024)).job.html_path.read_text(
+        "utf-8"
+    )
     first = _html(rendered, "vi")
     strip = re.compile(r'<p class="note generated">[^<]*</p>')
     assert strip.sub("", again) == strip.sub("", first)
@@ -164,7 +166,7 @@ def test_rendering_twice_differs_only_in_the_generation_line(rendered, tmp_path)
 
 
 def test_unknown_parameter_is_an_error(tmp_path):
-    job = annual_job(2024, "vi", TINY, tmp_path)
+    job = make_job("annual", "vi", TINY, tmp_path, year=2024)
     bad = Job(job.notebook, {**job.parameters, "yeer": 2023}, job.html_path, job.title)
     with pytest.raises(RenderError, match="yeer"):
         render(bad)
@@ -187,7 +189,7 @@ def test_failing_cell_names_the_cell_and_keeps_the_previous_report(tmp_path):
         },
     )
     (notebooks / "annual_evaluation.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    job = annual_job(2024, "vi", TINY, tmp_path / "reports")
+    job = make_job("annual", "vi", TINY, tmp_path / "reports", year=2024)
     job.html_path.parent.mkdir(parents=True)
     job.html_path.write_text("previous report", encoding="utf-8")
     with pytest.raises(RenderError) as err:
@@ -261,110 +263,6 @@ def test_index_links_every_report(rendered):
     assert "<script" not in html
 
 
-def test_a_reused_kernel_gives_the_same_report_as_a_fresh_one(rendered, tmp_path):
-    strip = re.compile(r'<p class="note generated">[^<]*</p>')
-    first = render(annual_job(2023, "en", TINY, tmp_path / "a"), reuse_kernel=True)
-    second = render(annual_job(2024, "vi", TINY, tmp_path / "b"), reuse_kernel=True)
-    assert first.job.html_path.exists()
-    reused = strip.sub("", second.job.html_path.read_text(encoding="utf-8"))
-    assert reused == strip.sub("", _html(rendered, "vi"))
-    # The kept kernel writes the workbook itself; a fresh kernel hands its tables over and
-    # the renderer writes it. Same sheets, same cells.
-    import pandas as pd
-
-    kept = pd.read_excel(second.job.workbook_path, sheet_name=None)
-    handed = pd.read_excel(rendered["vi"].with_suffix(".xlsx"), sheet_name=None)
-    assert list(kept) == list(handed) and len(kept) > 10
-    for name in kept:
-        pd.testing.assert_frame_equal(kept[name], handed[name])
-
-
-def test_a_failure_on_a_reused_kernel_is_reported_and_the_next_run_recovers(tmp_path):
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    nb = json.loads((NOTEBOOKS_DIR / "annual_evaluation.ipynb").read_text(encoding="utf-8"))
-    position = next(
-        i for i, c in enumerate(nb["cells"]) if "report.impact()" in "".join(c["source"])
-    )
-    nb["cells"][position]["source"] = ["1 / 0"]
-    (notebooks / "annual_evaluation.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    job = annual_job(2024, "en", TINY, tmp_path / "reports")
-    with pytest.raises(
-        RenderError, match=rf"cell {position + 1} \(1 / 0\) raised ZeroDivisionError"
-    ):
-        render(job, notebooks_dir=notebooks, reuse_kernel=True)
-    assert not job.html_path.exists()
-    ok = render(job, reuse_kernel=True)
-    assert ok.job.html_path.exists()
-
-
-def _pid_notebook(folder: Path, name: str, body: str) -> None:
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": "params",
-                "metadata": {"tags": ["parameters"]},
-                "source": "x = 1",
-                "outputs": [],
-                "execution_count": None,
-            },
-            {
-                "cell_type": "code",
-                "id": "body",
-                "metadata": {},
-                "source": body,
-                "outputs": [],
-                "execution_count": None,
-            },
-        ],
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (folder / name).write_text(json.dumps(nb), encoding="utf-8")
-
-
-def _stdout(notebook: Path) -> str:
-    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return "".join(
-        "".join(o.get("text", "")) for c in cells if c["cell_type"] == "code" for o in c["outputs"]
-    )
-
-
-def test_a_reused_kernel_starts_each_notebook_with_an_empty_namespace(tmp_path):
-    """The second notebook runs on the same kernel process, and cannot see the first's names."""
-    from analysis.render import _shutdown_warm_kernel
-
-    _shutdown_warm_kernel()  # (an earlier test may have left this process a warm kernel)
-    _pid_notebook(tmp_path, "first.ipynb", "import os\nleak = 1\nprint(os.getpid())")
-    _pid_notebook(
-        tmp_path, "second.ipynb", "import os\nassert 'leak' not in globals()\nprint(os.getpid())"
-    )
-    first = render(
-        Job("first.ipynb", {"x": 2}, tmp_path / "out" / "first.html", "t"),
-        notebooks_dir=tmp_path,
-        reuse_kernel=True,
-    )
-    second = render(
-        Job("second.ipynb", {"x": 2}, tmp_path / "out" / "second.html", "t"),
-        notebooks_dir=tmp_path,
-        reuse_kernel=True,
-    )
-    render(  # and a fresh kernel (this also shuts the reused one down)
-        Job("first.ipynb", {"x": 3}, tmp_path / "out" / "fresh.html", "t"), notebooks_dir=tmp_path
-    )
-    assert _stdout(first.job.notebook_path) == _stdout(second.job.notebook_path)  # same kernel
-    reset = "kernel-reset"
-    assert reset not in first.job.notebook_path.read_text(encoding="utf-8")  # nothing to clear
-    assert reset in second.job.notebook_path.read_text(encoding="utf-8")
-    fresh = tmp_path / "out" / "fresh.ipynb"
-    assert reset not in fresh.read_text(encoding="utf-8")
-    assert _stdout(fresh) != _stdout(first.job.notebook_path)  # another process
-
-
 def test_outputs_are_keyboard_focusable_and_every_image_has_alt_text(rendered):
     """What nbconvert's second pass over the page added, the offline template now writes."""
     for lang in ("vi", "en"):
@@ -387,94 +285,66 @@ def test_the_executed_notebook_holds_each_section_once(rendered):
         assert plain == f"<HTML: {len(html):,} characters>"
 
 
-def _count_kernel_starts(monkeypatch) -> list:
-    from jupyter_client.manager import AsyncKernelManager
-
-    starts = []
-    original = AsyncKernelManager._async_start_kernel
-
-    async def counted(self, **kw):
-        starts.append(kw.get("cwd"))
-        return await original(self, **kw)
-
-    monkeypatch.setattr(AsyncKernelManager, "_async_start_kernel", counted)
-    monkeypatch.setattr(AsyncKernelManager, "start_kernel", counted)
-    return starts
-
-
-def test_a_warmed_up_kernel_renders_the_next_report_as_a_fresh_one(tmp_path, monkeypatch):
-    """``report --year`` starts the kernel while it validates the package: the render uses
-    that kernel (no second start, no namespace-reset cell) and shuts it down afterwards."""
-    import analysis.render as render_module
-    from analysis.package import load_package, store_in_cache
-    from analysis.render import package_cache, warm_up
-
-    starts = _count_kernel_starts(monkeypatch)
-    with package_cache() as cache:
-        warm_up()
-        assert len(starts) == 1
-        store_in_cache(load_package(TINY), cache)
-        result = render(annual_job(2024, "en", TINY, tmp_path))
-        assert len(starts) == 1
-        assert "km" not in render_module._WARM  # shut down after its one notebook
-    executed = result.job.notebook_path.read_text(encoding="utf-8")
-    assert "reset(new_session" not in executed
-    assert "<h1" in result.job.html_path.read_text(encoding="utf-8")
+def test_a_package_changed_after_validation_is_refused_and_nothing_is_written(tmp_path):
+    """Every notebook gets the hash ``report`` validated and refuses other data."""
+    copy = tmp_path / "pkg"
+    shutil.copytree(TINY.parent, copy)
+    job = make_job("annual", "en", copy / "datapackage.json", tmp_path / "reports", year=2024)
+    sources = copy / "data" / "sources.csv"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace("Hội", "Hoi", 1), encoding="utf-8")
+    assert sources.read_text(encoding="utf-8") != text
+    with pytest.raises(RenderError, match="PackageChanged") as err:
+        render(job)
+    assert job.parameters["package_sha256"][:12] in str(err.value)
+    assert not job.html_path.parent.exists() or not any(job.html_path.parent.iterdir())
 
 
-def test_a_kernel_warmed_up_elsewhere_is_not_used(tmp_path, monkeypatch):
-    import analysis.render as render_module
-    from analysis.render import warm_up
-
-    starts = _count_kernel_starts(monkeypatch)
-    other = tmp_path / "elsewhere"
-    other.mkdir()
-    try:
-        warm_up(other)
-        render(annual_job(2024, "en", TINY, tmp_path / "out"))
-    finally:
-        render_module._shutdown_warm_kernel()
-    assert [Path(cwd) for cwd in starts] == [other, NOTEBOOKS_DIR]
+def test_the_notebook_loads_the_package_itself_without_any_cache(rendered):
+    """Nothing is handed over but parameters: the package's path and its hash."""
+    nb = json.loads(rendered["en"].with_suffix(".ipynb").read_text(encoding="utf-8"))
+    params = nb["metadata"]["papermill"]["parameters"]
+    assert Path(params["package_path"]) == TINY.resolve()
+    assert re.fullmatch(r"[0-9a-f]{64}", params["package_sha256"])
 
 
-def test_a_refused_report_leaves_no_kernel_running(tmp_path):
-    """The kernel warmed up for a single report is shut down when the year is refused."""
-    code = (
-        "import sys, analysis.render as r; from analysis.cli import main\n"
-        f"rc = main(['report', '--year', '2019', '--package', {str(TINY)!r}, "
-        f"'--reports-dir', {str(tmp_path)!r}, '--lang', 'en'])\n"
-        "assert 'km' not in r._WARM, r._WARM\n"
-        "sys.exit(rc)\n"
+def test_each_notebook_calls_its_report_s_cells_in_order():
+    """The notebook is the report's outline: one cell per entry of the class's CELLS."""
+    from analysis.report.registry import REPORTS
+
+    for spec in REPORTS:
+        nb = json.loads(spec.notebook_path.read_text(encoding="utf-8"))
+        calls = [
+            m.group(1)
+            for cell in nb["cells"]
+            if cell["cell_type"] == "code"
+            for m in [re.fullmatch(r"report\.(\w+)\(\)", "".join(cell["source"]).strip())]
+            if m
+        ]
+        assert tuple(calls) == spec.report_class.CELLS, spec.notebook
+        declared = json.dumps(nb)
+        for name in ("lang", "package_path", "package_sha256", "min_cell", "tables_path"):
+            assert f"{name}: " in declared, (spec.notebook, name)
+
+
+def test_the_index_groups_commune_profiles_by_province_in_vietnamese_order(tmp_path):
+    import pandas as pd
+
+    communes = pd.DataFrame(
+        {
+            "commune_code": ["00001", "00002", "00003", "00004"],
+            "name_in_source": ["Đăk Plô", "Mô Rai", "Ăn Xa", "Dương"],
+            "province_name": ["Kon Tum", "Kon Tum", "Điện Biên", "Điện Biên"],
+        }
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT
-    )
-    assert proc.returncode == 1, proc.stderr
-    assert "2019" in proc.stderr
-
-
-def test_a_worker_forked_while_the_exporter_is_busy_can_still_export():
-    """Worker processes are forked: one forked while a thread holds the exporter's lock
-    must not inherit it held (it would wait forever)."""
-    import multiprocessing
-
-    import nbformat
-
-    import analysis.render as render_module
-
-    def export(queue):
-        html = render_module.export_html(nbformat.v4.new_notebook(), "forked")
-        queue.put("<title>forked</title>" in html)
-
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    with render_module._EXPORTER_LOCK:  # as if the warming thread were at work
-        child = context.Process(target=export, args=(queue,))
-        child.start()
-    try:
-        child.join(timeout=60)
-        assert child.exitcode == 0
-        assert queue.get(timeout=5) is True
-    finally:
-        if child.is_alive():
-            child.kill()
+    for code in communes["commune_code"]:
+        for lang in ("vi", "en"):
+            path = tmp_path / "communes" / f"{code}_{lang}.html"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text("x", encoding="utf-8")
+    html = write_index(tmp_path, communes, "ab" * 32).read_text(encoding="utf-8")
+    order = [html.index(x) for x in ("Điện Biên (2 xã", "Ăn Xa", "Dương", "Kon Tum (2 xã")]
+    assert order == sorted(order)
+    assert html.index("Đăk Plô") < html.index("Mô Rai")
+    assert html.count('href="communes/00001_vi.html"') == 1
+    assert "ab" * 32 in html

@@ -52,20 +52,24 @@ def test_an_indicator_error_is_raised_each_time_it_is_asked_for(report):
     assert calls == [2024]
 
 
-def test_a_checked_package_is_not_checked_again(monkeypatch):
+def test_a_given_package_is_always_checked_and_its_hash_compared():
     pkg = load_package(TINY)
-    marker = object()
-    pkg.checked, pkg.warnings = True, [marker]
+    _, problems = base_module.load_checked("", pkg, pkg.sha256)
+    assert all(p.severity == "warning" for p in problems)
+    from analysis.errors import PackageChanged
 
-    def no_checks(_pkg):
-        raise AssertionError("checked again")
-
-    monkeypatch.setattr(base_module, "check_package", no_checks)
-    _, problems = base_module.load_checked(str(TINY), pkg)
-    assert problems == [marker]
+    with pytest.raises(PackageChanged, match="changed"):
+        base_module.load_checked("", pkg, "0" * 64)
 
 
-def test_an_unchecked_package_is_checked(monkeypatch):
+def test_an_empty_package_path_is_the_bundled_package():
+    from analysis.paths import DATAPACKAGE
+
+    pkg, _ = base_module.load_checked("")
+    assert pkg.path == DATAPACKAGE.resolve()
+
+
+def test_a_package_with_errors_is_refused(monkeypatch):
     pkg = load_package(TINY)
     seen = []
 

@@ -4,11 +4,7 @@ Start with :func:`load_package`, which returns every resource of the data packag
 pandas DataFrame, checked strictly against the package's own schema.
 """
 
-from analysis._deferred import defer_rfc3987_syntax
-
-defer_rfc3987_syntax()  # a one-second import nbformat would otherwise pay (see analysis._deferred)
-
-from analysis.package import Package, load_package  # noqa: E402
+from analysis.package import Package, load_package
 
 __all__ = ["Package", "load_package"]
 __version__ = "0.1.0"

@@ -186,39 +186,30 @@ _PARALLEL_ANNUAL = """
 import os, sys
 from pathlib import Path
 from analysis.cli import gate
-from analysis.render import annual_job, package_cache, render_many
+from analysis.render import jobs_for, render_many
 package, out = Path(sys.argv[1]), Path(sys.argv[2])
-pkg = gate(package, "en")
-years = sorted(int(y) for y in pkg["plans"]["year"].unique())
-jobs = [annual_job(y, lang, package, out) for y in years for lang in ("vi", "en")]
-with package_cache(pkg):
-    results = render_many(jobs, workers=os.cpu_count() or 1)
+pkg, _ = gate(package, "en")
+jobs = jobs_for(pkg, ("annual",), ("vi", "en"), out)
+results = render_many(jobs, workers=os.cpu_count() or 1)
 sys.exit(1 if any(r.error for r in results) else 0)
 """
 
 
 def bench_reports(work: Path, log: Callable[[str], None], package: Path = DATAPACKAGE) -> dict:
     """One report against the floor, and ``report --all`` against the command lines."""
-    from analysis.render import Job, annual_job, render
+    from analysis.render import Job, make_job, render
 
     out: dict = {}
     nb_dir = work / "nb"
     nb_dir.mkdir()
     _empty_notebook(nb_dir)
     floor_job = Job("empty.ipynb", {"x": 2}, work / "floor" / "empty.html", "floor")
-    from analysis.cli import gate
-    from analysis.render import package_cache
-
-    # As `report --year` runs it: the package validated once, shared with the kernel. Best
-    # of seven each, taking turns: single renders on this kind of machine vary by 0.1 s.
-    with package_cache(gate(package, "en")):
-        floors, ones = _timed_alternately(
-            [
-                lambda: render(floor_job, notebooks_dir=nb_dir),
-                lambda: render(annual_job(2024, "vi", package, work / "one")),
-            ],
-            repeat=7,
-        )
+    # Best of seven each, taking turns: single renders on this kind of machine vary by 0.1 s.
+    one_job = make_job("annual", "vi", package, work / "one", year=2024)
+    floors, ones = _timed_alternately(
+        [lambda: render(floor_job, notebooks_dir=nb_dir), lambda: render(one_job)],
+        repeat=7,
+    )
     t_floor, t_one = min(floors), min(ones)
     # How steady the ratio is: each report against the floor rendered just before it.
     pairs = [one / floor for floor, one in zip(floors, ones, strict=True)]
@@ -298,11 +289,12 @@ def bench_reports(work: Path, log: Callable[[str], None], package: Path = DATAPA
 
 def bench_national(work: Path, log: Callable[[str], None], communes: int = 500) -> dict:
     """An annual report for a package of ``communes`` communes."""
-    from analysis.render import annual_job, render
+    from analysis.render import make_job, render
     from analysis.synthetic import make_package
 
     desc = make_package(work / "national", communes=communes, provinces=30, followups=50_000)
-    t, result = _timed(lambda: render(annual_job(2024, "vi", desc, work / "national_out")))
+    job = make_job("annual", "vi", desc, work / "national_out", year=2024)
+    t, result = _timed(lambda: render(job))
     html = result.job.html_path.read_text(encoding="utf-8")
     log(f"  {communes}-commune annual report: {t:.1f} s, {html.count('<img')} charts")
     return {

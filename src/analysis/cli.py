@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def gate(package: Path, lang: str):
-    """Load and check the package; print problems and return the package, or None if invalid."""
+    """Load and check the package; print problems and return ``(package, warnings)``, or
+    ``(None, [])`` when it is invalid."""
     from analysis.checks import check_package
     from analysis.errors import PackageInvalid
     from analysis.package import load_package
@@ -151,15 +152,13 @@ def gate(package: Path, lang: str):
         pkg = load_package(package)
     except PackageInvalid as exc:
         print(exc.format(lang), file=sys.stderr)
-        return None
+        return None, []
     problems = check_package(pkg)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         print(PackageInvalid(errors).format(lang), file=sys.stderr)
-        return None
-    pkg.warnings = [p for p in problems if p.severity == "warning"]
-    pkg.checked = True
-    return pkg
+        return None, []
+    return pkg, [p for p in problems if p.severity == "warning"]
 
 
 def cmd_validate(args) -> int:
@@ -176,10 +175,10 @@ def cmd_validate(args) -> int:
                 print(f"  - {p.format(lang)}", file=sys.stderr)
         else:
             print(t("cli.frictionless_ok", lang))
-    pkg = gate(args.package, lang)
+    pkg, warnings = gate(args.package, lang)
     if pkg is None:
         return 1
-    for w in pkg.warnings:
+    for w in warnings:
         print(f"  ! {w.format(lang)}")
     if failed:
         return 1
@@ -189,14 +188,16 @@ def cmd_validate(args) -> int:
             lang,
             n=sum(len(f) for f in pkg.frames.values()),
             resources=len(pkg.frames),
-            warnings=len(pkg.warnings),
+            warnings=len(warnings),
         )
     )
     return 0
 
 
 def cmd_report(args) -> int:
-    from analysis.render import package_cache, warm_up
+    from analysis.render import jobs_for, make_job, render_many, write_index
+    from analysis.report.base import plan_years
+    from analysis.report.commune import commune_code_text, partner_codes
 
     langs = LANGUAGES if args.lang == "all" else (args.lang,)
     msg_lang = langs[0]
@@ -209,25 +210,11 @@ def cmd_report(args) -> int:
     if args.jobs < 1 or args.min_cell < 1:
         print("--jobs and --min-cell must be at least 1", file=sys.stderr)
         return 2
-    with package_cache() as cache:
-        # One report to render: its kernel boots while the package is validated (rendering
-        # several, the worker processes start their own).
-        kinds = (args.year is not None) + bool(args.phase) + (args.commune is not None)
-        if not args.all and kinds == 1 and len(langs) == 1:
-            warm_up()
-        return _report(args, langs, msg_lang, cache)
-
-
-def _report(args, langs, msg_lang: str, cache) -> int:
-    from analysis.package import store_in_cache
-    from analysis.render import annual_job, commune_job, phase_job, render_many, write_index
-    from analysis.report.commune import partner_codes
-
-    pkg = gate(args.package, msg_lang)
+    pkg, _ = gate(args.package, msg_lang)
     if pkg is None:
         print(t("cli.nothing_rendered", msg_lang), file=sys.stderr)
         return 1
-    years = sorted(int(y) for y in pkg["plans"]["year"].dropna().unique())
+    years = plan_years(pkg)
     if args.year is not None and args.year not in years:
         print(
             t("cli.unknown_year", msg_lang, year=args.year, years=", ".join(map(str, years))),
@@ -235,34 +222,29 @@ def _report(args, langs, msg_lang: str, cache) -> int:
         )
         return 1
     partners = partner_codes(pkg)
-    if args.commune is not None and args.commune not in partners:
+    commune = commune_code_text(args.commune) if args.commune is not None else None
+    if commune is not None and commune not in partners:
         print(
             t("commune.unknown", msg_lang, code=args.commune, codes=", ".join(partners)),
             file=sys.stderr,
         )
         return 1
-    communes = pkg["communes"].set_index("commune_code")
-    common = {
-        "package_path": args.package,
-        "reports_dir": args.reports_dir,
-        "min_cell": args.min_cell,
-    }
-    jobs = []
-    for lang in langs:
-        if args.all or args.year is not None:
-            jobs += [annual_job(y, lang, **common) for y in (years if args.all else [args.year])]
-        if args.all or args.phase:
-            jobs.append(phase_job(years[0], years[-1], lang, **common))
-        for code in partners if args.all else ([args.commune] if args.commune else []):
-            jobs.append(
-                commune_job(
-                    code,
-                    communes.loc[code, "name_in_source"],
-                    communes.loc[code, "province_name"],
-                    lang,
-                    **common,
-                )
-            )
+    common = {"min_cell": args.min_cell, "pkg": pkg}
+    if args.all:
+        jobs = jobs_for(pkg, ("annual", "phase", "commune"), langs, args.reports_dir, args.min_cell)
+    elif args.year is not None:
+        jobs = [
+            make_job("annual", la, args.package, args.reports_dir, **common, year=args.year)
+            for la in langs
+        ]
+    elif args.phase:
+        jobs = [make_job("phase", la, args.package, args.reports_dir, **common) for la in langs]
+    else:
+        jobs = [
+            make_job("commune", la, args.package, args.reports_dir, **common, commune_code=commune)
+            for la in langs
+        ]
+    print(t("cli.data_version", msg_lang, sha256=pkg.sha256, n=len(jobs)), flush=True)
 
     bar = None
     if sys.stdout.isatty():  # a live progress bar; plain lines in logs and CI
@@ -282,7 +264,6 @@ def _report(args, langs, msg_lang: str, cache) -> int:
         if bar:
             bar.update(1)
 
-    store_in_cache(pkg, cache)
     results = render_many(jobs, workers=min(args.jobs, len(jobs)), progress=progress)
     if bar:
         bar.close()
@@ -295,7 +276,7 @@ def _report(args, langs, msg_lang: str, cache) -> int:
         except PdfUnavailable as exc:
             print(str(exc), file=sys.stderr)
             return 1
-    index = write_index(args.reports_dir, dict(communes["name_in_source"].items()))
+    index = write_index(args.reports_dir, pkg["communes"], pkg.sha256)
     failed = [r for r in results if r.error]
     print(t("cli.open_index", msg_lang, path=os.path.relpath(index)))
     return 1 if failed else 0

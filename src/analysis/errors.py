@@ -66,3 +66,16 @@ class PackageInvalid(Exception):
         if len(errors) > limit:
             lines.append("  " + t("problem.more", lang, n=len(errors) - limit))
         return "\n".join(lines)
+
+
+class PackageChanged(Exception):
+    """The package's files no longer have the hash they were validated with."""
+
+    def __init__(self, expected: str, found: str):
+        self.expected, self.found = expected, found
+        super().__init__(self.format("en"))
+
+    def format(self, lang: str = "en") -> str:
+        return t(
+            "problem.package_changed", lang, expected=self.expected[:12], found=self.found[:12]
+        )

@@ -18,12 +18,16 @@ from pathlib import Path
 from analysis.paths import KERNEL_NAME
 
 DISPLAY_NAME = "Python (bien-cuong)"
-PRELOAD = "import gc, analysis.report.annual, matplotlib.pyplot, openpyxl; gc.freeze()"
-"""What the kernel runs as it starts: it imports the report modules, the plotting library (about
-0.4 s on its own: it builds its artists' docstrings at import) and the workbook writer, then
-freezes the objects they created out of the garbage collector's way (``gc.freeze``: otherwise
-the first full collection of a report walks them all, about 60 ms). pyplot is imported under
-the kernel's own backend, so plots still show inline in JupyterLab."""
+PRELOAD = "import analysis.report.annual, matplotlib.pyplot, openpyxl"
+"""What the kernel runs as it starts (IPython's ``exec_lines``): it imports the report modules,
+the plotting library (about 0.4 s on its own: it builds its artists' docstrings at import) and
+the workbook writer. pyplot is imported under the kernel's own backend, so plots still show
+inline in JupyterLab."""
+
+QUIET = "--IPKernelApp.log_level=ERROR"
+"""The kernel logs errors only: its start-up warning that it talks over TCP on the loopback
+interface would otherwise be printed once for every report rendered. A failing cell still
+reaches the renderer through the messaging protocol."""
 
 
 def install(prefix: str = sys.prefix) -> Path:
@@ -35,9 +39,9 @@ def install(prefix: str = sys.prefix) -> Path:
     )
     spec_file = folder / "kernel.json"
     spec = json.loads(spec_file.read_text(encoding="utf-8"))
-    preload = f"--IPKernelApp.exec_lines={PRELOAD}"
-    if preload not in spec["argv"]:
-        spec["argv"].append(preload)
+    for option in (f"--IPKernelApp.exec_lines={PRELOAD}", QUIET):
+        if option not in spec["argv"]:
+            spec["argv"].append(option)
     spec_file.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
     return folder
 

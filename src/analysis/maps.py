@@ -724,6 +724,8 @@ def commune_map(
 
 def _draw_countries(ax, outlines: Outlines, zorder: float, linewidth: float = 0.6) -> None:
     """Neighbours white with a grey edge, then Vietnam light grey on top."""
+    # add_artist, not add_patch: the view is set explicitly, and add_patch would measure
+    # every Bézier segment of every outline to update data limits nobody reads.
     order = sorted(outlines, key=lambda code: code == "VNM")
     for code in order:
         rings = outlines[code]
@@ -734,7 +736,7 @@ def _draw_countries(ax, outlines: Outlines, zorder: float, linewidth: float = 0.
         for ring in rings:
             kinds += [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 2) + [MplPath.CLOSEPOLY]
         vietnam = code == "VNM"
-        ax.add_patch(
+        ax.add_artist(
             PathPatch(
                 MplPath(vertices, kinds),
                 facecolor=_VIETNAM_FILL if vietnam else "white",

@@ -19,7 +19,6 @@ import functools
 import hashlib
 import io
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,17 +55,12 @@ class Package:
         descriptor: The parsed descriptor.
         frames: One typed DataFrame per resource, keyed by resource name.
         sha256: Hash of the descriptor and every resource file, in resource order.
-        warnings: The cross-table rules' warnings, once they have run.
-        checked: Whether the cross-table rules have run and found no error (the package
-            ``report`` shares with its kernels is, so they need not run them again).
     """
 
     path: Path
     descriptor: dict
     frames: dict[str, pd.DataFrame]
     sha256: str
-    warnings: list[Problem] = field(default_factory=list)
-    checked: bool = False
     _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def derived(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -188,10 +182,6 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
             names = [f["name"] for f in res["schema"]["fields"]]
             opened[-1] = (res, handle, *_scan(handle, rel, names, digest))
         sha256 = digest.hexdigest()
-        if not problems and not any(found for _, _, found, _ in opened):
-            cached = _from_cache(sha256, path)
-            if cached is not None:
-                return cached, []
         frames: dict[str, pd.DataFrame] = {}
         for res, handle, found, lines in opened:
             if not found:
@@ -207,46 +197,6 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
             problems += _check_keys(res, frames)
     pkg = Package(path, descriptor, frames, sha256)
     return pkg, problems
-
-
-CACHE_ENV = "ANALYSIS_PACKAGE_CACHE"
-"""Environment variable naming a private folder of already-validated packages.
-
-``report`` validates the package once, stores it there (pickled, named by its SHA-256) and
-points its notebook kernels at the folder, so that each kernel skips parsing and checking
-the same bytes again. A package is only taken from the cache when the SHA-256 of the files
-just read matches, so an edited file is always parsed afresh.
-"""
-
-
-def _from_cache(sha256: str, path: Path) -> Package | None:
-    import pickle
-
-    folder = os.environ.get(CACHE_ENV)
-    if not folder:
-        return None
-    file = Path(folder) / f"{sha256}.pickle"
-    try:
-        with file.open("rb") as fh:
-            pkg = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        return None
-    if not isinstance(pkg, Package) or pkg.sha256 != sha256:
-        return None
-    pkg.path = path
-    return pkg
-
-
-def store_in_cache(pkg: Package, folder: Path) -> Path:
-    """Pickle a validated package into ``folder`` (see :data:`CACHE_ENV`)."""
-    import pickle
-
-    file = Path(folder) / f"{pkg.sha256}.pickle"
-    tmp = file.with_suffix(".tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump(pkg, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, file)
-    return file
 
 
 def _check_descriptor(resources: object) -> None:

@@ -9,16 +9,13 @@ never sees a half-written file and a failed run leaves the previous report as it
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import os
-import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +42,7 @@ class Job:
         parameters: Values for the notebook's parameters cell.
         html_path: Where the HTML goes; the executed notebook and workbook go beside it.
         title: The HTML document's title.
+        kind: The kind of report (a key of :data:`analysis.report.registry.SPECS`).
     """
 
     notebook: str
@@ -70,68 +68,63 @@ class Result:
     outputs: list[Path] = field(default_factory=list)
 
 
-def _params(lang: str, package_path: Path, min_cell: int, **extra) -> dict:
-    return {
-        **extra,
+def make_job(
+    kind: str,
+    lang: str,
+    package_path: Path | str,
+    reports_dir: Path = REPORTS_DIR,
+    *,
+    min_cell: int = 5,
+    pkg=None,
+    **params,
+) -> Job:
+    """The job that renders the report of ``kind`` picked by ``params``, in ``lang``.
+
+    The notebook gets the package's path and SHA-256 and loads it itself, refusing a package
+    whose files no longer have that hash (so every report of a run describes one version).
+
+    Args:
+        kind: ``annual``, ``phase`` or ``commune`` (see :mod:`analysis.report.registry`).
+        lang: Report language.
+        package_path: The ``datapackage.json``.
+        reports_dir: The reports folder.
+        min_cell: Counts of people below this are suppressed.
+        pkg: The package, already loaded and validated (else it is loaded here).
+        params: What picks the report: ``year=`` for annual, ``commune_code=`` for commune.
+
+    Example:
+        >>> make_job("annual", "en", pkg.path, Path("reports"), pkg=pkg, year=2024).html_path
+        PosixPath('reports/2024/annual_evaluation_2024_en.html')
+    """
+    from analysis.package import load_package
+    from analysis.report.registry import SPECS
+
+    spec = SPECS[kind]
+    pkg = pkg or load_package(package_path)
+    cls = spec.report_class
+    relative = spec.relative_path(lang, **cls.path_fields(pkg, **params))
+    parameters = {
+        **params,
         "lang": lang,
         "package_path": str(Path(package_path).resolve()),
+        "package_sha256": pkg.sha256,
         "min_cell": int(min_cell),
     }
-
-
-def annual_job(
-    year: int, lang: str, package_path: Path, reports_dir: Path = REPORTS_DIR, min_cell: int = 5
-) -> Job:
-    """The job that renders the annual evaluation for ``year`` in ``lang``."""
-    from analysis.i18n import t
-
-    html = reports_dir / str(year) / f"annual_evaluation_{year}_{lang}.html"
-    params = _params(lang, package_path, min_cell, year=int(year))
-    return Job("annual_evaluation.ipynb", params, html, t("report.title", lang, year=year))
-
-
-def phase_job(
-    first: int,
-    last: int,
-    lang: str,
-    package_path: Path,
-    reports_dir: Path = REPORTS_DIR,
-    min_cell: int = 5,
-) -> Job:
-    """The job that renders the phase evaluation (``first``–``last``) in ``lang``."""
-    from analysis.i18n import t
-
-    html = reports_dir / f"phase_{first}_{last}" / f"phase_evaluation_{lang}.html"
     return Job(
-        "phase_evaluation.ipynb",
-        _params(lang, package_path, min_cell),
-        html,
-        t("phase.title", lang, first=first, last=last),
-        kind="phase",
+        spec.notebook, parameters, reports_dir / relative, cls.title_for(pkg, lang, **params), kind
     )
 
 
-def commune_job(
-    code: str,
-    name: str,
-    province: str,
-    lang: str,
-    package_path: Path,
-    reports_dir: Path = REPORTS_DIR,
-    min_cell: int = 5,
-) -> Job:
-    """The job that renders the profile of commune ``code`` in ``lang``."""
-    from analysis.i18n import t
+def jobs_for(pkg, kinds, langs, reports_dir: Path = REPORTS_DIR, min_cell: int = 5) -> list[Job]:
+    """Every report of ``kinds`` the package gives, in each of ``langs`` (language first)."""
+    from analysis.report.registry import SPECS
 
-    html = reports_dir / "communes" / f"{code}_{lang}.html"
-    params = _params(lang, package_path, min_cell, commune_code=code)
-    return Job(
-        "commune_profile.ipynb",
-        params,
-        html,
-        t("commune.title", lang, name=name, province=province),
-        kind="commune",
-    )
+    return [
+        make_job(kind, lang, pkg.path, reports_dir, min_cell=min_cell, pkg=pkg, **params)
+        for lang in langs
+        for kind in kinds
+        for params in SPECS[kind].report_class.instances(pkg)
+    ]
 
 
 def declared_parameters(notebook: Path) -> dict:
@@ -165,7 +158,8 @@ def kernel_name() -> str:
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``path`` through a hidden temporary file in the same folder and a
+    rename (``.name.random.tmp``), so a reader never sees a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -182,96 +176,17 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         raise
 
 
-_EXPORTER_LOCK = threading.Lock()
-"""The exporter is built, warmed and used by one thread at a time (see :func:`_warm_exporter`)."""
-
-
-def export_html(nb, title: str) -> str:
-    """Render an executed notebook to self-contained HTML with the offline template."""
-    nb.metadata["title"] = title
-    with _EXPORTER_LOCK:
-        body, _ = _exporter().from_notebook_node(nb, resources={"csp": CSP})
-    return body
-
-
-def _prepare_exporter() -> None:
-    """Build the exporter and compile its templates (an empty notebook's export)."""
-    import nbformat
-
-    export_html(nbformat.v4.new_notebook(), "")
-
-
-_EXPORTER_WARMING: list[threading.Thread] = []
-
-
-def _after_fork_in_child() -> None:
-    """A worker forked from this process starts with a free lock and no warming thread."""
-    global _EXPORTER_LOCK
-    _EXPORTER_LOCK = threading.Lock()
-    _EXPORTER_WARMING.clear()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _warm_exporter() -> None:
-    """Prepare the HTML exporter in a thread, once per process (about 0.35 s of work).
-
-    Started as a notebook's kernel boots, when this process is only waiting; the export
-    after execution waits for it if needed (the exporter's lock).
-    """
-    if not _EXPORTER_WARMING and not _exporter.cache_info().currsize:
-        thread = threading.Thread(target=_prepare_exporter, name="exporter")
-        _EXPORTER_WARMING.append(thread)
-        thread.start()
-
-
-def warm_up(notebooks_dir: Path = NOTEBOOKS_DIR) -> None:
-    """Start a kernel for the next notebook and return at once.
-
-    For a command about to render one notebook: the kernel boots (about a second, its
-    imports included) while the command validates the package. The next :func:`render` in
-    ``notebooks_dir`` runs on this kernel as on a fresh one. Kernels read the package cache
-    named in their environment when they start, so call this inside :func:`package_cache`.
-    """
-    _warm_kernel(notebooks_dir)
-    _WARM["fresh"] = True
-
-
 @functools.cache
-def _exporter():
-    """One exporter per process: its Jinja templates are compiled once, not per report."""
+def html_exporter():
+    """nbconvert's HTML exporter with the project's ``offline`` template, one per process.
+
+    The template shows no code, no prompts and no parameters cell, embeds images, forbids
+    every network request (Content-Security-Policy) and loads no script.
+    """
     from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    class OfflineHTMLExporter(HTMLExporter):
-        """nbconvert's HTML exporter without its closing BeautifulSoup pass.
-
-        That pass re-parses the whole page (a third of the export time of a report with
-        charts) to give images without ``alt`` a placeholder and outputs a ``tabindex``. The
-        offline template writes the ``tabindex`` itself, and every image of the reports has
-        its own alt text (tests/test_render.py checks both).
-        """
-
-        def from_notebook_node(self, nb, resources=None, **kw):
-            # What HTMLExporter.from_notebook_node does before rendering (nbconvert 7).
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight = self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
-            )
-            resources = self._init_resources(resources)
-            data_type = WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources
-            )
-            self.register_filter("highlight_code", highlight)
-            self.register_filter("filter_data_type", data_type)
-            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-    exporter = OfflineHTMLExporter(
+    exporter = HTMLExporter(
         template_name="offline",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
@@ -284,57 +199,11 @@ def _exporter():
     return exporter
 
 
-_WARM: dict = {}
-"""This process's warm kernel (``render_many`` reuses one kernel per worker process)."""
-
-
-def _warm_kernel(cwd: Path):
-    """This process's kernel, started on first use (or after a shutdown) in ``cwd``.
-
-    Returns:
-        The kernel manager, and whether the kernel has already run a notebook.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    km = _WARM.get("km")
-    if km is not None and _WARM.get("cwd") == cwd and run_sync(km.is_alive)():
-        return km, not _WARM.pop("fresh", False)
-    _shutdown_warm_kernel()
-    km = AsyncKernelManager(kernel_name=kernel_name())
-    # The kernel's own stderr only carries start-up chatter (a TCP warning); cell errors
-    # reach us through the messaging protocol.
-    run_sync(km.start_kernel)(cwd=str(cwd), stderr=subprocess.DEVNULL)
-    _WARM.update(km=km, cwd=cwd)
-    if not _WARM.get("atexit"):
-        atexit.register(_shutdown_warm_kernel)
-        _WARM["atexit"] = True
-    return km, False
-
-
-def _shutdown_warm_kernel() -> None:
-    from jupyter_core.utils import run_sync
-
-    km = _WARM.pop("km", None)
-    _WARM.pop("fresh", None)
-    if km is not None:
-        with contextlib.suppress(Exception):
-            run_sync(km.shutdown_kernel)(now=True)
-
-
-def _notebook(source: Path, reused_kernel: bool):
-    """The source notebook; for a reused kernel, with a hidden first cell clearing its namespace."""
-    import nbformat
-
-    nb = nbformat.read(source, as_version=4)
-    if not reused_kernel:
-        return nb
-    reset = nbformat.v4.new_code_cell(
-        "get_ipython().reset(new_session=True)", metadata={"tags": ["remove-cell"]}
-    )
-    reset["id"] = "kernel-reset"
-    nb.cells.insert(0, reset)
-    return nb
+def export_html(nb, title: str) -> str:
+    """Render an executed notebook to self-contained HTML with the offline template."""
+    nb.metadata["title"] = title
+    body, _ = html_exporter().from_notebook_node(nb, resources={"csp": CSP})
+    return body
 
 
 def _cell_number(source: Path, cell_source: str) -> str:
@@ -355,14 +224,13 @@ def _cell_number(source: Path, cell_source: str) -> str:
     return "?"
 
 
-def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = False) -> Result:
+def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR) -> Result:
     """Execute and export one job; raise :class:`RenderError` on failure, writing nothing.
 
-    The notebook runs on a kernel this module starts (its start-up chatter silenced). With
-    ``reuse_kernel`` that kernel is kept for the next notebook of this process (and replaced
-    after a failure), and a kernel that already ran a notebook first runs a hidden cell that
-    clears its namespace; without, the kernel is fresh and shut down afterwards. The executed
-    notebook is written once, when execution ends, rather than before and after every cell.
+    papermill runs the notebook on a fresh kernel in ``notebooks_dir``; the notebook writes
+    its tables workbook into a private temporary folder; nbconvert exports the HTML. The
+    HTML, the executed notebook and the workbook are then moved into place one by one with
+    :func:`atomic_write` (the HTML last, so the page never links a workbook that is not there).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -374,21 +242,12 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
     with tempfile.TemporaryDirectory(dir=job.html_path.parent, prefix=".render-") as tmp:
         executed = Path(tmp) / job.notebook
         workbook = Path(tmp) / "tables.xlsx"
-        # A kernel that is shut down afterwards hands its tables over, and this process
-        # builds the workbook while the kernel shuts down (jupyter_client checks for the
-        # kernel's exit every 0.1 s, time otherwise spent waiting); a kept kernel writes the
-        # workbook itself.
-        handover = Path(tmp) / "tables.pickle"
         params = dict(job.parameters)
         if "tables_path" in declared:
-            params["tables_path"] = str(workbook if reuse_kernel else handover)
-        if not reuse_kernel and not _WARM.get("fresh"):
-            _shutdown_warm_kernel()  # a fresh kernel for this notebook alone
-        km, reused = _warm_kernel(notebooks_dir)
-        _warm_exporter()
+            params["tables_path"] = str(workbook)
         try:
             nb = papermill.execute_notebook(
-                _notebook(source, reused),
+                str(source),
                 str(executed),
                 parameters=params,
                 kernel_name=kernel_name(),
@@ -397,73 +256,31 @@ def render(job: Job, notebooks_dir: Path = NOTEBOOKS_DIR, reuse_kernel: bool = F
                 log_output=False,
                 # Written once at the end (or on failure), not before and after every cell.
                 request_save_on_cell_execute=False,
-                km=km,
+                # nbclient's option: the kernel is stopped at once when the last cell has
+                # run (every file it wrote is closed by then) instead of being given time
+                # to clean up, which costs about 0.6 s a report here.
+                shutdown_kernel="immediate",
             )
         except PapermillExecutionError as exc:
-            _shutdown_warm_kernel()
+            first_line = (exc.source or "").strip().splitlines()[0][:60] if exc.source else ""
             raise RenderError(
-                f"{job.notebook}: cell {_cell_number(source, exc.source)} "
-                f"({(exc.source or '').strip().splitlines()[0][:60] if exc.source else ''}) "
+                f"{job.notebook}: cell {_cell_number(source, exc.source)} ({first_line}) "
                 f"raised {exc.ename}: {exc.evalue}"
             ) from None
-        except BaseException:
-            _shutdown_warm_kernel()
-            raise
-        # The workbook and the HTML are built while the kernel shuts down.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            built = pool.submit(_workbook_from, handover, workbook)
-            exported = pool.submit(export_html, nb, job.title)
-            if not reuse_kernel:
-                _shutdown_warm_kernel()
-            built.result()
-            html = exported.result()
-        outputs = [job.html_path, job.notebook_path]
+        html = export_html(nb, job.title)
+        outputs = [job.notebook_path]
         atomic_write(job.notebook_path, executed.read_bytes())
         if workbook.exists():
             atomic_write(job.workbook_path, workbook.read_bytes())
             outputs.append(job.workbook_path)
         atomic_write(job.html_path, html)
+        outputs.append(job.html_path)
     return Result(job, time.perf_counter() - start, outputs=outputs)
-
-
-def _workbook_from(handover: Path, workbook: Path) -> None:
-    """Build the workbook from the tables a kernel handed over (if it handed any)."""
-    if handover.exists():
-        import pickle
-
-        from analysis.report.base import write_workbook
-
-        write_workbook(pickle.loads(handover.read_bytes()), workbook)
-
-
-@contextlib.contextmanager
-def package_cache(pkg=None):
-    """Share an already-validated package with the notebook kernels started in this block.
-
-    Yields the cache folder. Without ``pkg`` the folder starts empty, so that kernels can
-    start (see :func:`warm_up`) while the package is still being validated; store it with
-    :func:`analysis.package.store_in_cache` before rendering.
-    """
-    from analysis.package import CACHE_ENV, store_in_cache
-
-    previous = os.environ.get(CACHE_ENV)
-    with tempfile.TemporaryDirectory(prefix="analysis-package-") as folder:
-        if pkg is not None:
-            store_in_cache(pkg, Path(folder))
-        os.environ[CACHE_ENV] = folder
-        try:
-            yield Path(folder)
-        finally:
-            if previous is None:
-                os.environ.pop(CACHE_ENV, None)
-            else:
-                os.environ[CACHE_ENV] = previous
-            _shutdown_warm_kernel()  # its environment points at the folder removed here
 
 
 def _render_safely(job: Job) -> Result:
     try:
-        return render(job, reuse_kernel=True)
+        return render(job)
     except Exception as exc:  # noqa: BLE001 - reported to the caller with the job
         return Result(job, 0.0, error=str(exc) or type(exc).__name__)
 
@@ -473,74 +290,71 @@ def render_many(
     workers: int = 1,
     progress: Callable[[int, int, Result], None] | None = None,
 ) -> list[Result]:
-    """Render jobs, in parallel on ``workers`` processes; failures are returned, not raised."""
+    """Render jobs on ``workers`` processes; failures are returned, not raised.
+
+    Results come back in the order of ``jobs``; ``progress(done, total, result)`` is called
+    as each one ends.
+    """
     jobs = list(jobs)
-    results: list[Result] = []
+    results: dict[int, Result] = {}
+
+    def done(i: int, result: Result) -> None:
+        results[i] = result
+        if progress:
+            progress(len(results), len(jobs), result)
+
     if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            results.append(_render_safely(job))
-            if progress:
-                progress(len(results), len(jobs), results[-1])
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_render_safely, job) for job in jobs]
-        for fut in as_completed(futures):
-            results.append(fut.result())
-            if progress:
-                progress(len(results), len(jobs), results[-1])
-    order = {job.html_path: i for i, job in enumerate(jobs)}
-    return sorted(results, key=lambda r: order[r.job.html_path])
+        for i, job in enumerate(jobs):
+            done(i, _render_safely(job))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_render_safely, job): i for i, job in enumerate(jobs)}
+            for fut in as_completed(futures):
+                done(futures[fut], fut.result())
+    return [results[i] for i in range(len(jobs))]
 
 
-def write_index(reports_dir: Path = REPORTS_DIR, commune_names: dict | None = None) -> Path:
-    """Write ``reports/index.html`` linking every rendered report, grouped by kind."""
-    import html
-    import re
+def write_index(
+    reports_dir: Path = REPORTS_DIR, communes=None, package_sha256: str | None = None
+) -> Path:
+    """Write ``reports/index.html`` linking every rendered report, by kind.
 
-    from analysis.i18n import LANGUAGES, t
+    Commune profiles are grouped by province, provinces and communes in Vietnamese
+    alphabetical order, each province with its number of communes, so that dozens of
+    profiles stay easy to find.
 
-    commune_names = commune_names or {}
-    kinds = (
-        ("annual", "*/annual_evaluation_*.html", r"^annual_evaluation_(\d{4})_(vi|en)\.html$"),
-        ("phase", "phase_*/phase_evaluation_*.html", r"^phase_evaluation_(vi|en)\.html$"),
-        ("communes", "communes/*.html", r"^(\d{5})_(vi|en)\.html$"),
-    )
+    Args:
+        reports_dir: The reports folder.
+        communes: The package's ``communes`` frame (names and provinces); without it the
+            profiles are listed by code.
+        package_sha256: The data version of the run that wrote the index.
+    """
+    from analysis.i18n import t
+    from analysis.report.registry import REPORTS
+
     sections = []
-    for kind, pattern, regex in kinds:
-        found: dict[str, dict[str, str]] = {}
-        for path in sorted(reports_dir.glob(pattern)):
-            m = re.match(regex, path.name)
-            if not m:
-                continue
-            key = path.parent.name if kind == "phase" else m.group(1)
-            lang = m.group(m.lastindex)
+    for spec in REPORTS:
+        found: dict[tuple, dict[str, str]] = {}
+        for fields, path in spec.find(reports_dir):
+            lang = fields.pop("lang")
+            key = tuple(fields.items())
             found.setdefault(key, {})[lang] = path.relative_to(reports_dir).as_posix()
         if not found:
             continue
-        rows = []
-        order = sorted(found, reverse=(kind == "annual"))
-        for key in order:
-            if kind == "phase":
-                name = key.replace("phase_", "").replace("_", "–")
-            elif kind == "communes":
-                name = f"{commune_names.get(key, key)} ({key})"
-            else:
-                name = key
-            links = " · ".join(
-                f'<a href="{html.escape(found[key][lang])}" hreflang="{lang}">'
-                f"{html.escape(t('lang.' + lang, lang))}</a>"
-                for lang in LANGUAGES
-                if lang in found[key]
-            )
-            rows.append(f'<tr><th scope="row">{html.escape(name)}</th><td>{links}</td></tr>')
-        heading = f"{t('index.' + kind, 'vi')} / {t('index.' + kind, 'en')}"
-        sections.append(
-            f'<h2>{html.escape(heading)}</h2><table class="data"><tbody>'
-            f"{''.join(rows)}</tbody></table>"
-        )
+        heading = f"{t('index.' + spec.kind, 'vi')} / {t('index.' + spec.kind, 'en')}"
+        sections.append(_h(2, heading))
+        if spec.kind == "commune":
+            sections += _commune_groups(found, communes)
+        else:
+            rows = [("–".join(v for _, v in key), found[key]) for key in found]
+            rows.sort(key=lambda row: row[0], reverse=spec.kind == "annual")
+            sections.append(_link_table(rows))
     body = "".join(sections) or (
-        f"<p>{html.escape(t('index.empty', 'vi'))} / {html.escape(t('index.empty', 'en'))}</p>"
+        f"<p>{_esc(t('index.empty', 'vi'))} / {_esc(t('index.empty', 'en'))}</p>"
     )
+    if package_sha256:
+        body += f'<p class="note">{_esc(t("index.data_version", "vi", sha256=package_sha256))}'
+        body += f"<br>{_esc(t('index.data_version', 'en', sha256=package_sha256))}</p>"
     css = (TEMPLATES_DIR / "offline" / "report.css").read_text(encoding="utf-8")
     page = f"""<!DOCTYPE html>
 <html lang="vi">
@@ -548,12 +362,12 @@ def write_index(reports_dir: Path = REPORTS_DIR, commune_names: dict | None = No
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{html.escape(t("index.title", "vi"))}</title>
+<title>{_esc(t("index.title", "vi"))}</title>
 <style>{css}</style>
 </head>
 <body><main class="report">
-<h1>{html.escape(t("index.title", "vi"))}</h1>
-<p class="subtitle">{html.escape(t("index.title", "en"))}</p>
+<h1>{_esc(t("index.title", "vi"))}</h1>
+<p class="subtitle">{_esc(t("index.title", "en"))}</p>
 {body}
 </main></body>
 </html>
@@ -561,6 +375,55 @@ def write_index(reports_dir: Path = REPORTS_DIR, commune_names: dict | None = No
     index = reports_dir / "index.html"
     atomic_write(index, page)
     return index
+
+
+def _esc(text: object) -> str:
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
+def _h(level: int, text: str) -> str:
+    return f"<h{level}>{_esc(text)}</h{level}>"
+
+
+def _link_table(rows: list[tuple[str, dict[str, str]]]) -> str:
+    """One row per report: its name, then a link per language (Vietnamese first)."""
+    from analysis.i18n import LANGUAGES, t
+
+    cells = []
+    for name, links in rows:
+        shown = " · ".join(
+            f'<a href="{_esc(links[lang])}" hreflang="{lang}">{_esc(t("lang." + lang, lang))}</a>'
+            for lang in LANGUAGES
+            if lang in links
+        )
+        cells.append(f'<tr><th scope="row">{_esc(name)}</th><td>{shown}</td></tr>')
+    return f'<table class="data"><tbody>{"".join(cells)}</tbody></table>'
+
+
+def _commune_groups(found: dict[tuple, dict[str, str]], communes) -> list[str]:
+    """Commune profiles grouped by province, in Vietnamese order, with counts."""
+    from analysis.i18n import sort_key, t
+
+    info = {}
+    if communes is not None:
+        info = {
+            row.commune_code: (row.name_in_source, row.province_name)
+            for row in communes.itertuples()
+        }
+    groups: dict[str, list] = {}
+    for key, links in found.items():
+        code = dict(key)["commune_code"]
+        name, province = info.get(code, (code, "—"))
+        groups.setdefault(province, []).append((f"{name} ({code})", links))
+    parts = []
+    for province in sorted(groups, key=lambda p: sort_key(p, "vi")):
+        rows = sorted(groups[province], key=lambda row: sort_key(row[0], "vi"))
+        count = " / ".join(t("index.group_count", lang, n=len(rows)) for lang in ("vi", "en"))
+        parts.append(_h(3, f"{province} ({count})"))
+        parts.append(_link_table(rows))
+    return parts
 
 
 CHROMIUM_ARGS = (

@@ -24,6 +24,7 @@ from analysis.report.base import (
     ReportParameterError,
     check_common,
     load_checked,
+    plan_years,
 )
 from analysis.report.html import Col
 
@@ -51,6 +52,11 @@ class AnnualReport(BaseReport):
 
     year: int = 0
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    CELLS: ClassVar[tuple[str, ...]] = (
+        "header",
+        *(s.replace("-", "_") for s in SECTIONS),
+        "footer",
+    )
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -59,7 +65,8 @@ class AnnualReport(BaseReport):
         *,
         year: int,
         lang: str,
-        package_path: str,
+        package_path: str = "",
+        package_sha256: str = "",
         min_cell: int = 5,
         pkg: Package | None = None,
     ) -> AnnualReport:
@@ -69,17 +76,27 @@ class AnnualReport(BaseReport):
             ReportParameterError: unknown language, a year absent from the package, or a
                 threshold below 1.
             analysis.errors.PackageInvalid: the package has errors.
+            analysis.errors.PackageChanged: the package is not the one ``package_sha256``
+                names.
         """
         check_common(lang, min_cell)
         if not isinstance(year, int) or isinstance(year, bool):
             raise ReportParameterError(f"year={year!r}: the year must be an integer")
-        pkg, problems = load_checked(package_path, pkg)
-        years = sorted(int(y) for y in pkg["plans"]["year"].dropna().unique())
+        pkg, problems = load_checked(package_path, pkg, package_sha256)
+        years = plan_years(pkg)
         if year not in years:
             raise ReportParameterError(
                 t("cli.unknown_year", lang, year=year, years=", ".join(map(str, years)))
             )
         return cls(pkg, lang, min_cell, problems, year=year)
+
+    @classmethod
+    def instances(cls, pkg: Package) -> list[dict]:
+        return [{"year": y} for y in plan_years(pkg)]
+
+    @classmethod
+    def title_for(cls, pkg: Package, lang: str, **params) -> str:
+        return t("report.title", lang, year=params["year"])
 
     # ------------------------------------------------------------------ scope
     def title(self) -> str:

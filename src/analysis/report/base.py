@@ -18,9 +18,9 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis.checks import check_package
-from analysis.errors import PackageInvalid, Problem
+from analysis.errors import PackageChanged, PackageInvalid, Problem
 from analysis.i18n import LANGUAGES, format_count, format_money, format_percent, label, t
-from analysis.package import Package, load_package
+from analysis.package import Package, read_package
 from analysis.provenance import (
     git_commit,
     illustrative_money_share,
@@ -39,6 +39,19 @@ def is_nan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
 
 
+def plan_years(pkg: Package) -> list[int]:
+    """The years the package has plans for, in order (the annual reports it can give)."""
+    return sorted(int(y) for y in pkg["plans"]["year"].dropna().unique())
+
+
+def text_or(value, default: str) -> str:
+    """``value`` as text, or ``default`` when it is missing or empty (NA-safe: an optional
+    field left blank is ``pd.NA``, whose truth value is an error)."""
+    if value is None or pd.isna(value) or str(value) == "":
+        return default
+    return str(value)
+
+
 def check_common(lang: str, min_cell: int) -> None:
     """Refuse an unknown language or a suppression threshold below 1."""
     if lang not in LANGUAGES:
@@ -49,15 +62,31 @@ def check_common(lang: str, min_cell: int) -> None:
         raise ReportParameterError(f"min_cell={min_cell!r}: must be an integer >= 1")
 
 
-def load_checked(package_path: str, pkg: Package | None = None) -> tuple[Package, list[Problem]]:
+def load_checked(
+    package_path: str | Path = "", pkg: Package | None = None, package_sha256: str = ""
+) -> tuple[Package, list[Problem]]:
     """Load the package strictly and run the cross-table rules; raise on any error.
 
-    A package that has already passed the rules (as the one ``report`` shares with its
-    kernels has) keeps their warnings and is not checked again.
+    Args:
+        package_path: ``datapackage.json`` to load; empty for the bundled package (so a
+            notebook finds it from any working directory).
+        pkg: An already loaded package (tests and in-process use); it is checked all the same.
+        package_sha256: The hash the caller validated (``report`` passes it to every
+            notebook of a run); a package whose files now hash differently is refused, so
+            that every report of one run describes the same data.
+
+    Raises:
+        PackageChanged: the package's hash is not ``package_sha256``.
+        PackageInvalid: the package has errors.
     """
-    pkg = pkg or load_package(package_path)
-    if pkg.checked:
-        return pkg, list(pkg.warnings)
+    if pkg is None:
+        pkg, problems = read_package(package_path or None)
+        if pkg is not None and package_sha256 and pkg.sha256 != package_sha256:
+            raise PackageChanged(expected=package_sha256, found=pkg.sha256)
+        if problems:
+            raise PackageInvalid(problems)
+    elif package_sha256 and pkg.sha256 != package_sha256:
+        raise PackageChanged(expected=package_sha256, found=pkg.sha256)
     problems = check_package(pkg)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -77,7 +106,26 @@ class BaseReport:
     _computed: dict = field(default_factory=dict, repr=False)
 
     SECTIONS: ClassVar[tuple[str, ...]] = ()
+    """Ids of the report's sections, in order (the contents and the HTML ids)."""
+    CELLS: ClassVar[tuple[str, ...]] = ()
+    """The methods the report's notebook calls, one cell each, in order (tested)."""
     NAV: ClassVar[bool] = True
+
+    # ------------------------------------------------------------------ the kind's registry hooks
+    @classmethod
+    def instances(cls, pkg: Package) -> list[dict]:
+        """The parameters that pick each report of this kind the package can give."""
+        raise NotImplementedError
+
+    @classmethod
+    def path_fields(cls, pkg: Package, **params) -> dict:
+        """The fields of the spec's path template for the report picked by ``params``."""
+        return dict(params)
+
+    @classmethod
+    def title_for(cls, pkg: Package, lang: str, **params) -> str:
+        """The title of the report picked by ``params`` (the HTML page's title)."""
+        raise NotImplementedError
 
     def indicator(self, fn, *args, **kwargs):
         """``fn(self.pkg, *args, **kwargs)``, computed once for the whole report.

@@ -21,6 +21,7 @@ from analysis.report.base import (
     check_common,
     is_nan,
     load_checked,
+    text_or,
 )
 from analysis.report.html import Col
 
@@ -33,6 +34,7 @@ class CommuneProfile(BaseReport):
 
     commune_code: str = ""
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    CELLS: ClassVar[tuple[str, ...]] = ("page",)
     NAV: ClassVar[bool] = False  # one printed page: no table of contents
 
     @classmethod
@@ -41,19 +43,35 @@ class CommuneProfile(BaseReport):
         *,
         commune_code: str,
         lang: str,
-        package_path: str,
+        package_path: str = "",
+        package_sha256: str = "",
         min_cell: int = 5,
         pkg: Package | None = None,
     ) -> CommuneProfile:
-        """Check the parameters, load the package strictly, and return the profile."""
+        """Check the parameters, load the package strictly, and return the profile.
+
+        ``commune_code`` is the five-digit code as text; a number (papermill reads
+        ``-p commune_code 03154`` as 3154) is padded back to five digits.
+        """
         check_common(lang, min_cell)
-        pkg, problems = load_checked(package_path, pkg)
+        commune_code = commune_code_text(commune_code)
+        pkg, problems = load_checked(package_path, pkg, package_sha256)
         partners = partner_codes(pkg)
         if commune_code not in partners:
             raise ReportParameterError(
                 t("commune.unknown", lang, code=commune_code, codes=", ".join(partners))
             )
         return cls(pkg, lang, min_cell, problems, commune_code=commune_code)
+
+    @classmethod
+    def instances(cls, pkg: Package) -> list[dict]:
+        return [{"commune_code": code} for code in partner_codes(pkg)]
+
+    @classmethod
+    def title_for(cls, pkg: Package, lang: str, **params) -> str:
+        communes = pkg["communes"].set_index("commune_code")
+        row = communes.loc[params["commune_code"]]
+        return t("commune.title", lang, name=row["name_in_source"], province=row["province_name"])
 
     # ------------------------------------------------------------------ scope
     @property
@@ -83,13 +101,17 @@ class CommuneProfile(BaseReport):
         c = self.info
         countries = ", ".join(
             self._t(f"country.{code}")
-            for code in str(c["neighbouring_country"] or "").split(";")
+            for code in text_or(c["neighbouring_country"], "").split(";")
             if code
         )
+        first, last = (
+            self._t("missing_value") if pd.isna(c[k]) else str(int(c[k]))
+            for k in ("partner_from", "partner_to")
+        )
         years = (
-            f"{int(c['partner_from'])}–{int(c['partner_to'])}"
-            if not pd.isna(c["partner_from"])
-            else self._t("missing_value")
+            self._t("missing_value")
+            if first == last == self._t("missing_value")
+            else (f"{first}–{last}")
         )
         text = self._t(
             "commune.where",
@@ -99,8 +121,8 @@ class CommuneProfile(BaseReport):
             province=c["province_name"],
             countries=countries or "—",
             years=years,
-            successor=c["successor_name_2025"] or "—",
-            successor_province=c["successor_province_2025"] or "—",
+            successor=text_or(c["successor_name_2025"], "—"),
+            successor_province=text_or(c["successor_province_2025"], "—"),
         )
         parts = [H.p(text)]
         if not pd.isna(c["exit_reason"]):
@@ -290,6 +312,23 @@ class CommuneProfile(BaseReport):
             self._t("section.data-quality"),
             H.p(self._t("commune.illustrative", share=self._pct(0.0 if is_nan(share) else share))),
         )
+
+
+def commune_code_text(code: object) -> str:
+    """A commune code as its five-digit text, whether given as text or as a number.
+
+    Example:
+        >>> commune_code_text(3154), commune_code_text("03154")
+        ('03154', '03154')
+    """
+    if isinstance(code, bool):
+        raise ReportParameterError(f"commune_code={code!r}: give the 5-digit commune code")
+    if isinstance(code, int):
+        code = str(code)
+    code = str(code).strip()
+    if code.isdigit() and len(code) <= 5:
+        return code.zfill(5)
+    return code
 
 
 def partner_codes(pkg: Package) -> list[str]:

@@ -19,7 +19,7 @@ from analysis.package import Package
 from analysis.provenance import phase_rows
 from analysis.ratings import findings, load_rules
 from analysis.report import html as H
-from analysis.report.base import BaseReport, check_common, is_nan, load_checked
+from analysis.report.base import BaseReport, check_common, is_nan, load_checked, plan_years
 from analysis.report.html import Col
 from analysis.theory import LEVELS, link_confidence
 
@@ -43,15 +43,39 @@ class PhaseReport(BaseReport):
     """The 2021–2025 phase evaluation in one language."""
 
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
+    CELLS: ClassVar[tuple[str, ...]] = (
+        "header",
+        *(s.replace("-", "_") for s in SECTIONS),
+        "footer",
+    )
 
     @classmethod
     def load(
-        cls, *, lang: str, package_path: str, min_cell: int = 5, pkg: Package | None = None
+        cls,
+        *,
+        lang: str,
+        package_path: str = "",
+        package_sha256: str = "",
+        min_cell: int = 5,
+        pkg: Package | None = None,
     ) -> PhaseReport:
         """Check the parameters, load the package strictly, and return the report."""
         check_common(lang, min_cell)
-        pkg, problems = load_checked(package_path, pkg)
+        pkg, problems = load_checked(package_path, pkg, package_sha256)
         return cls(pkg, lang, min_cell, problems)
+
+    @classmethod
+    def instances(cls, pkg: Package) -> list[dict]:
+        return [{}]
+
+    @classmethod
+    def path_fields(cls, pkg: Package, **params) -> dict:
+        years = plan_years(pkg)
+        return {"first": years[0], "last": years[-1]}
+
+    @classmethod
+    def title_for(cls, pkg: Package, lang: str, **params) -> str:
+        return t("phase.title", lang, **cls.path_fields(pkg))
 
     # ------------------------------------------------------------------ scope
     @property
