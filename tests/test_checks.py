@@ -492,3 +492,21 @@ def test_delivered_units_above_plan_is_a_warning(
         (OUTPUTS, rows[0], "delivered_units", "over-delivered", "warning")
     ]
     assert found[0].params == {"activity": activity}
+
+
+def test_a_ledger_with_no_death_or_sale_is_checked_without_error():
+    """A cow ledger of receipts, births and pass-ons only (no animal died or was sold) used
+    to crash the ordering rule; it has nothing wrong with it."""
+    import dataclasses
+
+    from analysis.checks import livestock_order
+    from analysis.package import load_package
+
+    pkg = load_package()
+    ev = pkg["livestock_events"]
+    kept = ev[~ev["event_type"].isin(["died", "sold"])].reset_index(drop=True)
+    assert len(kept) and len(kept) < len(ev)
+    assert (
+        livestock_order(dataclasses.replace(pkg, frames={**pkg.frames, "livestock_events": kept}))
+        == []
+    )

@@ -600,3 +600,20 @@ def test_empty_package_gives_empty_tables_not_errors(pkg):
     assert poverty_persistence(empty, 2024)["n"].tolist() == [0, 0]
     with pytest.raises(ValueError, match="no partner commune"):
         poverty_did(empty, 2024)
+
+
+def test_cost_per_beneficiary_counts_only_people_who_entered_that_year(pkg):
+    """A household that receives a passed-on calf in 2025 from a 2024 activity belongs to
+    2025: the 2024 cost per beneficiary keeps its 2024 denominator."""
+    ben = pkg["beneficiaries"]
+    later = ben[ben["beneficiary_id"] == "B000002"].assign(
+        beneficiary_id="B000099", entry_year=2025
+    )
+    changed = _with(pkg, beneficiaries=pd.concat([ben, later], ignore_index=True))
+    t = cost_per_beneficiary(changed, 2024).set_index("activity_type")
+    # livelihood 2024: 55 M spent, still the 2 people who entered in 2024.
+    assert int(t.loc["livelihood_capital", "beneficiaries"]) == 2
+    assert t.loc["livelihood_capital", "cost_per_beneficiary_vnd"] == pytest.approx(27.5 * M)
+    pooled = cost_per_beneficiary(changed, None).set_index("activity_type")
+    # pooled over the phase: 55 M (2024) + the 2023 livelihood money over 2 + 1 + 2 people.
+    assert int(pooled.loc["livelihood_capital", "beneficiaries"]) == 5

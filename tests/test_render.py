@@ -99,8 +99,9 @@ def test_figures_match_hand_computation_vi(rendered):
     # DiD: (-19 - 10)/2 - (-4 - 2)/2 = -11,5 points; p = 2/6 = 0,3333 (4 decimals).
     assert "-11,5" in html
     assert "0,3333" in html
-    # Poor or near-poor 6/7 = 85,7%; funds raised 150 M against 120 M spent = 125,0%.
-    assert "85,7%" in html
+    # Poor or near-poor 6/7 = 85,7% would tell that 1 person of the 7 was neither: withheld.
+    assert "85,7%" not in html
+    # Funds raised 150 M against 120 M spent = 125,0%.
     assert "125,0%" in html
 
 

@@ -231,9 +231,10 @@ def livestock_order(pkg: Package) -> list[Problem]:
     origin = ordered["event_type"].isin(["received", "calf_born"])
     bad_rows = set(ordered.loc[(first & ~origin) | (~first & origin), "_row"])
     ends = ordered[ordered["event_type"].isin(["died", "sold"])].groupby("animal_id")["date"].min()
-    end_of = ordered["animal_id"].map(ends)
-    after_end = (ordered["date"] > end_of).fillna(False)
-    bad_rows |= set(ordered.loc[after_end, "_row"])
+    if len(ends):  # (mapping onto no end at all would lose the dates' type)
+        end_of = ordered["animal_id"].map(ends)
+        after_end = (ordered["date"] > end_of).fillna(False)
+        bad_rows |= set(ordered.loc[after_end, "_row"])
     mask = np.isin(np.arange(len(ev)), sorted(bad_rows))
     return _problems(
         pkg,

@@ -355,3 +355,208 @@ def is_safe(display: pd.DataFrame | pd.Series, threshold: int = DEFAULT_THRESHOL
         if 0 < number < threshold:
             return False
     return True
+
+
+# ---------------------------------------------------------------------- one report, one ledger
+Key = tuple
+"""A published count's identity: what it counts, e.g. ``("reached", 2024, "charity_house")``.
+
+Two cells of different tables with the same key are the same figure: they are shown or
+hidden together."""
+
+
+class Ledger:
+    """Every count of people one report publishes, and which of them must be hidden.
+
+    A report registers each count it will publish (:meth:`count`), the additive identities
+    among them (:meth:`line`: parts that sum to a total, in any table or sentence), and the
+    counts that stand or fall together (:meth:`together`: the cells of one table row, say).
+    :meth:`solve` then decides, once for the whole report and before anything is formatted:
+
+    1. *Primary*: every count with ``0 < n < threshold`` is hidden, with everything tied to it.
+    2. *Line rule*: a line (parts and total) with exactly one hidden count gets a second one,
+       the smallest positive visible part (the total only when no part is left).
+    3. *Audit*: a hidden count is still recoverable when the lines, with the visible counts
+       known, determine it (its unit vector lies in the row space of the lines restricted to
+       the hidden counts: a rank test). Then the smallest positive visible count sharing a
+       line with it is hidden too, and steps 2–3 repeat.
+
+    Figures computed from counts (a share, an amount per person, a mean) ask
+    :meth:`any_hidden` of the counts they use and are hidden with them.
+
+    Example:
+        >>> ledger = Ledger(threshold=5)
+        >>> ledger.line({("t", "a"): 3, ("t", "b"): 10, ("t", "c"): 20}, (("t", "all"), 33))
+        >>> ledger.solve()
+        >>> ledger.state(("t", "a")), ledger.state(("t", "b")), ledger.state(("t", "all"))
+        ('primary', 'complementary', 'shown')
+    """
+
+    def __init__(self, threshold: int = DEFAULT_THRESHOLD):
+        self.threshold = _check_threshold(threshold)
+        self.values: dict[Key, int] = {}
+        self.not_people: set[Key] = set()
+        self.lines: list[tuple[tuple[Key, ...], Key]] = []
+        self.groups: list[frozenset[Key]] = []
+        self._hidden: dict[Key, str] | None = None
+
+    # ------------------------------------------------------------------ registering
+    def count(self, key: Key, value: Any, people: bool = True) -> Key:
+        """Register a published count; the same key must always have the same value.
+
+        ``people=False`` marks a count of something else (calves born, animals sold) that
+        takes part in lines with counts of people: it is never hidden for being small, but
+        it is hidden when it would reveal a hidden count.
+        """
+        if self._hidden is not None:
+            raise RuntimeError("the ledger is already solved: register every count first")
+        n = int(_as_counts([value], f"count {key!r}")[0])
+        if key in self.values and self.values[key] != n:
+            raise ValueError(f"count {key!r} registered as {self.values[key]} and as {n}")
+        self.values[key] = n
+        if not people:
+            self.not_people.add(key)
+        return key
+
+    def line(self, parts: dict[Key, Any], total: tuple[Key, Any], people: bool = True) -> None:
+        """Register counts whose sum is published (or can be worked out) as ``total``.
+
+        Raises:
+            ValueError: when the parts do not add up to the total (then they are no line).
+        """
+        for key, value in parts.items():
+            self.count(key, value, people)
+        self.count(*total, people)
+        found = sum(self.values[k] for k in parts)
+        if found != self.values[total[0]]:
+            raise ValueError(f"{total[0]!r}: parts add up to {found}, not {total[1]}")
+        self.lines.append((tuple(parts), total[0]))
+
+    def together(self, keys: Iterable[Key]) -> None:
+        """Counts shown or hidden together (the cells of one row of a table)."""
+        group = frozenset(keys)
+        missing = [k for k in group if k not in self.values]
+        if missing:
+            raise KeyError(f"register these counts first: {missing}")
+        self.groups.append(group)
+
+    # ------------------------------------------------------------------ deciding
+    def solve(self) -> None:
+        """Decide which counts are hidden (idempotent)."""
+        if self._hidden is not None:
+            return
+        hidden: dict[Key, str] = {}
+        for key, value in self.values.items():
+            if 0 < value < self.threshold and key not in self.not_people:
+                hidden[key] = "primary"
+        self._spread(hidden)
+        while True:
+            self._line_rule(hidden)
+            derivable = self._derivable(hidden)
+            if derivable is None:
+                break
+            partner = self._partner(derivable, hidden)
+            if partner is None:  # only zeros left around it: nothing more can be hidden
+                break
+            hidden[partner] = "complementary"
+            self._spread(hidden)
+        self._hidden = hidden
+
+    def _spread(self, hidden: dict[Key, str]) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for group in self.groups:
+                if any(k in hidden for k in group):
+                    for k in group:
+                        if k not in hidden and self.values[k] > 0:
+                            hidden[k] = "complementary"
+                            changed = True
+
+    def _line_rule(self, hidden: dict[Key, str]) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for parts, total in self.lines:
+                members = [*parts, total]
+                if sum(k in hidden for k in members) != 1:
+                    continue
+                free = [k for k in parts if k not in hidden and self.values[k] > 0]
+                if not free and total not in hidden and self.values[total] > 0:
+                    free = [total]
+                if free:
+                    pick = min(free, key=lambda k: (self.values[k], repr(k)))
+                    hidden[pick] = "complementary"
+                    self._spread(hidden)
+                    changed = True
+
+    def _derivable(self, hidden: dict[Key, str]) -> Key | None:
+        """The first hidden count the lines determine from the visible ones, if any."""
+        keys = sorted((k for k in hidden if self.values[k] > 0), key=repr)
+        if not keys or not self.lines:
+            return None
+        column = {k: i for i, k in enumerate(keys)}
+        rows = []
+        for parts, total in self.lines:
+            row = np.zeros(len(keys))
+            for k in parts:
+                if k in column:
+                    row[column[k]] += 1.0
+            if total in column:
+                row[column[total]] -= 1.0
+            if row.any():
+                rows.append(row)
+        if not rows:
+            return None
+        matrix = np.vstack(rows)
+        rank = np.linalg.matrix_rank(matrix)
+        for k in keys:
+            unit = np.zeros(len(keys))
+            unit[column[k]] = 1.0
+            if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
+                return k
+        return None
+
+    def _partner(self, key: Key, hidden: dict[Key, str]) -> Key | None:
+        """The smallest positive visible count sharing a line with ``key`` (parts first)."""
+        candidates = []
+        for parts, total in self.lines:
+            if key not in parts and key != total:
+                continue
+            for k in (*parts, total):
+                if k not in hidden and self.values[k] > 0:
+                    candidates.append((k == total, self.values[k], repr(k), k))
+        return min(candidates)[3] if candidates else None
+
+    # ------------------------------------------------------------------ reading
+    def _decided(self) -> dict[Key, str]:
+        if self._hidden is None:
+            self.solve()
+        return self._hidden
+
+    def state(self, key: Key) -> str:
+        """``primary`` (a small count), ``complementary`` (hidden to protect another) or
+        ``shown``."""
+        if key not in self.values:
+            raise KeyError(f"count {key!r} was not registered: every published count must be")
+        return self._decided().get(key, "shown")
+
+    def is_hidden(self, key: Key) -> bool:
+        return self.state(key) != "shown"
+
+    def any_hidden(self, keys: Iterable[Key]) -> bool:
+        """Whether a figure computed from ``keys`` must be hidden."""
+        return any(self.is_hidden(k) for k in keys)
+
+    def show(self, key: Key, lang: str) -> str:
+        """The count as a report shows it: the number, ``<5`` or ``x``."""
+        state = self.state(key)
+        if state == "primary":
+            return t("suppressed", lang, threshold=self.threshold)
+        if state == "complementary":
+            return t("suppressed_complementary", lang)
+        return format_count(self.values[key], lang)
+
+    def hidden_keys(self) -> dict[Key, str]:
+        """Every hidden count and why (for tests and the methods section)."""
+        return dict(self._decided())

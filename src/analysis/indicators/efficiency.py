@@ -114,7 +114,10 @@ def cost_per_beneficiary(
     Definition: over the activities of ``year`` (all years when None) that have at least
     one registered beneficiary, ``cost_per_beneficiary_vnd = spent_vnd / beneficiaries``.
     Numerator: disbursements + expenditures on those activities. Denominator: distinct
-    beneficiaries of those activities. Unit: đồng per person. Activities with no registered
+    beneficiaries of those activities who entered the programme in ``year`` (for one year:
+    people who joined later, such as households receiving a passed-on calf, belong to the
+    year they joined, so re-rendering an old year never changes it; for all years: every
+    beneficiary of the activities). Unit: đồng per person. Activities with no registered
     beneficiary (communication, say) are left out of both.
 
     Args:
@@ -143,7 +146,10 @@ def cost_per_beneficiary(
         "beneficiaries": "int64",
         "cost_per_beneficiary_vnd": "float64",
     }
-    people = pkg["beneficiaries"].groupby("activity_id")["beneficiary_id"].nunique()
+    ben = pkg["beneficiaries"]
+    if year is not None:
+        ben = ben[ben["entry_year"].eq(year).fillna(False).to_numpy(bool)]
+    people = ben.groupby("activity_id")["beneficiary_id"].nunique()
     act = _plans(pkg, year)
     act["_people"] = _float(act["activity_id"].map(people)).fillna(0.0)
     act = act[(act["_people"] > 0).to_numpy(bool)]

@@ -14,8 +14,7 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.disclosure import protect_series
-from analysis.i18n import format_number, label, t
+from analysis.i18n import format_number, label, sort_key, t
 from analysis.package import Package
 from analysis.provenance import year_rows
 from analysis.report import html as H
@@ -29,6 +28,20 @@ from analysis.report.base import (
 from analysis.report.html import Col
 
 __all__ = ["AnnualReport", "ReportParameterError"]
+
+SHARE_DIMENSIONS = {
+    "share_poor": "poverty_status_entry",
+    "share_near_poor": "poverty_status_entry",
+    "share_poor_or_near_poor": "poverty_status_entry",
+    "share_ethnic_minority_women": "em_woman",
+}
+"""Each share of the targeting table, and the split of people it is computed from."""
+
+PERSON_UNITS = {"house", "livelihood_package", "pupil", "gift"}
+"""Units that are one household or one person each: delivered, they count people."""
+
+PEOPLE_BREAKDOWNS = ("sex", "ethnicity", "poverty_status_entry")
+"""The year's people reached, broken down in the effectiveness section."""
 
 SECTIONS = (
     "summary",
@@ -115,6 +128,137 @@ class AnnualReport(BaseReport):
         plans = self.pkg["plans"]
         return plans[plans["year"] == self.year]
 
+    # ------------------------------------------------------------------ counts of people
+    def register_counts(self, ledger) -> None:
+        """Every count of people the annual report publishes, and how they add up.
+
+        People reached in a year are the beneficiaries who entered the programme that year;
+        the year's breakdowns (sex, ethnicity, poverty status at entry, activity type, and
+        activity type by status and by ethnic-minority woman) all add up to its total. The
+        cost table counts the people of the year's own activities (``funded``): with the
+        households who joined through an earlier activity (``carried``, a passed-on calf)
+        they make the people reached of that activity type.
+        """
+        y = self.year
+        for earlier in plan_years(self.pkg):
+            if earlier <= y:
+                reached = self.indicator(ind.beneficiaries_reached, earlier, by=())
+                ledger.count(("reached", earlier), int(reached["people"].sum()))
+        total = (("reached", y), ledger.values[("reached", y)])
+        if not total[1]:
+            return
+        for field_name in (*PEOPLE_BREAKDOWNS, "activity_type"):
+            counts = self.indicator(ind.beneficiaries_reached, y, by=(field_name,))
+            self.breakdown(ledger, total, counts, field_name)
+        cells = self._targeting_cells()
+        for dim in ("poverty_status_entry", "em_woman"):
+            self._register_cross(ledger, total[0], cells, dim)
+        funded = ind.cost_per_beneficiary(self.pkg, y)
+        for a, n in zip(funded["activity_type"], funded["beneficiaries"], strict=True):
+            reached_a = (*total[0], "activity_type", a)
+            ledger.line(
+                {("funded", y, a): n, ("carried", y, a): ledger.values[reached_a] - n},
+                (reached_a, ledger.values[reached_a]),
+            )
+        self._register_delivered(ledger)
+        herd = ind.livestock_summary(self.pkg, y)
+        if not herd.empty:
+            self.register_livestock(ledger, herd, y)
+        self.register_persistence(ledger, y)
+        self._register_followed(ledger)
+
+    @staticmethod
+    def _register_cross(ledger, total: tuple, cells: pd.DataFrame, dim: str) -> None:
+        """Activity type by ``dim``: each row adds up to the activity type's people, each
+        column to the people with that value of ``dim``, and those to the year's total."""
+        cross = cells.groupby(["activity_type", dim]).size()
+        for a, row in cross.groupby(level=0):
+            ledger.line(
+                {(*total, "activity_type", a, dim, v): n for (_, v), n in row.items()},
+                ((*total, "activity_type", a), int(row.sum())),
+            )
+        columns = {}
+        for v, column in cross.groupby(level=1):
+            columns[(*total, dim, v)] = int(column.sum())
+            ledger.line(
+                {(*total, "activity_type", a, dim, v): n for (a, _), n in column.items()},
+                ((*total, dim, v), int(column.sum())),
+            )
+        ledger.line(columns, (total, int(cross.sum())))
+
+    def _split_keys(self, key: tuple, dim: str) -> list[tuple]:
+        """The counts that split the people of ``key`` by ``dim`` (and ``key`` itself)."""
+        prefix = (*key, dim)
+        return [key] + [k for k in self.ledger.values if k[: len(prefix)] == prefix]
+
+    def _targeting_cells(self) -> pd.DataFrame:
+        """One row per person reached this year: activity type, status at entry, and whether
+        she is an ethnic-minority woman (the targeting table's counts)."""
+        ben = self.pkg["beneficiaries"]
+        ben = ben[ben["entry_year"].eq(self.year).fillna(False).to_numpy(bool)]
+        types = self.pkg["plans"].set_index("activity_id")["activity_type"]
+        return pd.DataFrame(
+            {
+                "activity_type": ben["activity_id"].map(types).astype(str).to_numpy(),
+                "poverty_status_entry": ben["poverty_status_entry"].astype(str).to_numpy(),
+                "em_woman": (ben["sex"].eq("female") & ben["ethnicity"].ne("kinh"))
+                .map({True: "yes", False: "no"})
+                .astype(str)
+                .to_numpy(),
+            }
+        )
+
+    def _register_delivered(self, ledger) -> None:
+        """Houses, livelihood packages, pupils and gifts delivered are households or people
+        (one unit each): counts of people. When they equal the people the cost table counts,
+        they are one figure to a reader and are shown or hidden together."""
+        delivered = self.indicator(ind.plan_vs_delivery, self.year, by="activity_type")
+        plans = self._plans()
+        units = {a: set(group["unit"].dropna()) for a, group in plans.groupby("activity_type")}
+        for a, n in zip(delivered["activity_type"], delivered["delivered_units"], strict=True):
+            if pd.isna(n):
+                continue
+            people = bool(units.get(a)) and units[a] <= PERSON_UNITS
+            key = ledger.count(("delivered", self.year, a), int(n), people=people)
+            funded = self.funded_key(a)
+            if people and ledger.values.get(funded) == int(n):
+                ledger.line({funded: int(n)}, (key, int(n)))
+
+    def _register_followed(self, ledger) -> None:
+        """The people followed from entry to this year, and the counts behind their shares."""
+        try:
+            inc = self.indicator(ind.income_change, self.year)
+        except ValueError:
+            return
+        changes = inc.changes
+        n, y = len(changes), self.year
+        with_income = int(changes["change_vnd"].notna().sum())
+        ledger.line(
+            {("followed", y, "income"): with_income, ("followed", y, "no_income"): n - with_income},
+            (("followed", y), n),
+        )
+        poor_entry = int(changes["poor_entry"].sum())
+        poor_now = int(changes["poor_year"].sum())
+        left = int((changes["poor_entry"] & ~changes["poor_year"]).sum())
+        ledger.line(
+            {
+                ("followed", y, "poor_entry"): poor_entry,
+                ("followed", y, "not_poor_entry"): n - poor_entry,
+            },
+            (("followed", y), n),
+        )
+        ledger.line(
+            {("followed", y, "poor_now"): poor_now, ("followed", y, "not_poor_now"): n - poor_now},
+            (("followed", y), n),
+        )
+        ledger.line(
+            {("followed", y, "left"): left, ("followed", y, "stayed"): poor_entry - left},
+            (("followed", y, "poor_entry"), poor_entry),
+        )
+
+    def funded_key(self, activity_type: str) -> tuple:
+        return ("funded", self.year, activity_type)
+
     def _did(self):
         try:
             return self.indicator(ind.poverty_did, self.year)
@@ -122,8 +266,7 @@ class AnnualReport(BaseReport):
             return exc
 
     def _people_total(self) -> int:
-        reached = self.indicator(ind.beneficiaries_reached, self.year, by=())
-        return int(reached["people"].sum()) if len(reached) else 0
+        return self.ledger.values[("reached", self.year)]
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> H.Fragment:
@@ -143,7 +286,7 @@ class AnnualReport(BaseReport):
             (self._money(planned), self._t("kpi.planned")),
             (self._money(spent), self._t("kpi.spent")),
             (self._pct(rate), self._t("kpi.execution")),
-            (self._people(people), self._t("kpi.people")),
+            (self.people_text(("reached", self.year)), self._t("kpi.people")),
         ]
         sentences = [
             self._t(
@@ -157,8 +300,15 @@ class AnnualReport(BaseReport):
             self._t("summary.money", spent=self._money(spent), rate=self._pct(rate)),
         ]
         if people:
+            total = ("reached", self.year)
+            status = [(*total, "poverty_status_entry", s) for s in ("poor", "near_poor", "other")]
+            status = [k for k in status if k in self.ledger.values]
             sentences.append(
-                self._t("summary.people", people=self._people(people), share=self._pct(share_poor))
+                self._t(
+                    "summary.people",
+                    people=self.people_text(("reached", self.year)),
+                    share=self._pct(self.withheld(share_poor, *status)),
+                )
             )
         else:
             sentences.append(self._t("missing.beneficiaries"))
@@ -191,14 +341,13 @@ class AnnualReport(BaseReport):
             known = int(y) in by_year.index
             planned = float(by_year.at[int(y), "planned_amount_vnd"]) if known else 0.0
             spent = float(by_year.at[int(y), "spent_vnd"]) if known else 0.0
-            reached = self.indicator(ind.beneficiaries_reached, int(y), by=())
             rows.append(
                 {
                     "year": str(int(y)),
                     "planned": planned,
                     "spent": spent,
                     "rate": spent / planned if planned else float("nan"),
-                    "people": int(reached["people"].sum()) if len(reached) else 0,
+                    "people": ("reached", int(y)),
                 }
             )
         frame = self._keep("years", pd.DataFrame(rows), people=("people",))
@@ -216,7 +365,7 @@ class AnnualReport(BaseReport):
             cols,
             lang=self.lang,
             caption=self._t("summary.years_caption"),
-            threshold=self.min_cell,
+            ledger=self.ledger,
         )
 
     # ------------------------------------------------------------------ relevance
@@ -229,35 +378,27 @@ class AnnualReport(BaseReport):
                 self._t("section.relevance"),
                 H.missing(self._t("missing.beneficiaries")),
             )
-        overall = shares[shares["activity_type"] == "all"].iloc[0]
-        body = shares[shares["activity_type"] != "all"]
-        labels = [label("activity_type", v, self.lang) for v in body["activity_type"]]
-        protected = protect_series(
-            pd.Series(body["n"].to_numpy(), index=labels),
-            self.lang,
-            threshold=self.min_cell,
-            total=True,
-        )
-        markers = {
-            t("suppressed", self.lang, threshold=self.min_cell),
-            t("suppressed_complementary", self.lang),
-        }
-        # Shares of a hidden count would reveal it (with the total's shares): hide them too.
-        small = [v in markers for v in protected.to_numpy()]
-        share_cols = [
-            "share_poor",
-            "share_near_poor",
-            "share_poor_or_near_poor",
-            "share_ethnic_minority_women",
+        total = ("reached", self.year)
+        keys = [
+            total if a == "all" else (*total, "activity_type", a) for a in shares["activity_type"]
         ]
-        shown = pd.DataFrame({"activity_type": protected.index, "n": protected.to_numpy()})
-        for col in share_cols:
-            values = [*body[col].to_list(), overall[col]]
+        shown = pd.DataFrame(
+            {
+                "activity_type": [
+                    self._t("total") if a == "all" else label("activity_type", a, self.lang)
+                    for a in shares["activity_type"]
+                ],
+                "n": keys,
+            }
+        )
+        # A share would reveal its numerator and the rest of the row: withheld when any
+        # count of the row's status or ethnic-minority split is hidden.
+        for col, dim in SHARE_DIMENSIONS.items():
             shown[col] = [
-                t("suppressed", self.lang, threshold=self.min_cell) if hide else self._pct(v)
-                for v, hide in zip(values, small, strict=True)
+                self.withheld(v, *self._split_keys(k, dim))
+                for v, k in zip(shares[col], keys, strict=True)
             ]
-        self._keep("targeting", shown)
+        self._keep("targeting", shown, people=("n",))
         cols = {
             "activity_type": Col(self._t("col.activity_type")),
             "n": Col(self._t("col.people"), "people"),
@@ -268,8 +409,8 @@ class AnnualReport(BaseReport):
         }
         text = self._t(
             "relevance.sentence",
-            share=self._pct(overall["share_poor_or_near_poor"]),
-            women=self._pct(overall["share_ethnic_minority_women"]),
+            share=self._pct(shown["share_poor_or_near_poor"].iloc[-1]),
+            women=self._pct(shown["share_ethnic_minority_women"].iloc[-1]),
         )
         return H.section(
             "relevance",
@@ -280,7 +421,7 @@ class AnnualReport(BaseReport):
                 cols,
                 lang=self.lang,
                 caption=self._t("relevance.caption"),
-                preformatted=True,
+                ledger=self.ledger,
                 total_row=True,
             ),
             H.p(self._t("relevance.note"), "note"),
@@ -332,13 +473,23 @@ class AnnualReport(BaseReport):
         if by_type.empty:
             parts.append(H.missing(self._t("missing.plans")))
         else:
-            self._keep("plan_vs_delivery", by_type)
-            shown = self._labelled(by_type, "activity_type", "activity_type")
+            keys = [
+                ("delivered", self.year, a) if not pd.isna(n) else n
+                for a, n in zip(by_type["activity_type"], by_type["delivered_units"], strict=True)
+            ]
+            shown = self._labelled(by_type, "activity_type", "activity_type").assign(
+                delivered_units=keys,
+                units_rate=[
+                    self.withheld(v, k) if isinstance(k, tuple) else v
+                    for k, v in zip(keys, by_type["units_rate"], strict=True)
+                ],
+            )
+            self._keep("plan_vs_delivery", shown, people=("delivered_units",))
             cols = {
                 "activity_type": Col(self._t("col.activity_type")),
                 "n_activities": Col(self._t("col.n_activities"), "number"),
                 "planned_units": Col(self._t("col.planned_units"), "number"),
-                "delivered_units": Col(self._t("col.delivered_units"), "number"),
+                "delivered_units": Col(self._t("col.delivered_units"), "count"),
                 "units_rate": Col(self._t("col.units_rate"), "percent"),
                 "planned_amount_vnd": Col(self._t("col.planned"), "money"),
                 "spent_vnd": Col(self._t("col.spent"), "money"),
@@ -347,7 +498,11 @@ class AnnualReport(BaseReport):
             parts.append(H.h(3, self._t("effectiveness.delivery_title")))
             parts.append(
                 H.table(
-                    shown, cols, lang=self.lang, caption=self._t("effectiveness.delivery_caption")
+                    shown,
+                    cols,
+                    lang=self.lang,
+                    ledger=self.ledger,
+                    caption=self._t("effectiveness.delivery_caption"),
                 )
             )
             parts.append(self._money_chart(shown))
@@ -463,20 +618,24 @@ class AnnualReport(BaseReport):
         )
 
     def _people_tables(self) -> list[H.Fragment]:
-        reached = self.indicator(ind.beneficiaries_reached, self.year, by=())
-        if reached.empty or not int(reached["people"].sum()):
+        total = ("reached", self.year)
+        if not self.ledger.values[total]:
             return [H.missing(self._t("missing.beneficiaries"))]
         out = []
-        for field_name in ("sex", "ethnicity", "poverty_status_entry"):
-            counts = ind.beneficiaries_reached(self.pkg, self.year, by=(field_name,))
+        for field_name in PEOPLE_BREAKDOWNS:
+            counts = self.indicator(ind.beneficiaries_reached, self.year, by=(field_name,))
             enum_field = "poverty_status" if field_name == "poverty_status_entry" else field_name
-            series = pd.Series(
-                counts["people"].to_numpy(),
-                index=[label(enum_field, v, self.lang) for v in counts[field_name]],
+            order = sorted(
+                counts[field_name],
+                key=lambda v: sort_key(label(enum_field, v, self.lang), self.lang),
             )
-            shown = protect_series(series, self.lang, threshold=self.min_cell, total=True)
-            frame = pd.DataFrame({"group": shown.index, "people": shown.to_numpy()})
-            self._keep(f"people_by_{field_name}"[:31], frame)
+            frame = pd.DataFrame(
+                {
+                    "group": [label(enum_field, v, self.lang) for v in order] + [self._t("total")],
+                    "people": [(*total, field_name, v) for v in order] + [total],
+                }
+            )
+            self._keep(f"people_by_{field_name}"[:31], frame, people=("people",))
             cols = {
                 "group": Col(self._t(f"col.{field_name}")),
                 "people": Col(self._t("col.people"), "people"),
@@ -486,7 +645,7 @@ class AnnualReport(BaseReport):
                     frame,
                     cols,
                     lang=self.lang,
-                    preformatted=True,
+                    ledger=self.ledger,
                     total_row=True,
                     caption=self._t(
                         "effectiveness.people_caption", by=self._t(f"col.{field_name}").lower()
@@ -569,43 +728,53 @@ class AnnualReport(BaseReport):
         else:
             parts += self._did_parts(did)
         parts.append(H.h(3, self._t("impact.panel_title")))
+        parts += self._followed_parts()
+        return H.section("impact", self._t("section.impact"), *parts)
+
+    def _followed_parts(self) -> list[H.Fragment]:
+        """Beneficiaries' change in income and poverty since entry, through the ledger: a
+        mean of fewer people than the threshold, or a share of a hidden count, is withheld."""
+        y = self.year
         try:
-            inc = ind.income_change(self.pkg, self.year)
-        except ValueError as exc:
-            inc = exc
-        if isinstance(inc, Exception) or inc.mean_change.n < self.min_cell:
-            parts.append(H.missing(self._t("missing.followups")))
-        else:
-            m, lp = inc.mean_change, inc.left_poverty
-            parts.append(
-                H.p(
-                    self._t(
-                        "impact.income",
-                        n=self._people(m.n),
-                        mean=self._money(m.estimate),
-                        low=self._money(m.low),
-                        high=self._money(m.high),
-                    )
+            inc = self.indicator(ind.income_change, y)
+        except ValueError:
+            return [H.missing(self._t("missing.followups"))]
+        income = ("followed", y, "income")
+        if income not in self.ledger.values or self.ledger.is_hidden(income):
+            return [H.missing(self._t("missing.followups"))]
+        m, lp = inc.mean_change, inc.left_poverty
+        parts = [
+            H.p(
+                self._t(
+                    "impact.income",
+                    n=self.people_text(income),
+                    mean=self._money(m.estimate),
+                    low=self._money(m.low),
+                    high=self._money(m.high),
                 )
             )
-            if lp.n >= self.min_cell:
-                parts.append(
-                    H.p(
-                        self._t(
-                            "impact.poverty",
-                            entry=self._pct(inc.share_poor_entry),
-                            now=self._pct(inc.share_poor_year),
-                            year=self.year,
-                            n=self._people(lp.n),
-                            left=self._pct(lp.estimate),
-                            low=self._pct(lp.low),
-                            high=self._pct(lp.high),
-                        )
-                    )
+        ]
+        poor_entry = ("followed", y, "poor_entry")
+        if self.ledger.is_hidden(poor_entry) or not self.ledger.values[poor_entry]:
+            return parts + [H.missing(self._t("missing.followups"))]
+        split = [("followed", y, k) for k in ("poor_entry", "not_poor_entry")]
+        now = [("followed", y, k) for k in ("poor_now", "not_poor_now")]
+        left = [("followed", y, k) for k in ("left", "stayed")]
+        parts.append(
+            H.p(
+                self._t(
+                    "impact.poverty",
+                    entry=self._pct(self.withheld(inc.share_poor_entry, *split)),
+                    now=self._pct(self.withheld(inc.share_poor_year, *now)),
+                    year=y,
+                    n=self.people_text(poor_entry),
+                    left=self._pct(self.withheld(lp.estimate, *left)),
+                    low=self._pct(self.withheld(lp.low, *left)),
+                    high=self._pct(self.withheld(lp.high, *left)),
                 )
-            else:
-                parts.append(H.missing(self._t("missing.followups")))
-        return H.section("impact", self._t("section.impact"), *parts)
+            )
+        )
+        return parts
 
     def _did_parts(self, did) -> list[H.Fragment]:
         from analysis import charts
@@ -686,37 +855,30 @@ class AnnualReport(BaseReport):
         if herd.empty:
             parts.append(H.missing(self._t("missing.livestock")))
         else:
-            self._keep("livestock", herd)
-            names = self._commune_names()
             total = herd[herd["commune_code"] == "all"].iloc[0]
-            shown = herd.assign(
-                commune_code=[
-                    self._t("total") if c == "all" else names.get(c, c)
-                    for c in herd["commune_code"]
-                ]
-            )
-            cols = self.livestock_columns("commune_code", self._t("col.commune"))
+            key = ("herd", self.year, "all")
             parts.append(
                 H.p(
                     self._t(
                         "sustainability.herd",
                         year=self.year,
-                        received=format_number(total["animals_received"], self.lang),
-                        herd=format_number(total["herd_alive"], self.lang),
-                        per=format_number(total["herd_per_animal_received"], self.lang, 1),
-                        passed=format_number(total["passed_on"], self.lang),
-                        rate=self._pct(total["pass_on_rate"]),
+                        received=self.people_text((*key, "animals_received")),
+                        herd=self.people_text((*key, "herd_alive")),
+                        per=self._num(
+                            self.withheld(
+                                total["herd_per_animal_received"], (*key, "animals_received")
+                            ),
+                            1,
+                        ),
+                        passed=self.people_text((*key, "passed_on")),
+                        rate=self._pct(
+                            self.share(total["pass_on_rate"], (*key, "animals_received"))
+                        ),
                     )
                 )
             )
             parts.append(
-                H.table(
-                    shown,
-                    cols,
-                    lang=self.lang,
-                    total_row=True,
-                    caption=self._t("sustainability.herd_caption"),
-                )
+                self.livestock_table(herd, self.year, self._t("sustainability.herd_caption"))
             )
         persistence = self.persistence_table(self.year)
         parts.append(persistence or H.missing(self._t("missing.persistence")))

@@ -18,8 +18,9 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis.checks import check_package
+from analysis.disclosure import Ledger
 from analysis.errors import PackageChanged, PackageInvalid, Problem
-from analysis.i18n import LANGUAGES, format_count, format_money, format_percent, label, t
+from analysis.i18n import LANGUAGES, format_money, format_number, format_percent, label, t
 from analysis.package import Package, read_package
 from analysis.provenance import (
     git_commit,
@@ -29,6 +30,18 @@ from analysis.provenance import (
 )
 from analysis.report import html as H
 from analysis.report.html import Col
+
+LIVESTOCK_COUNTS = (
+    "animals_received",
+    "calves_born",
+    "died",
+    "sold",
+    "passed_on",
+    "herd_alive",
+)
+"""The count columns of the cow ledger."""
+LIVESTOCK_HOUSEHOLDS = ("animals_received", "passed_on")
+"""Columns that count households: each receives one animal (bought, or a passed-on calf)."""
 
 
 class ReportParameterError(ValueError):
@@ -176,23 +189,82 @@ class BaseReport:
         return t(key, self.lang, **kwargs)
 
     def _money(self, x) -> str:
+        if x is H.HIDDEN:
+            return t("suppressed_complementary", self.lang)
         return format_money(x, self.lang)
 
+    def _num(self, x, decimals: int = 0) -> str:
+        if x is H.HIDDEN:
+            return t("suppressed_complementary", self.lang)
+        return format_number(x, self.lang, decimals)
+
     def _pct(self, x) -> str:
+        if x is H.HIDDEN:
+            return t("suppressed_complementary", self.lang)
         return format_percent(x, self.lang)
 
-    def _people(self, n) -> str:
-        return format_count(n, self.lang, threshold=self.min_cell)
+    # ------------------------------------------------------------------ counts of people
+    @property
+    def ledger(self) -> Ledger:
+        """Every count of people this report publishes, decided once (see :meth:`register_counts`).
+
+        Built before any section is formatted, so that a count hidden in one table is hidden
+        in every table, sentence, chart and workbook sheet of the report, and every figure it
+        could be recovered from is withheld with it.
+        """
+        if "ledger" not in self._computed:
+            ledger = Ledger(self.min_cell)
+            self.register_counts(ledger)
+            ledger.solve()
+            self._computed["ledger"] = ledger
+        return self._computed["ledger"]
+
+    def register_counts(self, ledger: Ledger) -> None:
+        """Register every count of people the report publishes, with the lines (totals)
+        that tie them together (subclasses)."""
+        raise NotImplementedError
+
+    def people_text(self, key) -> str:
+        """A registered count of people as the report shows it: the number, ``<5`` or ``x``."""
+        return self.ledger.show(key, self.lang)
+
+    def withheld(self, value, *keys):
+        """``value``, or :data:`~analysis.report.html.HIDDEN` when it is computed from a hidden
+        count (a share, an amount per person, a mean)."""
+        return H.HIDDEN if self.ledger.any_hidden(keys) else value
+
+    def share(self, value, key):
+        """A share of the count ``key``: withheld when the count is hidden, or when the share
+        would give a count of people below the threshold (its numerator or the rest)."""
+        if self.ledger.is_hidden(key) or is_nan(value) or value is H.HIDDEN:
+            return H.HIDDEN if self.ledger.is_hidden(key) else value
+        n = self.ledger.values[key]
+        part = round(float(value) * n)
+        if any(0 < x < self.min_cell for x in (part, n - part)):
+            return H.HIDDEN
+        return value
 
     def _keep(self, name: str, frame: pd.DataFrame, people: tuple[str, ...] = ()) -> pd.DataFrame:
         """Remember a table for the workbook (sheet names are at most 31 characters).
 
-        Columns named in ``people`` are counts of people: the workbook gets them as the report
-        shows them, with counts below the threshold suppressed. Returns ``frame`` unchanged.
+        Columns named in ``people`` hold ledger keys: the workbook gets each count as a
+        number, or the hidden mark. Withheld figures get the hidden mark. Returns ``frame``
+        unchanged.
         """
         kept = frame.reset_index(drop=True).copy()
-        for col in people:
-            kept[col] = [self._people(v) for v in kept[col]]
+        mark = t("suppressed_complementary", self.lang)
+        for col in kept.columns:
+            if col in people:
+                kept[col] = [
+                    k
+                    if not isinstance(k, tuple)
+                    else self.people_text(k)
+                    if self.ledger.is_hidden(k)
+                    else self.ledger.values[k]
+                    for k in kept[col]
+                ]
+            elif kept[col].dtype == object:
+                kept[col] = [mark if v is H.HIDDEN else v for v in kept[col]]
         self.tables[name[:31]] = kept
         return frame
 
@@ -251,16 +323,104 @@ class BaseReport:
     def _labelled(self, frame: pd.DataFrame, column: str, field_name: str) -> pd.DataFrame:
         return frame.assign(**{column: [label(field_name, v, self.lang) for v in frame[column]]})
 
+    # ------------------------------------------------------------------ shared counts
+    def breakdown(
+        self, ledger: Ledger, total: tuple, counts: pd.DataFrame, by: str, value: str = "people"
+    ) -> None:
+        """Register ``counts`` (one row per value of ``by``) as parts of the count ``total``:
+        keys ``(*total[0], by, v)``. When the parts do not add up to the total (a person in
+        no group), they are registered as counts of their own."""
+        parts = {(*total[0], by, v): n for v, n in zip(counts[by], counts[value], strict=True)}
+        if sum(parts.values()) == total[1]:
+            ledger.line(parts, total)
+        else:
+            ledger.count(*total)
+            for key, n in parts.items():
+                ledger.count(key, n)
+
+    def funded_key(self, activity_type: str) -> tuple:
+        """The key of the people the cost table divides by (subclasses)."""
+        raise NotImplementedError
+
+    def register_livestock(self, ledger: Ledger, herd: pd.DataFrame, scope) -> None:
+        """The cow ledger by commune: animals received and passed on are households (one
+        animal each), the other columns animals; a commune's row is shown or hidden whole,
+        and each column adds up to the ``all`` row."""
+        body, total = herd[herd["commune_code"] != "all"], herd[herd["commune_code"] == "all"]
+        for col in LIVESTOCK_COUNTS:
+            parts = {
+                ("herd", scope, c, col): n
+                for c, n in zip(body["commune_code"], body[col], strict=True)
+            }
+            ledger.line(
+                parts,
+                (("herd", scope, "all", col), int(total[col].iloc[0])),
+                people=col in LIVESTOCK_HOUSEHOLDS,
+            )
+        for c in herd["commune_code"]:
+            ledger.together(("herd", scope, c, col) for col in LIVESTOCK_COUNTS)
+
+    def register_persistence(self, ledger: Ledger, year: int) -> None:
+        """Households still out of poverty h years after leaving it: n = still out + back."""
+        from analysis import indicators as ind
+
+        persistence = ind.poverty_persistence(self.pkg, year)
+        for row in persistence.itertuples():
+            h = int(row.horizon_years)
+            ledger.line(
+                {
+                    ("persist", year, h, "still_out"): row.still_out,
+                    ("persist", year, h, "back"): row.n - row.still_out,
+                },
+                (("persist", year, h, "n"), row.n),
+            )
+
+    def livestock_table(self, herd: pd.DataFrame, scope, caption: str) -> H.Fragment:
+        """The cow ledger by commune, counts through the ledger, rates withheld with them."""
+        names = self._commune_names()
+        shown = herd.assign(
+            commune_code=[
+                self._t("total") if c == "all" else names.get(c, c) for c in herd["commune_code"]
+            ]
+        )
+        for col in LIVESTOCK_COUNTS:
+            shown[col] = [("herd", scope, c, col) for c in herd["commune_code"]]
+        shown["herd_per_animal_received"] = [
+            self.withheld(v, ("herd", scope, c, "animals_received"))
+            for v, c in zip(herd["herd_per_animal_received"], herd["commune_code"], strict=True)
+        ]
+        for col in ("survival_rate", "pass_on_rate"):
+            shown[col] = [
+                self.share(v, ("herd", scope, c, "animals_received"))
+                for v, c in zip(herd[col], herd["commune_code"], strict=True)
+            ]
+        self._keep("livestock", shown, people=LIVESTOCK_COUNTS)
+        cols = self.livestock_columns("commune_code", self._t("col.commune"))
+        return H.table(
+            shown, cols, lang=self.lang, ledger=self.ledger, total_row=True, caption=caption
+        )
+
     # ------------------------------------------------------------------ shared tables
     def cost_tables(self, year: int | None, cpb_caption: str, bench_caption: str) -> list:
         """Cost per beneficiary by activity type, and cost per unit against the benchmarks
-        (``year`` None: the whole package)."""
+        (``year`` None: the whole package). A cost per person is withheld with its count."""
         from analysis import indicators as ind
 
         parts = []
         cpb = ind.cost_per_beneficiary(self.pkg, year)
         if not cpb.empty:
-            self._keep("cost_per_beneficiary", cpb, people=("beneficiaries",))
+            keys = [self.funded_key(a) for a in cpb["activity_type"]]
+            for k, n in zip(keys, cpb["beneficiaries"], strict=True):
+                if self.ledger.values[k] != n:  # one definition: the registered one
+                    raise AssertionError(f"{k}: registered {self.ledger.values[k]}, table {n}")
+            shown = self._labelled(cpb, "activity_type", "activity_type").assign(
+                beneficiaries=keys,
+                cost_per_beneficiary_vnd=[
+                    self.withheld(v, k)
+                    for v, k in zip(cpb["cost_per_beneficiary_vnd"], keys, strict=True)
+                ],
+            )
+            self._keep("cost_per_beneficiary", shown, people=("beneficiaries",))
             cols = {
                 "activity_type": Col(self._t("col.activity_type")),
                 "spent_vnd": Col(self._t("col.spent"), "money"),
@@ -268,23 +428,27 @@ class BaseReport:
                 "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
             }
             parts.append(
-                H.table(
-                    self._labelled(cpb, "activity_type", "activity_type"),
-                    cols,
-                    lang=self.lang,
-                    threshold=self.min_cell,
-                    caption=cpb_caption,
-                )
+                H.table(shown, cols, lang=self.lang, ledger=self.ledger, caption=cpb_caption)
             )
         bench = ind.cost_vs_benchmark(self.pkg, year)
         bench = bench[bench["benchmark_n"] > 0]
         if bench.empty:
             parts.append(H.missing(self._t("missing.benchmarks")))
             return parts
-        self._keep("cost_vs_benchmark", bench)
+        # A cost per house or per pupil is a cost per household: withheld when the units
+        # delivered (households) are too few to show.
         shown = self._labelled(bench, "activity_type", "activity_type").assign(
-            unit=[label("unit", u, self.lang) for u in bench["unit"]]
+            unit=[label("unit", u, self.lang) for u in bench["unit"]],
+            cost_per_unit_vnd=[
+                self.withheld(v, *self.unit_keys(a))
+                for v, a in zip(bench["cost_per_unit_vnd"], bench["activity_type"], strict=True)
+            ],
+            ratio=[
+                self.withheld(v, *self.unit_keys(a))
+                for v, a in zip(bench["ratio"], bench["activity_type"], strict=True)
+            ],
         )
+        self._keep("cost_vs_benchmark", shown)
         cols = {
             "activity_type": Col(self._t("col.activity_type")),
             "unit": Col(self._t("col.unit")),
@@ -299,21 +463,28 @@ class BaseReport:
         ]
 
     def livestock_columns(self, key: str, key_title: str, rates: bool = True) -> dict:
-        """How the cow-ledger tables show their columns (``key`` first: commune or year)."""
+        """How the cow-ledger tables show their columns (``key`` first: commune or year);
+        the counts are ledger keys."""
         cols = {
             key: Col(key_title),
-            "animals_received": Col(self._t("col.animals_received"), "number"),
-            "calves_born": Col(self._t("col.calves_born"), "number"),
-            "died": Col(self._t("col.died"), "number"),
-            "sold": Col(self._t("col.sold"), "number"),
-            "passed_on": Col(self._t("col.passed_on"), "number"),
-            "herd_alive": Col(self._t("col.herd_alive"), "number"),
+            "animals_received": Col(self._t("col.animals_received"), "people"),
+            "calves_born": Col(self._t("col.calves_born"), "count"),
+            "died": Col(self._t("col.died"), "count"),
+            "sold": Col(self._t("col.sold"), "count"),
+            "passed_on": Col(self._t("col.passed_on"), "people"),
+            "herd_alive": Col(self._t("col.herd_alive"), "count"),
             "herd_per_animal_received": Col(self._t("col.herd_per_animal"), "number1"),
         }
         if rates:
             cols["survival_rate"] = Col(self._t("col.survival"), "percent")
             cols["pass_on_rate"] = Col(self._t("col.pass_on_rate"), "percent")
         return cols
+
+    def unit_keys(self, activity_type: str) -> tuple:
+        """The counts a cost per unit of ``activity_type`` would reveal (the people it
+        served, when its units are households or pupils)."""
+        key = self.funded_key(activity_type)
+        return (key,) if key in self.ledger.values else ()
 
     def method_paragraphs(self, did_sentence: str) -> list:
         """The methods every evaluation states, around its own design sentence."""
@@ -374,27 +545,37 @@ class BaseReport:
 
     def persistence_table(self, year: int):
         """Households that left poverty and were still out 1 and 2 years later (None when no
-        household can be followed that long). A share of fewer people than the threshold is
-        hidden, since it would reveal them."""
+        household can be followed that long). Counts through the ledger; a share is withheld
+        with its counts."""
         from analysis import indicators as ind
 
         persistence = ind.poverty_persistence(self.pkg, year)
         if persistence.empty or not persistence["n"].sum():
             return None
-        persistence = persistence.assign(
-            share_still_out=persistence["share_still_out"].where(persistence["n"] >= self.min_cell)
+        h = persistence["horizon_years"].astype(int)
+        shown = persistence.assign(
+            n=[("persist", year, x, "n") for x in h],
+            still_out=[("persist", year, x, "still_out") for x in h],
+            share_still_out=[
+                self.withheld(
+                    self.share(v, ("persist", year, x, "n")),
+                    ("persist", year, x, "still_out"),
+                    ("persist", year, x, "back"),
+                )
+                for v, x in zip(persistence["share_still_out"], h, strict=True)
+            ],
         )
-        self._keep("persistence", persistence, people=("n", "still_out"))
+        self._keep("persistence", shown, people=("n", "still_out"))
         cols = {
             "horizon_years": Col(self._t("col.horizon"), "number"),
             "n": Col(self._t("col.households"), "people"),
             "share_still_out": Col(self._t("col.still_out"), "percent"),
         }
         return H.table(
-            persistence,
+            shown,
             cols,
             lang=self.lang,
-            threshold=self.min_cell,
+            ledger=self.ledger,
             caption=self._t("sustainability.persistence_caption"),
         )
 

@@ -10,8 +10,7 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.disclosure import protect_series
-from analysis.i18n import format_number, label, t
+from analysis.i18n import format_number, label, sort_key, t
 from analysis.package import Package
 from analysis.provenance import commune_rows
 from analysis.report import html as H
@@ -93,6 +92,17 @@ class CommuneProfile(BaseReport):
     def scope_activities(self) -> set[str]:
         return set(self.rows()["plans"]["activity_id"])
 
+    # ------------------------------------------------------------------ counts of people
+    def register_counts(self, ledger) -> None:
+        """The commune's people reached, by ethnicity and by year of entry, both adding up
+        to the commune's total (printed in a sentence)."""
+        ben = self.rows()["beneficiaries"]
+        total = (("reached", self.commune_code), int(ben["beneficiary_id"].nunique()))
+        ledger.count(*total)
+        for by in ("ethnicity", "entry_year"):
+            counts = ben.groupby(by)["beneficiary_id"].nunique().rename("people").reset_index()
+            self.breakdown(ledger, total, counts.assign(**{by: counts[by].astype(str)}), by)
+
     # ------------------------------------------------------------------ sections
     def where(self) -> H.Fragment:
         """Location, border, partnership years and the 2025 successor, with a map."""
@@ -154,13 +164,19 @@ class CommuneProfile(BaseReport):
         if ben.empty:
             parts.append(H.missing(self._t("missing.beneficiaries")))
         else:
-            counts = ben.groupby("ethnicity")["beneficiary_id"].nunique()
-            series = pd.Series(
-                counts.to_numpy(), index=[label("ethnicity", e, self.lang) for e in counts.index]
+            total = ("reached", self.commune_code)
+            groups = sorted(
+                ben["ethnicity"].dropna().unique(),
+                key=lambda e: sort_key(label("ethnicity", e, self.lang), self.lang),
             )
-            shown = protect_series(series, self.lang, threshold=self.min_cell, total=True)
-            frame = pd.DataFrame({"group": shown.index, "people": shown.to_numpy()})
-            self._keep("people_by_ethnicity", frame)
+            frame = pd.DataFrame(
+                {
+                    "group": [label("ethnicity", e, self.lang) for e in groups]
+                    + [self._t("total")],
+                    "people": [(*total, "ethnicity", str(e)) for e in groups] + [total],
+                }
+            )
+            self._keep("people_by_ethnicity", frame, people=("people",))
             parts.append(
                 H.table(
                     frame,
@@ -169,7 +185,7 @@ class CommuneProfile(BaseReport):
                         "people": Col(self._t("col.people"), "people"),
                     },
                     lang=self.lang,
-                    preformatted=True,
+                    ledger=self.ledger,
                     total_row=True,
                     caption=self._t("commune.people_caption"),
                 )
@@ -202,12 +218,11 @@ class CommuneProfile(BaseReport):
             )
             .reset_index()
         )
-        table["people"] = (
-            table["year"]
-            .map(ben.groupby("entry_year")["beneficiary_id"].nunique())
-            .fillna(0)
-            .astype(int)
-        )
+        total = ("reached", self.commune_code)
+        entered = set(ben["entry_year"].dropna().astype(int))
+        table["people"] = [
+            (*total, "entry_year", str(int(y))) if int(y) in entered else 0 for y in table["year"]
+        ]
         table["year"] = table["year"].astype(str)
         self._keep("support", table, people=("people",))
         cols = {
@@ -222,7 +237,7 @@ class CommuneProfile(BaseReport):
             "commune.support",
             n=len(plans),
             spent=self._money(total_spent),
-            people=self._people(int(rows["beneficiaries"]["beneficiary_id"].nunique())),
+            people=self.people_text(total),
         )
         return H.section(
             "support",
@@ -232,7 +247,7 @@ class CommuneProfile(BaseReport):
                 table,
                 cols,
                 lang=self.lang,
-                threshold=self.min_cell,
+                ledger=self.ledger,
                 caption=self._t("commune.support_caption"),
             ),
         )

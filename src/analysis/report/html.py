@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.i18n import (
-    format_count,
     format_date,
+    is_missing,
     format_money,
     format_number,
     format_percent,
@@ -99,15 +99,38 @@ class Col:
     """How to show one column: its title and kind.
 
     Kinds: ``text``, ``money``, ``number``, ``number1`` (one decimal), ``percent``, ``date``,
-    ``people`` (a count of people: small values are suppressed), ``enum:<field>`` (a label
-    from the catalogue), ``bool``.
+    ``people`` (a count of people: the cell holds its ledger key, and the ledger shows it or
+    hides it), ``count`` (another count of the ledger, such as calves born), ``enum:<field>`` (a label from the catalogue), ``bool``. Any cell holding
+    :data:`HIDDEN` shows the withheld mark.
     """
 
     title: str
     kind: str = "text"
 
 
-def format_cell(value: object, kind: str, lang: str, threshold: int) -> str:
+class _Hidden:
+    """A figure withheld because it would reveal a hidden count of people (see
+    :class:`analysis.disclosure.Ledger`); shown as the ``suppressed_complementary`` mark."""
+
+    def __repr__(self) -> str:
+        return "HIDDEN"
+
+
+HIDDEN = _Hidden()
+
+
+def format_cell(value: object, kind: str, lang: str, ledger=None) -> str:
+    if value is HIDDEN:
+        return t("suppressed_complementary", lang)
+    if kind in ("people", "count"):
+        if not isinstance(value, tuple):  # not a ledger key: no person counted, or unknown
+            if is_missing(value) or value == 0:
+                return format_number(0, lang) if value == 0 else t("missing_value", lang)
+        if ledger is None or not isinstance(value, tuple):
+            raise TypeError(
+                f"a count of people must be shown through the report's ledger (got {value!r})"
+            )
+        return ledger.show(value, lang)
     if kind == "money":
         return format_money(value, lang)
     if kind == "number":
@@ -118,8 +141,6 @@ def format_cell(value: object, kind: str, lang: str, threshold: int) -> str:
         return format_percent(value, lang)
     if kind == "date":
         return format_date(value, lang)
-    if kind == "people":
-        return format_count(value, lang, threshold=threshold)
     if kind.startswith("enum:"):
         return label(kind[5:], value, lang)
     if kind == "bool":
@@ -131,7 +152,7 @@ def format_cell(value: object, kind: str, lang: str, threshold: int) -> str:
     )
 
 
-NUMERIC_KINDS = ("money", "number", "number1", "percent", "people")
+NUMERIC_KINDS = ("money", "number", "number1", "percent", "people", "count")
 
 
 def table(
@@ -140,15 +161,14 @@ def table(
     *,
     lang: str,
     caption: str,
-    threshold: int = 5,
+    ledger=None,
     total_row: bool = False,
-    preformatted: bool = False,
 ) -> Fragment:
     """An HTML table of ``frame`` showing ``columns`` (in that order), formatted for ``lang``.
 
-    ``people`` columns show counts below ``threshold`` as ``<threshold``. With
-    ``preformatted``, cells are already display strings (e.g. from
-    :func:`analysis.disclosure.protect`) and are only escaped.
+    ``people`` columns hold ledger keys: ``ledger`` (the report's
+    :class:`analysis.disclosure.Ledger`) shows each count or hides it, the same way in every
+    table of the report. The last row is styled as a total with ``total_row``.
     """
     head = "".join(f'<th scope="col">{esc(c.title)}</th>' for c in columns.values())
     classes = [
@@ -159,10 +179,7 @@ def table(
     ]
     # Column by column: each value keeps its column's type (a row would mix them).
     shown = [
-        [
-            str(value) if preformatted else format_cell(value, col.kind, lang, threshold)
-            for value in frame[name].tolist()
-        ]
+        [format_cell(value, col.kind, lang, ledger) for value in frame[name].tolist()]
         for name, col in columns.items()
     ]
     body = []

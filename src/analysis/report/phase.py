@@ -19,9 +19,21 @@ from analysis.package import Package
 from analysis.provenance import phase_rows
 from analysis.ratings import findings, load_rules
 from analysis.report import html as H
-from analysis.report.base import BaseReport, check_common, is_nan, load_checked, plan_years
+from analysis.report.base import (
+    LIVESTOCK_COUNTS,
+    LIVESTOCK_HOUSEHOLDS,
+    BaseReport,
+    check_common,
+    is_nan,
+    load_checked,
+    plan_years,
+    text_or,
+)
 from analysis.report.html import Col
 from analysis.theory import LEVELS, link_confidence
+
+PHASE_BREAKDOWNS = ("commune_code", "activity_type", "implementing_unit")
+"""The phase's people, broken down in the totals section."""
 
 SECTIONS = (
     "summary",
@@ -98,6 +110,55 @@ class PhaseReport(BaseReport):
     def scope_activities(self) -> set[str]:
         return set(self.pkg["plans"]["activity_id"])
 
+    # ------------------------------------------------------------------ counts of people
+    def register_counts(self, ledger) -> None:
+        """Every count of people the phase report publishes, and how they add up: the
+        phase's beneficiaries by year of entry, commune, activity type, implementing unit and
+        2025 successor commune; the cow ledger at the end of each year; the people observed
+        at each year since entry; the households that stayed out of poverty."""
+        totals = ph.totals_by_year(self.pkg)
+        everyone = int(self.pkg["beneficiaries"]["beneficiary_id"].nunique())
+        total = (("reached", "phase"), everyone)
+        self.breakdown(ledger, total, totals, "year")
+        for by in PHASE_BREAKDOWNS:
+            frame = ph.totals_by(self.pkg, by)
+            self.breakdown(ledger, total, frame.assign(**{by: frame[by].map(_group)}), by)
+        for successor, codes in self._successors().items():
+            parts = {
+                ("reached", "phase", "commune_code", c): self._commune_people(c) for c in codes
+            }
+            ledger.line(parts, (("reached", "phase", "successor", successor), sum(parts.values())))
+        for year in plan_years(self.pkg):
+            herd = ind.livestock_summary(self.pkg, year)
+            if herd.empty:
+                continue
+            row = herd[herd["commune_code"] == "all"].iloc[0]
+            for col in LIVESTOCK_COUNTS:
+                ledger.count(("herd", year, "all", col), row[col], col in LIVESTOCK_HOUSEHOLDS)
+            ledger.together(("herd", year, "all", col) for col in LIVESTOCK_COUNTS)
+        for row in ph.income_trajectories(self.pkg).itertuples():
+            ledger.count(("since_entry", int(row.years_since_entry)), row.n)
+        self.register_persistence(ledger, self.last_year)
+
+    def _commune_people(self, code: str) -> int:
+        frame = ph.totals_by(self.pkg, "commune_code").set_index("commune_code")
+        return int(frame.loc[code, "people"]) if code in frame.index else 0
+
+    def _successors(self) -> dict[str, list[str]]:
+        """Each 2025 successor commune (with its province) and the partner communes in it."""
+        by_commune = ph.totals_by(self.pkg, "commune_code").dropna(subset=["commune_code"])
+        info = self.pkg["communes"].set_index("commune_code")
+        groups: dict[str, list[str]] = {}
+        for c in by_commune["commune_code"]:
+            successor = text_or(info.loc[c, "successor_name_2025"], "—")
+            province = text_or(info.loc[c, "successor_province_2025"], "—")
+            name = f"{successor} ({province})"
+            groups.setdefault(name, []).append(c)
+        return groups
+
+    def funded_key(self, activity_type: str) -> tuple:
+        return ("reached", "phase", "activity_type", activity_type)
+
     # ------------------------------------------------------------------ figures
     def _did(self):
         try:
@@ -167,16 +228,16 @@ class PhaseReport(BaseReport):
     def summary(self) -> H.Fragment:
         """Five-year totals in sentences generated from the data."""
         totals = ph.totals_by_year(self.pkg)
-        self._keep("totals_by_year", totals, people=("people",))
         planned, spent = totals["planned_vnd"].sum(), totals["spent_vnd"].sum()
-        mobilised, people = totals["mobilised_vnd"].sum(), int(totals["people"].sum())
+        mobilised = totals["mobilised_vnd"].sum()
+        people = ("reached", "phase")
         communes = self.pkg["communes"]
         partners = communes[communes["role"] == "partner"]
         items = [
             (self._money(planned), self._t("kpi.planned")),
             (self._money(mobilised), self._t("phase.kpi_mobilised")),
             (self._money(spent), self._t("kpi.spent")),
-            (self._people(people), self._t("kpi.people")),
+            (self.people_text(people), self._t("kpi.people")),
         ]
         text = self._t(
             "phase.summary",
@@ -187,7 +248,7 @@ class PhaseReport(BaseReport):
             planned=self._money(planned),
             mobilised=self._money(mobilised),
             spent=self._money(spent),
-            people=self._people(people),
+            people=self.people_text(people),
         )
         return H.section("summary", self._t("section.summary"), H.kpis(items), H.p(text))
 
@@ -254,13 +315,17 @@ class PhaseReport(BaseReport):
             "spent_vnd": Col(self._t("col.spent"), "money"),
             "people": Col(self._t("col.people"), "people"),
         }
-        shown = totals.assign(year=totals["year"].astype(str))
+        shown = totals.assign(
+            year=totals["year"].astype(str),
+            people=[("reached", "phase", "year", y) for y in totals["year"]],
+        )
+        self._keep("totals_by_year", shown, people=("people",))
         parts = [
             H.table(
                 shown,
                 cols,
                 lang=self.lang,
-                threshold=self.min_cell,
+                ledger=self.ledger,
                 caption=self._t("phase.by_year_caption"),
             )
         ]
@@ -295,6 +360,7 @@ class PhaseReport(BaseReport):
             ("implementing_unit", "phase.col_unit"),
         ):
             frame = ph.totals_by(self.pkg, by)
+            frame = frame.assign(people=[("reached", "phase", by, _group(v)) for v in frame[by]])
             self._keep(f"totals_by_{by}", frame, people=("people",))
             if by == "commune_code":
                 frame = frame.assign(
@@ -324,7 +390,7 @@ class PhaseReport(BaseReport):
                     frame,
                     cols,
                     lang=self.lang,
-                    threshold=self.min_cell,
+                    ledger=self.ledger,
                     caption=self._t("phase.by_caption", by=self._t(heading).lower()),
                 )
             )
@@ -359,7 +425,9 @@ class PhaseReport(BaseReport):
                 did, self._t("phase.col_post_rate"), self._t("phase.did_caption")
             )
         traj = ph.income_trajectories(self.pkg)
-        traj = traj[traj["n"] >= self.min_cell]
+        # A mean of fewer people than the threshold is not shown (nor drawn).
+        keys = [("since_entry", int(k)) for k in traj["years_since_entry"]]
+        traj = traj.assign(n=keys)[[not self.ledger.is_hidden(k) for k in keys]]
         parts.append(H.h(3, self._t("phase.trajectory_title")))
         if traj.empty:
             parts.append(H.missing(self._t("missing.followups")))
@@ -377,7 +445,7 @@ class PhaseReport(BaseReport):
                     traj,
                     cols,
                     lang=self.lang,
-                    threshold=self.min_cell,
+                    ledger=self.ledger,
                     caption=self._t("phase.trajectory_caption"),
                 )
             )
@@ -422,13 +490,25 @@ class PhaseReport(BaseReport):
         if ledger.empty:
             parts.append(H.missing(self._t("missing.livestock")))
         else:
-            self._keep("livestock_by_year", ledger)
+            shown = ledger.assign(
+                **{
+                    col: [("herd", int(y), "all", col) for y in ledger["year"]]
+                    for col in LIVESTOCK_COUNTS
+                },
+                herd_per_animal_received=[
+                    self.withheld(v, ("herd", int(y), "all", "animals_received"))
+                    for v, y in zip(ledger["herd_per_animal_received"], ledger["year"], strict=True)
+                ],
+                year=ledger["year"].astype(str),
+            )
+            self._keep("livestock_by_year", shown, people=LIVESTOCK_COUNTS)
             cols = self.livestock_columns("year", self._t("col.year"), rates=False)
             parts.append(
                 H.table(
-                    ledger.assign(year=ledger["year"].astype(str)),
+                    shown,
                     cols,
                     lang=self.lang,
+                    ledger=self.ledger,
                     caption=self._t("phase.ledger_caption"),
                 )
             )
@@ -579,17 +659,20 @@ class PhaseReport(BaseReport):
             "successor_province_2025": Col(self._t("reform.col_successor_province")),
             "successor_note": Col(self._t("reform.col_note")),
         }
-        by_commune = ph.totals_by(self.pkg, "commune_code").dropna(subset=["commune_code"])
-        info = communes.set_index("commune_code")
-        new = by_commune.assign(
-            successor=[
-                f"{info.loc[c, 'successor_name_2025']} ({info.loc[c, 'successor_province_2025']})"
-                for c in by_commune["commune_code"]
-            ]
-        )
-        grouped = new.groupby("successor", as_index=False)[
-            ["n_activities", "planned_amount_vnd", "spent_vnd", "people"]
-        ].sum()
+        totals = ph.totals_by(self.pkg, "commune_code").set_index("commune_code")
+        rows = []
+        for successor, codes in self._successors().items():
+            group = totals.loc[codes]
+            rows.append(
+                {
+                    "successor": successor,
+                    "n_activities": int(group["n_activities"].sum()),
+                    "planned_amount_vnd": float(group["planned_amount_vnd"].sum()),
+                    "spent_vnd": float(group["spent_vnd"].sum()),
+                    "people": ("reached", "phase", "successor", successor),
+                }
+            )
+        grouped = pd.DataFrame(rows)
         self._keep("reform_geography", grouped, people=("people",))
         gcols = {
             "successor": Col(self._t("reform.col_successor")),
@@ -607,7 +690,7 @@ class PhaseReport(BaseReport):
                 grouped,
                 gcols,
                 lang=self.lang,
-                threshold=self.min_cell,
+                ledger=self.ledger,
                 caption=self._t("reform.geography_caption"),
             ),
             H.p(self._t("reform.note"), "note"),
@@ -684,3 +767,8 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
     if left_off:
         parts.append(H.p(report._t("map.left_off", communes=", ".join(left_off)), "note"))
     return parts
+
+
+def _group(value) -> str:
+    """A group's value as a ledger key part (``none`` for activities of no commune)."""
+    return "none" if pd.isna(value) else str(value)
