@@ -952,6 +952,102 @@ def _descriptor_bug_cases() -> list[Case]:
     ]
 
 
+def _hostile_cases() -> list[Case]:
+    """Faults and hostile files the loader must refuse, each with its place and rule."""
+    house = {"activity_id": MO_RAI_HOUSE}
+    mo_rai = {"commune_code": MO_RAI}
+    plan_source = {"source_id": "plan_2024_hanoi_wu"}
+    text = "description_vi"
+
+    def with_text(value: str) -> Callable:
+        return set_where("plans", house, text, value)
+
+    def replace_file(make: Callable[[Path], None]) -> Callable:
+        def mutate(pkg_dir: Path) -> None:
+            file = _file(pkg_dir, "unit_costs")
+            file.unlink()
+            make(file)
+
+        return mutate
+
+    def many_children(pkg_dir: Path) -> None:
+        def fn(rows: list[list[str]]) -> None:
+            i = rows[0].index("children_in_school")
+            for row in rows[1:]:
+                row[i] = "25"
+
+        _edit_csv(_desc(pkg_dir), "beneficiary_followups", fn)
+
+    def hundred_and_one(pkg_dir: Path) -> list[Finding]:
+        # The schema's maximum is 20 children: every row breaks it; the first 100 are listed
+        # (rows 2 to 101) and one more finding counts the rest.
+        assert n_records(pkg_dir, "beneficiary_followups") > 101
+        return [(FOLLOWUPS, row, "children_in_school", "maximum") for row in range(2, 102)] + [
+            (FOLLOWUPS, None, "children_in_school", "more-problems")
+        ]
+
+    def slow_pattern(d: dict) -> None:
+        field_of = {f["name"]: f for f in resource_of(d, "plans")["schema"]["fields"]}
+        field_of[text]["constraints"] = {"pattern": "(.|\\s)*(.|\\s)*X"}
+
+    def with_nul_path(d: dict) -> None:
+        resource_of(d, "unit_costs")["path"] = "data/unit_costs.csv\x00.txt"
+
+    unit_costs = "data/unit_costs.csv"
+    return [
+        cell_case("number-full-width-digits", "communes", mo_rai, "latitude", "１５.１", "type"),
+        cell_case("integer-arabic-indic-digit", "plans", house, "planned_units", "٣", "type"),
+        *(
+            cell_case(f"text-control-{name}", "plans", house, text, f"Hỗ trợ{char}xây nhà", rule)
+            for name, char, rule in (
+                ("nul", "\x00", "control-character"),
+                ("x01", "\x01", "control-character"),
+                ("bell", "\x07", "control-character"),
+                ("vertical-tab", "\x0b", "control-character"),
+                ("bidi-override", "\u202e", "control-character"),
+            )
+        ),
+        cell_case(
+            "text-formula-hyperlink", "plans", house, text, '=HYPERLINK("x","y")', "formula-text"
+        ),
+        cell_case(
+            "text-formula-dde",
+            "sources",
+            plan_source,
+            "title",
+            "=cmd|' /C calc'!A0",
+            "formula-text",
+        ),
+        cell_case("text-formula-minus", "plans", house, text, "-2+3", "formula-text"),
+        Case(
+            "path-symlink-to-etc-passwd",
+            replace_file(lambda f: f.symlink_to("/etc/passwd")),
+            lambda _: [(unit_costs, None, None, "unsafe-path")],
+        ),
+        Case(
+            "path-symlink-to-dev-zero",
+            replace_file(lambda f: f.symlink_to("/dev/zero")),
+            lambda _: [(unit_costs, None, None, "unsafe-path")],
+        ),
+        Case(
+            "path-fifo",
+            replace_file(lambda f: os.mkfifo(f)),
+            lambda _: [(unit_costs, None, None, "not-a-file")],
+        ),
+        Case(
+            "path-nul-character",
+            edit_descriptor(with_nul_path),
+            lambda _: [("data/unit_costs.csv\x00.txt", None, None, "unsafe-path")],
+        ),
+        Case(
+            "descriptor-catastrophic-pattern",
+            edit_descriptor(slow_pattern),
+            lambda _: [(DESCRIPTOR, None, None, "descriptor")],
+        ),
+        Case("problems-capped-per-rule", many_children, hundred_and_one),
+    ]
+
+
 CASES: list[Case] = [
     *_descriptor_cases(),
     *_descriptor_bug_cases(),
@@ -963,6 +1059,7 @@ CASES: list[Case] = [
     *_key_cases(),
     *_range_cases(),
     *_path_cases(),
+    *_hostile_cases(),
     *_cross_table_cases(),
 ]
 

@@ -61,10 +61,14 @@ class PackageInvalid(Exception):
     def format(self, lang: str = "en", limit: int = 50) -> str:
         """A readable list of the problems (at most ``limit`` lines, then a count)."""
         errors = [p for p in self.problems if p.severity == "error"]
-        head = t("problem.header", lang, n=len(errors))
-        lines = [head] + [f"  - {p.format(lang)}" for p in errors[:limit]]
-        if len(errors) > limit:
-            lines.append("  " + t("problem.more", lang, n=len(errors) - limit))
+        counted = [p for p in errors if p.rule == "more-problems"]
+        listed = [p for p in errors if p.rule != "more-problems"]
+        total = len(listed) + sum(int(p.params.get("n", 0)) for p in counted)
+        lines = [t("problem.header", lang, n=total)]
+        lines += [f"  - {p.format(lang)}" for p in listed[:limit]]
+        if len(listed) > limit:
+            lines.append("  " + t("problem.more", lang, n=len(listed) - limit))
+        lines += [f"  - {p.format(lang)}" for p in counted]  # what was not listed, per rule
         return "\n".join(lines)
 
 

@@ -19,7 +19,9 @@ import functools
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -30,13 +32,22 @@ import pandas as pd
 
 from analysis.errors import PackageInvalid, Problem
 from analysis.paths import DATAPACKAGE
+from analysis.patterns import backtracking_risk, compiled
 
 ILLUSTRATIVE_KIND = "illustrative"
 TRUE_VALUES = ("true", "True", "TRUE", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "0")
-_INTEGER = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: Python's \d also takes full-width (１５) and Arabic-Indic (٣) digits.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (tab and line feed allowed) and bidirectional controls: invisible,
+they break reports and workbooks or reorder what a reader sees."""
+_FORMULA = re.compile(r"^(?:[=+@]|-(?! ))")
+"""Text a spreadsheet would evaluate as a formula (a "- " bullet is ordinary text)."""
+MAX_PROBLEMS_PER_RULE = 100
+"""Problems listed per file, field and rule; the rest are counted in one more problem."""
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _BLOCK = 1 << 22  # bytes Arrow parses at a time
 _SCAN_BLOCK = 1 << 20  # bytes hashed and scanned at a time
@@ -137,12 +148,23 @@ def load_package(path: str | Path | None = None) -> Package:
 
 def read_package(path: str | Path | None = None) -> tuple[Package | None, list[Problem]]:
     """Load the package and return it with the problems found (empty when valid)."""
-    path = Path(path or DATAPACKAGE).resolve()
+    path = Path(path or DATAPACKAGE).absolute()
     digest = hashlib.sha256()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(path.name, None, None, "missing-file", {"detail": str(exc)})]
+    handle, problem = _open_regular(path, path.name)
+    if problem:
+        return None, [problem]
+    with handle:
+        raw = handle.read(MAX_DESCRIPTOR_BYTES + 1)
+    if len(raw) > MAX_DESCRIPTOR_BYTES:
+        return None, [
+            Problem(
+                path.name,
+                None,
+                None,
+                "too-large",
+                {"size": len(raw), "limit": MAX_DESCRIPTOR_BYTES},
+            )
+        ]
     digest.update(raw)
     try:
         descriptor = json.loads(raw.decode("utf-8"))
@@ -160,19 +182,9 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
             if unsafe:
                 problems.append(Problem(str(rel), None, None, "unsafe-path", {"detail": unsafe}))
                 continue
-            file = path.parent / rel
-            try:
-                size = file.stat().st_size
-                if size > MAX_FILE_BYTES:
-                    problems.append(
-                        Problem(
-                            rel, None, None, "too-large", {"size": size, "limit": MAX_FILE_BYTES}
-                        )
-                    )
-                    continue
-                handle = file.open("rb")
-            except OSError:
-                problems.append(Problem(rel, None, None, "missing-file", {"detail": rel}))
+            handle, problem = _open_regular(path.parent / rel, rel, inside=path.parent)
+            if problem:
+                problems.append(problem)
                 continue
             # One streamed pass per file hashes it and checks its shape; the handle stays
             # open, so the bytes parsed below are the bytes hashed even if the file is
@@ -233,12 +245,17 @@ def _check_descriptor(resources: object) -> None:
                 raise TypeError(f"{name}.{fld['name']}: constraints must be an object")
             if "pattern" in cons:
                 try:
-                    re.compile(cons["pattern"])
+                    risk = backtracking_risk(cons["pattern"])
                 except (re.error, TypeError) as exc:
                     raise TypeError(
                         f"{name}.{fld['name']}: pattern {cons['pattern']!r} is not a regular "
                         f"expression ({exc})"
                     ) from None
+                if risk:
+                    raise TypeError(
+                        f"{name}.{fld['name']}: pattern {cons['pattern']!r} can take "
+                        f"exponential time on a long cell ({risk}); rewrite it"
+                    )
         schemas[name] = schema
     for name, schema in schemas.items():
         own = {f["name"] for f in schema["fields"]}
@@ -303,8 +320,14 @@ def _scan(handle: BinaryIO, rel: str, names: list[str], digest) -> tuple[list[Pr
     quoted = content = False
     lines = 1
     cr_row: int | None = None
+    read = 0
     while True:
         block = handle.read(_SCAN_BLOCK)
+        read += len(block)
+        if read > MAX_FILE_BYTES:  # the file grew after it was measured
+            return [
+                Problem(rel, None, None, "too-large", {"size": read, "limit": MAX_FILE_BYTES})
+            ], lines
         digest.update(block)
         before, lines = lines, lines + block.count(b"\n")
         if len(head) < (1 << 16):
@@ -390,9 +413,80 @@ def _ragged_records(handle: BinaryIO, n_fields: int) -> list[tuple[int, int]]:
     return bad
 
 
+MAX_DESCRIPTOR_BYTES = 16 << 20
+"""Largest ``datapackage.json`` read (16 MiB)."""
+
+
+def _open_regular(
+    file: Path, rel: str, inside: Path | None = None
+) -> tuple[BinaryIO | None, Problem | None]:
+    """Open ``file`` for reading if it is a regular file (inside ``inside`` when given) no
+    larger than :data:`MAX_FILE_BYTES`; otherwise say why not, without reading it.
+
+    A symbolic link that leads out of the package folder, a device (``/dev/zero`` reads
+    forever) and a FIFO (waits forever) are refused; the FIFO is opened without blocking so
+    that refusing it cannot hang.
+    """
+    try:
+        if inside is not None and not file.resolve().is_relative_to(inside.resolve()):
+            return None, Problem(
+                rel, None, None, "unsafe-path", {"detail": "it leads out of the package folder"}
+            )
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError) as exc:
+        return None, Problem(
+            rel, None, None, "missing-file", {"detail": f"{rel}: {exc.__class__.__name__}"}
+        )
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None, Problem(rel, None, None, "not-a-file", {})
+    if info.st_size > MAX_FILE_BYTES:
+        os.close(fd)
+        return None, Problem(
+            rel, None, None, "too-large", {"size": info.st_size, "limit": MAX_FILE_BYTES}
+        )
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb"), None
+
+
+def refusals(path: str | Path | None = None) -> list[Problem]:
+    """What makes a package unsafe to hand to any reader (frictionless included), found
+    without reading a data file: a descriptor that is not a regular file or not a valid
+    descriptor (a pattern that can take exponential time, say), a resource path that leaves
+    the package folder, and a resource that is not a regular file (a FIFO, a device) or is
+    too large. Empty when it is safe to read."""
+    path = Path(path or DATAPACKAGE).absolute()
+    handle, problem = _open_regular(path, path.name)
+    if problem:
+        return [problem]
+    with handle:
+        raw = handle.read(MAX_DESCRIPTOR_BYTES + 1)
+    try:
+        resources = json.loads(raw.decode("utf-8"))["resources"]
+        _check_descriptor(resources)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        return [Problem(path.name, None, None, "descriptor", {"detail": str(exc)})]
+    found = []
+    for res in resources:
+        rel = res.get("path", "")
+        unsafe = _unsafe_path(rel)
+        if unsafe:
+            found.append(Problem(str(rel), None, None, "unsafe-path", {"detail": unsafe}))
+            continue
+        handle, problem = _open_regular(path.parent / rel, rel, inside=path.parent)
+        if handle is not None:
+            handle.close()
+        if problem and problem.rule != "missing-file":
+            found.append(problem)
+    return found
+
+
 def _unsafe_path(rel: object) -> str | None:
     if not isinstance(rel, str) or not rel:
         return "a resource needs a relative path"
+    if "\x00" in rel:
+        return "a path cannot hold a NUL character"
     if _URL.match(rel):
         return "remote resources are not fetched"
     pure = PurePosixPath(rel.replace("\\", "/"))
@@ -626,18 +720,19 @@ def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd
         typed = values if present.all() else values.where(present).astype("string")
         if not _all_ascii(values):  # decomposed Vietnamese (NFD) looks right, sorts wrong
             nfd = (values.str.normalize("NFC") != values).to_numpy()
-            problems += [
-                Problem(rel, int(rows[i]), name, "unicode-nfc", {"value": values.iat[i]})
-                for i in np.flatnonzero(nfd)
-            ]
+            problems += _capped(rel, rows, name, "unicode-nfc", nfd, values)
+        control = values.str.contains(_CONTROL.pattern).fillna(False).to_numpy(bool) & present
+        problems += _capped(rel, rows, name, "control-character", control, values)
+        formula = values.str.match(_FORMULA.pattern).fillna(False).to_numpy(bool) & present
+        problems += _capped(rel, rows, name, "formula-text", formula, values)
     else:
         return values, [Problem(rel, None, name, "unsupported-type", {"type": ftype})]
     typed.index = values.index
+    # A present value never turns into a missing one without a problem being said.
+    lost = present & ok & typed.isna().to_numpy(bool) & ~too_big
+    ok = ok & ~lost
     bad_type = ~ok & ~too_big
-    problems += [
-        Problem(rel, int(rows[i]), name, "type", {"type": ftype, "value": values.iat[i]})
-        for i in np.flatnonzero(bad_type)
-    ]
+    problems += _capped(rel, rows, name, "type", bad_type, values, type=ftype)
     for i in np.flatnonzero(too_big):  # beyond 64 bits: a whole number outside any sane range
         negative = values.iat[i].startswith("-")
         rule = "minimum" if negative else "maximum"
@@ -648,6 +743,31 @@ def _typed_column(rel, fld, values: pd.Series, missing_values, rows) -> tuple[pd
     valid = present & ok
     problems += _constraint_problems(rel, fld, values, typed, valid, rows)
     return typed, problems
+
+
+def _capped(rel, rows, name, rule, mask, values, **params) -> list[Problem]:
+    """One problem per flagged row, the first :data:`MAX_PROBLEMS_PER_RULE` of them, then one
+    that counts the rest (five million bad rows must not become five million objects)."""
+    where = np.flatnonzero(mask)
+    shown = _visible if rule == "control-character" else str
+    found = [
+        Problem(rel, int(rows[i]), name, rule, {**params, "value": shown(values.iat[i])})
+        for i in where[:MAX_PROBLEMS_PER_RULE]
+    ]
+    if len(where) > MAX_PROBLEMS_PER_RULE:
+        found.append(_more(rel, name, rule, len(where) - MAX_PROBLEMS_PER_RULE))
+    return found
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control characters written as escapes (``\\x00``, ``\\u202e``),
+    cut to 80 characters, so that a message can show where they are."""
+    shown = _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return shown if len(shown) <= 80 else shown[:79] + "…"
+
+
+def _more(rel, name, rule, n) -> Problem:
+    return Problem(rel, None, name, "more-problems", {"n": n, "rule": rule})
 
 
 def _all_ascii(values: pd.Series) -> bool:
@@ -663,16 +783,20 @@ def _constraint_problems(rel, fld, raw, typed, valid, rows) -> list[Problem]:
     problems = []
 
     def flag(mask, rule, **params):
-        for i in np.flatnonzero(np.asarray(mask, dtype=bool) & valid):
+        where = np.flatnonzero(np.asarray(mask, dtype=bool) & valid)
+        for i in where[:MAX_PROBLEMS_PER_RULE]:
             value = raw.iat[i] if raw is not None else str(typed.iat[i])
             problems.append(Problem(rel, int(rows[i]), name, rule, {"value": value, **params}))
+        if len(where) > MAX_PROBLEMS_PER_RULE:
+            problems.append(_more(rel, name, rule, len(where) - MAX_PROBLEMS_PER_RULE))
 
     if "enum" in cons:
         allowed = cons["enum"]
         allowed_typed = {str(a) for a in allowed}
         flag(~raw.isin(allowed_typed).to_numpy(), "enum", allowed=", ".join(map(str, allowed)))
     if "pattern" in cons:
-        flag(~raw.str.fullmatch(cons["pattern"]).to_numpy(), "pattern", pattern=cons["pattern"])
+        matched = raw.str.fullmatch(compiled(cons["pattern"])).fillna(False)
+        flag(~matched.to_numpy(bool), "pattern", pattern=cons["pattern"])
     for key, rule in (("minimum", "minimum"), ("maximum", "maximum")):
         if key in cons:
             bound = cons[key]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.errors import Problem
-from analysis.package import _unsafe_path
+from analysis.package import refusals
 
 
 def frictionless_problems(package: Path) -> list[Problem]:
@@ -14,21 +14,10 @@ def frictionless_problems(package: Path) -> list[Problem]:
     Returns one :class:`Problem` per frictionless error, with file, row, field and the error
     type as the rule.
     """
-    import json
-
     import frictionless
 
-    try:
-        descriptor = json.loads(Path(package).read_text(encoding="utf-8"))
-        paths = [r.get("path") for r in descriptor.get("resources", [])]
-    except (OSError, ValueError, AttributeError) as exc:
-        return [Problem(Path(package).name, None, None, "descriptor", {"detail": str(exc)})]
-    unsafe = [
-        Problem(str(p), None, None, "unsafe-path", {"detail": why})
-        for p in paths
-        if (why := _unsafe_path(p))
-    ]
-    if unsafe:
+    unsafe = refusals(package)
+    if unsafe:  # never hand frictionless a FIFO, a device, a link out or a hostile pattern
         return unsafe
     try:
         report = frictionless.validate(str(package))

@@ -289,7 +289,10 @@ class PhaseReport(BaseReport):
         if f.rating == "insufficient_evidence":
             return self._t("phase.finding_insufficient")
         if f.criterion in ("relevance", "coherence", "effectiveness", "efficiency"):
-            return self._t(f"phase.finding_{f.criterion}", value=self._pct(v["value"]))
+            value = v["value"]
+            if f.criterion == "relevance":  # a share of the phase's people
+                value = self.share(value, ("reached", "phase"))
+            return self._t(f"phase.finding_{f.criterion}", value=self._pct(value))
         if f.criterion == "impact":
             return self._t(
                 "phase.finding_impact",
