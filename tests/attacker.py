@@ -34,10 +34,7 @@ def parse_number(text: str, lang: str) -> float | None:
     if not m:
         return None
     raw = m.group(0).rstrip(".,")
-    if lang == "vi":
-        raw = raw.replace(".", "").replace(",", ".")
-    else:
-        raw = raw.replace(",", "")
+    raw = raw.replace(".", "").replace(",", ".") if lang == "vi" else raw.replace(",", "")
     try:
         value = float(raw)
     except ValueError:
@@ -216,9 +213,9 @@ def attack(
                 if other_row[0] != h.label:
                     continue
                 for c in other.people:
-                    if c < len(other_row) and other.headers[c] == h.header:
-                        if _visible(other_row[c], lang, marks) == true:
-                            leaks.append(f"{where}: shown as {true} in {other.caption!r}")
+                    same_column = c < len(other_row) and other.headers[c] == h.header
+                    if same_column and _visible(other_row[c], lang, marks) == true:
+                        leaks.append(f"{where}: shown as {true} in {other.caption!r}")
         # The same row in a workbook sheet (its columns of people).
         for name, frame in workbook.items():
             columns = [c for c in frame.columns if c in WORKBOOK_PEOPLE]

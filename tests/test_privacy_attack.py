@@ -14,14 +14,13 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from attacker import attack, hidden_cells, parse_number, tables_of
 
 from analysis.checks import check_package
 from analysis.i18n import t
 from analysis.package import load_package
 from analysis.paths import PROJECT_ROOT
 from analysis.report.registry import REPORTS
-
-from attacker import attack, hidden_cells, parse_number, tables_of
 
 THRESHOLD = 5
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"

@@ -17,10 +17,10 @@ import pandas as pd
 
 from analysis.i18n import (
     format_date,
-    is_missing,
     format_money,
     format_number,
     format_percent,
+    is_missing,
     label,
     t,
 )
@@ -100,8 +100,9 @@ class Col:
 
     Kinds: ``text``, ``money``, ``number``, ``number1`` (one decimal), ``percent``, ``date``,
     ``people`` (a count of people: the cell holds its ledger key, and the ledger shows it or
-    hides it), ``count`` (another count of the ledger, such as calves born), ``enum:<field>`` (a label from the catalogue), ``bool``. Any cell holding
-    :data:`HIDDEN` shows the withheld mark.
+    hides it), ``count`` (another count of the ledger, such as calves born),
+    ``enum:<field>`` (a label from the catalogue), ``bool``. Any cell holding :data:`HIDDEN`
+    shows the withheld mark.
     """
 
     title: str
@@ -123,9 +124,9 @@ def format_cell(value: object, kind: str, lang: str, ledger=None) -> str:
     if value is HIDDEN:
         return t("suppressed_complementary", lang)
     if kind in ("people", "count"):
-        if not isinstance(value, tuple):  # not a ledger key: no person counted, or unknown
-            if is_missing(value) or value == 0:
-                return format_number(0, lang) if value == 0 else t("missing_value", lang)
+        # Not a ledger key: nobody counted (zero) or unknown.
+        if not isinstance(value, tuple) and (is_missing(value) or value == 0):
+            return format_number(0, lang) if value == 0 else t("missing_value", lang)
         if ledger is None or not isinstance(value, tuple):
             raise TypeError(
                 f"a count of people must be shown through the report's ledger (got {value!r})"
