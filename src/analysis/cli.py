@@ -134,10 +134,22 @@ def main(argv: list[str] | None = None) -> int:
         "dictionary": cmd_dictionary,
         "bench": cmd_bench,
     }.get(args.command) or args.handler
+    package = getattr(args, "package", None)
+    if package is not None:
+        from analysis import storage
+
+        # A change that a crash cut short is finished (or undone) before anything is read.
+        outcome = storage.settle(Path(package).parent)
+        if outcome:
+            print(t(f"cli.recovered_{outcome}", "vi"), file=sys.stderr)
     try:
         return handler(args)
-    except KeyboardInterrupt:
-        print("interrupted; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        written = getattr(exc, "written", None)
+        key = {True: "cli.interrupted_written", False: "cli.interrupted_nothing"}.get(
+            written, "cli.interrupted"
+        )
+        print(t(key, getattr(args, "lang", None) or "vi"), file=sys.stderr)
         return 130
 
 
@@ -147,9 +159,12 @@ def gate(package: Path, lang: str):
     from analysis.checks import check_package
     from analysis.errors import PackageInvalid
     from analysis.package import load_package
+    from analysis.storage import package_lock
 
     try:
-        pkg = load_package(package)
+        # Read under the shared lock: never a change half-made by import or generate.
+        with package_lock(Path(package).parent, shared=True):
+            pkg = load_package(package)
     except PackageInvalid as exc:
         print(exc.format(lang), file=sys.stderr)
         return None, []

@@ -80,10 +80,9 @@ Example:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
-import os
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1148,8 +1147,8 @@ def write(package_path: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
 
     For each generated resource: keep every row whose source is not illustrative, drop the old
     illustrative rows, add the new ones (except any whose primary key equals a kept row's),
-    sort by the primary key and write the file atomically (UTF-8, ``\\n`` line ends, columns in
-    the schema's order).
+    sort by the primary key. Every file is written at once or none is (a journaled commit under
+    the package's lock: :mod:`analysis.storage`).
 
     Args:
         package_path: ``datapackage.json``, or the folder that holds it.
@@ -1158,27 +1157,37 @@ def write(package_path: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
     Returns:
         Number of illustrative rows written per resource.
     """
-    pkg = _open(package_path)
-    rows = generate(pkg.descriptor_path, seed)
-    illustrative = pkg.illustrative_sources()
-    kept = {
-        name: [
-            {f: row.get(f, "") for f in pkg.fields(name)}
-            for row in pkg.read(name)
-            if row.get("source_id", "") not in illustrative
-        ]
-        for name in GENERATED
-    }
-    rows = _yield_to_real(rows, kept)
-    counts: dict[str, int] = {}
-    for name in GENERATED:
-        fields = pkg.fields(name)
-        key = pkg.primary_key(name)
-        taken = {tuple(r[f] for f in key) for r in kept[name]}
-        added = [r for r in rows[name] if tuple(r[f] for f in key) not in taken]
-        table = sorted(kept[name] + added, key=_sort_key(pkg, name))
-        _write_csv(pkg.path(name), fields, table)
-        counts[name] = len(added)
+    from analysis import storage
+
+    path = Path(package_path)
+    folder = path if path.is_dir() else path.parent
+    with storage.package_lock(folder):
+        storage.recover(folder)
+        pkg = _open(package_path)
+        targets = {name: pkg.resource(name)["path"] for name in GENERATED}
+        expected = {rel: storage.sha256_of(folder / rel) for rel in targets.values()}
+        rows = generate(pkg.descriptor_path, seed)
+        illustrative = pkg.illustrative_sources()
+        kept = {
+            name: [
+                {f: row.get(f, "") for f in pkg.fields(name)}
+                for row in pkg.read(name)
+                if row.get("source_id", "") not in illustrative
+            ]
+            for name in GENERATED
+        }
+        rows = _yield_to_real(rows, kept)
+        counts: dict[str, int] = {}
+        files: dict[str, bytes] = {}
+        for name in GENERATED:
+            key = pkg.primary_key(name)
+            taken = {tuple(r[f] for f in key) for r in kept[name]}
+            added = [r for r in rows[name] if tuple(r[f] for f in key) not in taken]
+            table = sorted(kept[name] + added, key=_sort_key(pkg, name))
+            files[targets[name]] = _csv_bytes(pkg.fields(name), table)
+            counts[name] = len(added)
+        # Every file at once, or none (see analysis.storage).
+        storage.commit(folder, files, expected)
     return counts
 
 
@@ -1234,19 +1243,13 @@ def _yield_to_real(
     return rows
 
 
-def _write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    descriptor, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(fields)
-            writer.writerows([row[f] for f in fields] for row in rows)
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def _csv_bytes(fields: list[str], rows: list[dict[str, str]]) -> bytes:
+    """A resource's CSV: UTF-8, ``\\n`` line ends, columns in the schema's order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    writer.writerows([row[f] for f in fields] for row in rows)
+    return out.getvalue().encode("utf-8")
 
 
 if __name__ == "__main__":  # pragma: no cover
