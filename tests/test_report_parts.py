@@ -296,3 +296,45 @@ def test_charts_leave_the_session_plotting_backend_alone():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.split() == ["svg", "[]", "FigureCanvasAgg"]
+
+
+def test_workbook_text_is_text_never_a_formula_and_long_text_is_cut_visibly(tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from analysis.report.base import EXCEL_TEXT_LIMIT, write_workbook
+
+    long = "a" * 40_000
+    tables = {
+        "plan": pd.DataFrame(
+            {
+                "description": ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", long],
+                "n": [1, 2, 3],
+            }
+        )
+    }
+    path = tmp_path / "t.xlsx"
+    write_workbook(tables, path)
+    sheet = openpyxl.load_workbook(path)["plan"]
+    cells = [sheet.cell(row=r, column=1) for r in (2, 3, 4)]
+    assert [c.data_type for c in cells] == ["s", "s", "s"]
+    assert cells[0].value == '=HYPERLINK("http://x","y")'
+    assert len(cells[2].value) == EXCEL_TEXT_LIMIT and cells[2].value.endswith("characters cut)")
+    assert sheet.cell(row=2, column=2).value == 1  # numbers stay numbers
+
+
+def test_a_dollar_sign_in_a_commune_name_prints_as_itself_in_charts():
+    """Labels from data are not mathematical notation: an unpaired "$" used to break the
+    phase report's charts."""
+    import dataclasses
+
+    from analysis.package import load_package
+    from analysis.report.phase import PhaseReport
+
+    pkg = load_package()
+    communes = pkg["communes"].copy()
+    communes.loc[communes["commune_code"] == "23536", "name_in_source"] = "Mô Rai $5"
+    changed = dataclasses.replace(pkg, frames={**pkg.frames, "communes": communes})
+    report = PhaseReport.load(lang="vi", pkg=changed)
+    html = report.map() + report.totals()
+    assert "Mô Rai $5" in html

@@ -127,3 +127,32 @@ def test_unknown_language_is_bad_usage():
     result = validate("--lang", "fr")
     assert result.returncode == 2
     assert "--lang" in result.stderr
+
+
+def test_report_outputs_never_go_into_the_package_or_a_file(tmp_path, capsys):
+    """--reports-dir naming a file, the data folder or the project's code is refused (exit 2,
+    a message, nothing written)."""
+    from analysis.cli import main
+    from analysis.paths import PROJECT_ROOT
+
+    before = sorted(p.name for p in (PROJECT_ROOT / "data").iterdir())
+    for target in (PROJECT_ROOT / "README.md", PROJECT_ROOT / "data", PROJECT_ROOT / "src" / "x"):
+        assert main(["report", "--year", "2024", "--lang", "en", "--reports-dir", str(target)]) == 2
+        assert "Not writing to" in capsys.readouterr().err
+    assert sorted(p.name for p in (PROJECT_ROOT / "data").iterdir()) == before
+    assert not (PROJECT_ROOT / "src" / "x").exists()
+
+
+def test_the_dictionary_of_another_package_goes_beside_it(tmp_path):
+    import shutil
+
+    from analysis.cli import main
+    from analysis.dictionary import DICTIONARY_PATH
+    from analysis.paths import DATAPACKAGE
+
+    own = DICTIONARY_PATH.read_bytes()
+    shutil.copy(DATAPACKAGE, tmp_path / "datapackage.json")
+    shutil.copytree(DATAPACKAGE.parent / "data", tmp_path / "data")
+    assert main(["dictionary", "--package", str(tmp_path / "datapackage.json")]) == 0
+    assert (tmp_path / "docs" / "data_dictionary.md").exists()
+    assert DICTIONARY_PATH.read_bytes() == own

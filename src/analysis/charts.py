@@ -43,6 +43,9 @@ STYLE = {
     "legend.frameon": False,
     "figure.dpi": 110,
     "svg.hashsalt": "bien-cuong",
+    # Labels come from data (commune names, activity descriptions): a "$" must print as
+    # itself, not start mathematical notation (which fails on an unpaired "$").
+    "text.parse_math": False,
 }
 
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from analysis.i18n import LANGUAGES, t
-from analysis.paths import DATAPACKAGE, REPORTS_DIR
+from analysis.paths import DATAPACKAGE, REPORTS_DIR, refuse_output
 
 
 def _package_arg(parser: argparse.ArgumentParser) -> None:
@@ -225,6 +225,11 @@ def cmd_report(args) -> int:
     if args.jobs < 1 or args.min_cell < 1:
         print("--jobs and --min-cell must be at least 1", file=sys.stderr)
         return 2
+    refused = refuse_output(args.reports_dir, args.package, folder=True)
+    if refused:
+        why = t(f"output.{refused}", msg_lang)
+        print(t("cli.output_refused", msg_lang, path=args.reports_dir, why=why), file=sys.stderr)
+        return 2
     pkg, _ = gate(args.package, msg_lang)
     if pkg is None:
         print(t("cli.nothing_rendered", msg_lang), file=sys.stderr)
@@ -328,19 +333,18 @@ def cmd_bench(args) -> int:
 
 
 def cmd_dictionary(args) -> int:
-    from analysis.dictionary import DICTIONARY_PATH, render_dictionary
+    from analysis.dictionary import dictionary_path, render_dictionary
     from analysis.render import atomic_write
 
+    target = dictionary_path(args.package)
     text = render_dictionary(args.package)
     if args.check:
-        current = DICTIONARY_PATH.read_text(encoding="utf-8") if DICTIONARY_PATH.exists() else ""
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
-            print(
-                f"{DICTIONARY_PATH} is stale: run 'python -m analysis dictionary'", file=sys.stderr
-            )
+            print(f"{target} is stale: run 'python -m analysis dictionary'", file=sys.stderr)
             return 1
-        print(f"{DICTIONARY_PATH} is up to date")
+        print(f"{target} is up to date")
         return 0
-    atomic_write(DICTIONARY_PATH, text)
-    print(f"wrote {DICTIONARY_PATH}")
+    atomic_write(target, text)
+    print(f"wrote {target}")
     return 0

@@ -8,6 +8,13 @@ from pathlib import Path
 from analysis.paths import DATAPACKAGE, PROJECT_ROOT
 
 DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data_dictionary.md"
+"""The bundled package's dictionary."""
+
+
+def dictionary_path(package: Path = DATAPACKAGE) -> Path:
+    """Where the dictionary of ``package`` goes: ``docs/data_dictionary.md`` beside it (so a
+    dictionary of another package never overwrites the project's own)."""
+    return Path(package).absolute().parent / "docs" / "data_dictionary.md"
 
 
 def _cell(text: object) -> str:

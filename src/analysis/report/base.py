@@ -685,8 +685,17 @@ class BaseReport:
         write_workbook(self.tables, path)
 
 
+EXCEL_TEXT_LIMIT = 32_767
+"""The most characters an Excel cell holds."""
+
+
 def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> None:
-    """Write ``tables`` to an Excel workbook at ``path``, one sheet each (dates as dates)."""
+    """Write ``tables`` to an Excel workbook at ``path``, one sheet each (dates as dates).
+
+    Text from the data is stored as text, never as a formula (a description that starts with
+    ``=`` would otherwise run when the workbook is opened), and a text longer than a cell can
+    hold is cut visibly, with a note of how much was left out.
+    """
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in tables.items():
             out = frame.copy()
@@ -695,4 +704,17 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> None:
                     "datetime"
                 ):
                     out[col] = out[col].dt.date
+                elif not pd.api.types.is_numeric_dtype(out[col]):
+                    out[col] = [_cell_text(v) if isinstance(v, str) else v for v in out[col]]
             out.to_excel(writer, sheet_name=name, index=False)
+            for row in writer.sheets[name].iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"  # text, even when it starts with "="
+
+
+def _cell_text(text: str) -> str:
+    if len(text) <= EXCEL_TEXT_LIMIT:
+        return text
+    note = f" […] ({len(text) - EXCEL_TEXT_LIMIT + 40:,} characters cut)"
+    return text[: EXCEL_TEXT_LIMIT - len(note)] + note
