@@ -182,9 +182,13 @@ def test_vietnamese_workbook_gives_exactly_the_expected_rows(pkg, tmp_path):
         "23536", "2024", "1520", "7600", "300", "120", "", source
     ]  # fmt: skip
     (source_row,) = [r for r in read_csv(pkg, "sources") if r["source_id"] == source]
-    assert source_row["title"] == "bao_cao_2024.xlsx"
-    assert source_row["kind"] == "workbook" and source_row["reliability"] == "verified"
+    # a neutral title (import date, short hash), never the file's name; reported, not verified
+    assert source_row["title"] == f"Sổ theo dõi nhập ngày 2025-01-02 (SHA-256 {sha[:12]})"
+    assert source_row["kind"] == "workbook" and source_row["reliability"] == "uncertain"
     assert sha in source_row["note"] and "2025-01-02T03:04:05Z" in source_row["note"]
+    for path in pkg.parent.rglob("*"):
+        if path.is_file():
+            assert b"bao_cao" not in path.read_bytes(), path
 
     # illustrative rows of the same year and place are gone; all others are kept
     gone_tx = {

@@ -3,8 +3,8 @@
 ``python -m analysis template --year YEAR --out FILE.xlsx [--province P ...]
 [--include-illustrative] [--force] [--lang vi|en] [--package PATH]``
 
-``python -m analysis import FILE.xlsx [--dry-run] [--replace] [--year YEAR] [--province P ...]
-[--lang vi|en] [--package PATH]``
+``python -m analysis import FILE.xlsx [--dry-run] [--replace] [--verified] [--year YEAR]
+[--province P ...] [--lang vi|en] [--package PATH]``
 
 Exit codes: 0 success (for ``--dry-run``: the import would succeed as asked), 1 the workbook or
 the package it would produce has errors, or real rows would change without ``--replace``
@@ -79,6 +79,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="allow changing or removing real (non-illustrative) rows",
     )
     p.add_argument(
+        "--verified",
+        action="store_true",
+        help="the figures were checked against their records: record the workbook's source as "
+        "'verified' (default: 'uncertain', as reported)",
+    )
+    p.add_argument(
         "--year", type=int, default=None, help="the workbook's year, if it has no _meta sheet"
     )
     p.add_argument(
@@ -130,6 +136,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             replace=args.replace,
             year=args.year,
             provinces=args.province,
+            verified=args.verified,
         )
     except (OSError, RuntimeError) as exc:
         print(t("intake.cli.failed_write", lang, detail=str(exc)), file=sys.stderr)
@@ -206,6 +213,12 @@ def format_report(result, lang: str = "vi") -> str:
             lines += _problem_lines(items, lang)
     if not result.errors:
         files = ", ".join(result.files)
+        sources = result.changes.get("sources")
+        if sources is not None and (result.source_id,) in sources.added:
+            key = "intake.cli.reliability_" + (
+                "verified" if result.reliability == "verified" else "uncertain"
+            )
+            lines.append(t(key, lang, source=result.source_id, reliability=result.reliability))
         if result.written:
             lines.append(
                 t(

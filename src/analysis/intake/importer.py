@@ -2,25 +2,37 @@
 
 The steps, in order; any error stops the import before anything is written:
 
-1. The workbook is read (cached formula values). Sheets are matched to resources by name,
-   English or Vietnamese title (case and diacritics ignored); other sheets are ignored (a
-   note) and a missing sheet leaves its resource unchanged (a note). In each sheet the header
-   row is found among the first 20 rows and columns are matched by the field name in
-   parentheses, or by a title.
-2. Every cell of every sheet (and the file name) is searched for personal data
-   (:mod:`analysis.intake.pii`); one finding refuses the whole workbook, and only those
+1. The workbook is read within limits (:mod:`analysis.intake.workbook`): file size, unpacked
+   size, cells per sheet; a workbook with macros (``.xlsm``, or a ``vbaProject.bin`` whatever
+   the extension) is refused. Sheets are matched to resources by name, English or Vietnamese
+   title (case and diacritics ignored); other sheets are not imported (a note) and a missing
+   sheet leaves its resource unchanged (a note). A sheet that is imported must hold its data
+   within :attr:`~analysis.intake.workbook.Limits.rows` rows and
+   :attr:`~analysis.intake.workbook.Limits.columns` columns (a stray cell at ``XFD1048576``
+   is refused, naming it). In each sheet the header row is found among the first 20 rows and
+   columns are matched by the field name in parentheses, or by a title.
+2. Every cell of every sheet (imported or not), every sheet name, every cell comment and the
+   file name are searched for personal data (:func:`analysis.intake.pii.find_in_text`, with
+   the package's place names allowed); one finding refuses the whole workbook, and only those
    findings are reported, masked.
-3. The year (and provinces) come from the template's hidden ``_meta`` sheet, or from the
+3. Text a spreadsheet would run or that hides something is refused, naming the cell: in a
+   text column of an imported sheet, a value starting with ``=``, ``+``, ``@`` or a ``-``
+   not followed by a space (a ``- `` bullet is text; negative numbers in number columns are
+   numbers); in any imported column, a control character (U+0000–U+001F except tab and line
+   feed, U+007F–U+009F) or a bidirectional control (U+061C, U+200E, U+200F,
+   U+202A–U+202E, U+2066–U+2069); in any sheet, a text longer than Excel's 32,767
+   characters.
+4. The year (and provinces) come from the template's hidden ``_meta`` sheet, or from the
    ``year``/``provinces`` arguments.
-4. Every cell is converted (:mod:`analysis.intake.parse`); each row must belong to the
+5. Every cell is converted (:mod:`analysis.intake.parse`); each row must belong to the
    workbook's year (and provinces) and appear once.
-5. The package itself must be valid (the strict loader finds no problem).
-6. The rows are merged into the package (see below), a source row is added for the workbook,
+6. The package itself must be valid (the strict loader finds no problem).
+7. The rows are merged into the package (see below), a source row is added for the workbook,
    the merged package is written to a temporary folder, loaded with
    :func:`~analysis.package.read_package` and checked with
    :func:`~analysis.checks.check_package`; its problems are translated back to workbook cells
    (warnings already present in the package are not repeated).
-7. Only then are the changed CSV files written: each to a temporary file in its folder, then
+8. Only then are the changed CSV files written: each to a temporary file in its folder, then
    all renamed over the old ones (``os.replace``). If the files changed on disk since they
    were read, or anything fails before the renames, nothing changes; a failure during them
    puts back the files already replaced.
@@ -43,10 +55,12 @@ Merging, per resource with a sheet:
   a removed animal's illustrative ledger (:data:`~analysis.intake.schema.ENTITY_LINKS`).
 
 The workbook's source row: ``source_id`` ``workbook_<first 12 hex digits of its SHA-256>``,
-kind ``workbook``, reliability ``verified`` (the package's definition: the source states the
-figure — the workbook is the reporting union's own statement, checked against the schema and
-the cross-table rules), title the file name, and a note with the full SHA-256 and the import
-time (UTC, ISO 8601). Importing the same file again reuses it.
+kind ``workbook``, a neutral title ``Sổ theo dõi nhập ngày YYYY-MM-DD (SHA-256 abcdef123456)``
+(the file's name is never written to the package: it may name a person or a place), and a note
+with the full SHA-256 and the import time (UTC, ISO 8601). Its reliability is ``uncertain``:
+the figures are as reported by the union, checked against the schema and the cross-table
+rules but not against the records they come from; ``verified=True`` (``--verified``) records
+``verified`` when someone has checked them. Importing the same file again reuses the row.
 """
 
 from __future__ import annotations
@@ -92,7 +106,15 @@ from analysis.intake.schema import (
     canonical,
     describe_key,
 )
-from analysis.intake.workbook import Cell, Grid, WorkbookError, cell_name, read_workbook
+from analysis.intake.workbook import (
+    LIMITS,
+    Cell,
+    Grid,
+    Limits,
+    WorkbookError,
+    cell_name,
+    read_workbook,
+)
 from analysis.package import Package, read_package
 from analysis.paths import DATAPACKAGE
 
@@ -102,18 +124,40 @@ __all__ = [
     "ResourceChange",
     "WORKBOOK_KIND",
     "WORKBOOK_RELIABILITY",
+    "WORKBOOK_VERIFIED",
     "import_workbook",
     "workbook_source_id",
 ]
 
 WORKBOOK_KIND = "workbook"
-WORKBOOK_RELIABILITY = "verified"
+WORKBOOK_RELIABILITY = "uncertain"
+"""A workbook's figures are as reported, not verified against their records."""
+WORKBOOK_VERIFIED = "verified"
+"""The reliability recorded with ``verified=True`` (``--verified``)."""
+WORKBOOK_TITLE = "Sổ theo dõi nhập ngày {date} (SHA-256 {sha})"
+"""The source row's title: the import date and the file's hash, never its name."""
 HEADER_SEARCH_ROWS = 20
 TOTAL_LABELS = frozenset({"tong", "tong cong", "cong", "tong so", "total", "grand total", "sum"})
 """Folded labels of a totals row (``Tổng cộng``), which is refused rather than imported."""
 MIN_HEADER_MATCHES = 2
 
 Key = tuple[str, ...]
+
+
+_FORMULA_START = re.compile(r"[=+@]|-(?! |$)")
+"""Text a spreadsheet evaluates: ``=``, ``+``, ``@``, or ``-`` not followed by a space."""
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _hidden_character(text: str) -> tuple[str, str] | None:
+    """(rule, ``U+XXXX``) of the first control or bidi character in ``text``, if any."""
+    for ch in text:
+        code = ord(ch)
+        if (code < 0x20 and ch not in "\t\n") or 0x7F <= code <= 0x9F:
+            return "control-character", f"U+{code:04X}"
+        if ch in _BIDI:
+            return "bidi-control", f"U+{code:04X}"
+    return None
 
 
 def workbook_source_id(sha256: str) -> str:
@@ -169,6 +213,7 @@ class ImportResult:
         source_id: The workbook's source id.
         dry_run: Nothing was to be written.
         replace: Real rows could be changed or removed.
+        reliability: The reliability recorded for the workbook's source row.
         problems: Errors, warnings and notes, errors first.
         changes: Per resource, what the import does (or would do).
         written: The files written (empty on a dry run or an error).
@@ -180,6 +225,7 @@ class ImportResult:
     source_id: str = ""
     dry_run: bool = False
     replace: bool = False
+    reliability: str = WORKBOOK_RELIABILITY
     problems: list[IntakeProblem] = field(default_factory=list)
     changes: dict[str, ResourceChange] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
@@ -252,6 +298,8 @@ def import_workbook(
     year: int | None = None,
     provinces: tuple[str, ...] | list[str] = (),
     now: dt.datetime | None = None,
+    verified: bool = False,
+    limits: Limits = LIMITS,
 ) -> ImportResult:
     """Import ``workbook`` into the package (see the module docstring for every rule).
 
@@ -264,6 +312,9 @@ def import_workbook(
         provinces: The provinces (codes or names) the workbook covers, when it has no
             ``_meta`` sheet: real rows elsewhere are then neither removed nor accepted.
         now: Import time recorded in the source row (default: the current UTC time).
+        verified: The figures were checked against their records: the source row's
+            reliability is ``verified`` instead of ``uncertain``.
+        limits: What a workbook may hold (:class:`~analysis.intake.workbook.Limits`).
 
     Returns:
         The :class:`ImportResult`; ``result.ok`` is False when nothing could be written.
@@ -271,11 +322,16 @@ def import_workbook(
     path = Path(workbook)
     package = Path(package or DATAPACKAGE)
     result = ImportResult(path, dry_run=dry_run, replace=replace)
+    result.reliability = WORKBOOK_VERIFIED if verified else WORKBOOK_RELIABILITY
+    refuse = _refusal(result, path)
     try:
-        data = path.read_bytes()
+        data = _read_bounded(path, limits.file_bytes)
     except OSError as exc:
-        result.problems.append(IntakeProblem("file-unreadable", params={"detail": str(exc)}))
-        return result
+        return refuse("file-unreadable", detail=str(exc))
+    if data is None:
+        size = path.stat().st_size if path.is_file() else 0
+        over = f"{size / 2**20:.1f}" if size > limits.file_bytes else f"> {limits.file_bytes >> 20}"
+        return refuse("file-too-large", size=over, limit=limits.file_bytes >> 20)
     result.sha256 = hashlib.sha256(data).hexdigest()
     result.source_id = workbook_source_id(result.sha256)
 
@@ -288,16 +344,45 @@ def import_workbook(
         return result
 
     try:
-        grids = read_workbook(data)
+        grids = read_workbook(data, path.name, limits)
     except WorkbookError as exc:
-        result.problems.append(IntakeProblem(exc.rule, params={"detail": exc.detail}))
-        return result
+        params = {"detail": exc.detail, **exc.params}
+        sheet = params.pop("sheet", None)
+        return refuse(exc.rule, sheet=_sheet_label(sheet), **params)
 
-    importer = _Importer(pkg, grids, result, path, year, tuple(provinces))
+    importer = _Importer(pkg, grids, result, path, year, tuple(provinces), limits)
     importer.run(now or dt.datetime.now(dt.UTC))
     order = {g.name: i for i, g in enumerate(grids)}
     result.problems.sort(key=lambda p: p.sort_key(order))
     return result
+
+
+def _refusal(result: ImportResult, path: Path):
+    """A function that records why the file itself is refused (located at its name)."""
+
+    def refuse(rule: str, sheet: str | None = None, **params: Any) -> ImportResult:
+        params.setdefault("detail", "")
+        if sheet is not None:
+            result.problems.append(IntakeProblem(rule, sheet=sheet, params=params))
+        else:
+            result.problems.append(IntakeProblem(rule, params=params, where=path.name))
+        return result
+
+    return refuse
+
+
+def _sheet_label(name: str | None) -> str | None:
+    """A sheet's name as messages show it: masked when it holds personal data."""
+    if name is None or not pii.find_in_text(name):
+        return name
+    return pii.mask(name)
+
+
+def _read_bounded(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None when it holds more than ``limit`` (never read past it)."""
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    return None if len(data) > limit else data
 
 
 class _Importer:
@@ -309,8 +394,12 @@ class _Importer:
         path: Path,
         year: int | None,
         provinces: tuple[str, ...] = (),
+        limits: Limits = LIMITS,
     ) -> None:
         self.pkg = pkg
+        self.limits = limits
+        self.labels = {g.name: _sheet_label(g.name) or g.name for g in grids}
+        """Sheet names as messages show them (masked when personal)."""
         self.province_option = provinces
         self.grids = grids
         self.result = result
@@ -341,6 +430,9 @@ class _Importer:
         personal = self._scan_personal_data()
         if personal:  # refused: report the personal data only, masked
             self.problems[:] = personal
+            return
+        self._check_text()
+        if self.failed:
             return
         self._read_meta()
         if not self.layouts and not self.failed:
@@ -388,6 +480,8 @@ class _Importer:
                 self.error("duplicate-sheet", sheet=grid.name, params={"other": seen[target]})
                 continue
             seen[target] = grid.name
+            if not self._within_limits(grid):
+                continue
             layout = self._layout(grid, self.pkg[target])
             if layout is not None:
                 self.layouts[target] = layout
@@ -396,6 +490,30 @@ class _Importer:
         missing = [n for n in PROVINCE_RESOURCES if n not in seen and n in self.pkg.resources]
         if missing:
             self.note("missing-sheet", params={"resources": ", ".join(missing)})
+
+    def _within_limits(self, grid: Grid) -> bool:
+        """A sheet to import holds its data within the row and column limits, and its merged
+        ranges cover at most the merged-cell limit (else an error naming the farthest cell)."""
+        limits = self.limits
+        if grid.max_row > limits.rows or grid.max_col > limits.columns:
+            row, col = next(
+                (r, c) for r, c in sorted(grid.cells) if r > limits.rows or c > limits.columns
+            )
+            self.error(
+                "sheet-too-large",
+                sheet=grid.name,
+                cell=cell_name(row, col),
+                params={"rows": limits.rows, "columns": limits.columns},
+            )
+            return False
+        if grid.merged_area() > limits.merged_cells:
+            self.error(
+                "merged-too-large",
+                sheet=grid.name,
+                params={"n": grid.merged_area(), "limit": limits.merged_cells},
+            )
+            return False
+        return True
 
     def _header_index(self, res: Resource) -> tuple[dict[str, str], dict[str, str]]:
         """(name keys, title keys): folded text → field name; ambiguous titles dropped."""
@@ -443,6 +561,7 @@ class _Importer:
             self.error("no-header", sheet=grid.name, params={"resource": res.name})
             return None
         columns: dict[str, int] = {}
+        filled = {c for (r, c), cell in grid.cells.items() if r > best_row and not cell.empty}
         for col in range(1, grid.max_col + 1):
             text = self._header_text(grid, best_row, col)
             name = self._header_field(text, index)
@@ -453,7 +572,7 @@ class _Importer:
                         self.note(
                             "ignored-column", sheet=grid.name, cell=address, value=text.strip()
                         )
-                elif any(not grid.get(r, col).empty for r in range(best_row + 1, grid.max_row + 1)):
+                elif col in filled:
                     self.note("unnamed-column", sheet=grid.name, cell=address)
                 continue
             if name in columns:
@@ -496,69 +615,130 @@ class _Importer:
     # ------------------------------------------------------------------ personal data
 
     def _scan_personal_data(self) -> list[IntakeProblem]:
-        """Every cell (and the file name) that holds personal data, masked."""
+        """Every cell, sheet name and comment (and the file name) holding personal data, masked."""
         found: list[IntakeProblem] = []
+        allowed = pii.allowed_phrases(self.pkg.place_names())
 
         def add(finding: pii.Finding, **where: Any) -> None:
             rule = "pii-" + finding.kind.replace("_", "-")
             found.append(IntakeProblem(rule, value=finding.masked, **where))
 
         stem = re.sub(r"[_\-.]+", " ", self.path.stem)
-        for finding in pii.find_in_text(stem):
+        for finding in pii.find_in_text(stem, allowed=allowed):
             found.append(IntakeProblem("pii-file-name", value=finding.masked))
-        layouts = {layout.grid.name: layout for layout in self.layouts.values()}
+        for index, grid in enumerate(self.grids, start=1):
+            label = self.labels[grid.name]
+            for finding in pii.find_in_text(grid.name, allowed=allowed):
+                found.append(
+                    IntakeProblem(
+                        "pii-sheet-name",
+                        value=finding.masked,
+                        params={"n": index},
+                    )
+                )
+            for (row, col), text in sorted(grid.comments.items()):
+                for finding in pii.find_in_text(text, allowed=allowed):
+                    found.append(
+                        IntakeProblem(
+                            "pii-comment",
+                            sheet=label,
+                            cell=cell_name(row, col),
+                            value=finding.masked,
+                        )
+                    )
+            self._scan_cells(grid, label, allowed, add)
+        return found
+
+    def _scan_cells(self, grid: Grid, label: str, allowed: frozenset[str], add) -> None:
+        layout = next((lay for lay in self.layouts.values() if lay.grid is grid), None)
+        numeric: dict[int, Field] = {}
+        textual: set[int] = set()
+        if layout is not None:
+            res = self.pkg[layout.resource]
+            for name, col in layout.columns.items():
+                fld = res.field(name)
+                if fld.type in ("integer", "number"):
+                    numeric[col] = fld
+                elif fld.type == "string":
+                    textual.add(col)
+            header_row = layout.header_row
+        else:
+            header_row = min((r for (r, _), c in grid.cells.items() if not c.empty), default=0)
+        for (row, col), cell in sorted(grid.cells.items()):
+            value = cell.value
+            address = cell_name(row, col)
+            if row == header_row and isinstance(value, str):
+                mapped = layout is not None and col in layout.columns.values()
+                header = None if mapped else pii.find_in_header(value)
+                if header is not None:
+                    add(header, sheet=label, cell=address)
+                    continue
+            if isinstance(value, str):
+                fld = numeric.get(col) if row > header_row else None
+                maximum = fld.constraints.get("maximum") if fld else None
+                for finding in pii.find_in_text(
+                    value, numeric_column=fld is not None, maximum=maximum, allowed=allowed
+                ):
+                    add(finding, sheet=label, cell=address)
+            elif (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and col in textual
+                and row > header_row
+                and float(value).is_integer()
+            ):
+                digits = str(int(value))
+                for finding in pii.find_in_text(digits) or pii.find_in_text("0" + digits):
+                    if finding.kind in ("phone", "id_number"):
+                        add(finding, sheet=label, cell=address)
+                        break
+
+    # ------------------------------------------------------------------ hostile text
+
+    def _check_text(self) -> None:
+        """Refuse text too long for Excel (any sheet), control and bidi characters (imported
+        columns) and text a spreadsheet would evaluate (imported text columns)."""
+        imported = {id(lay.grid): lay for lay in self.layouts.values()}
         for grid in self.grids:
-            layout = layouts.get(grid.name)
-            numeric: dict[int, Field] = {}
-            textual: set[int] = set()
+            layout = imported.get(id(grid))
+            text_cols: set[int] = set()
             if layout is not None:
                 res = self.pkg[layout.resource]
-                for name, col in layout.columns.items():
-                    fld = res.field(name)
-                    if fld.type in ("integer", "number"):
-                        numeric[col] = fld
-                    elif fld.type == "string":
-                        textual.add(col)
-                header_row = layout.header_row
-            else:
-                header_row = next(
-                    (
-                        r
-                        for r in range(1, grid.max_row + 1)
-                        if any(not c.empty for c in grid.row_values(r))
-                    ),
-                    0,
-                )
+                text_cols = {
+                    col
+                    for name, col in layout.columns.items()
+                    if name != SOURCE_FIELD and self._free_text(res, res.field(name))
+                }
             for (row, col), cell in sorted(grid.cells.items()):
                 value = cell.value
-                address = cell_name(row, col)
-                if row == header_row and isinstance(value, str):
-                    mapped = layout is not None and col in layout.columns.values()
-                    if not mapped:
-                        header = pii.find_in_header(value)
-                        if header is not None:
-                            add(header, sheet=grid.name, cell=address)
-                            continue
-                if isinstance(value, str):
-                    fld = numeric.get(col) if row > header_row else None
-                    maximum = fld.constraints.get("maximum") if fld else None
-                    for finding in pii.find_in_text(
-                        value, numeric_column=fld is not None, maximum=maximum
-                    ):
-                        add(finding, sheet=grid.name, cell=address)
+                if not isinstance(value, str):
+                    continue
+                where = {"sheet": self.labels[grid.name], "cell": cell_name(row, col)}
+                if len(value) > self.limits.text_length:
+                    self.error(
+                        "text-too-long",
+                        **where,
+                        params={"n": len(value), "limit": self.limits.text_length},
+                    )
+                    continue
+                if layout is None or row < layout.header_row:
+                    continue
+                if col not in layout.columns.values():
+                    continue
+                hidden = _hidden_character(value)
+                if hidden is not None:
+                    self.error(hidden[0], **where, params={"char": hidden[1]})
                 elif (
-                    isinstance(value, int | float)
-                    and not isinstance(value, bool)
-                    and col in textual
-                    and row > header_row
-                    and float(value).is_integer()
+                    col in text_cols
+                    and row > layout.header_row
+                    and row not in layout.skip_rows
+                    and _FORMULA_START.match(clean_text(value))
                 ):
-                    digits = str(int(value))
-                    for finding in pii.find_in_text(digits) or pii.find_in_text("0" + digits):
-                        if finding.kind in ("phone", "id_number"):
-                            add(finding, sheet=grid.name, cell=address)
-                            break
-        return found
+                    self.error("formula-text", **where, value=display_value(clean_text(value)))
+
+    def _free_text(self, res: Resource, fld: Field) -> bool:
+        """The field's value is written as typed (text that is not a list or a place)."""
+        return fld.type == "string" and not fld.enum and not self.pkg.lookup_kind(res.name, fld)
 
     # ------------------------------------------------------------------ the year
 
@@ -567,7 +747,7 @@ class _Importer:
         meta: dict[str, Any] = {}
         for grid in self.grids:
             if fold(grid.name) == fold(META_SHEET):
-                for row in range(1, grid.max_row + 1):
+                for row in grid.rows():
                     key = grid.get(row, 1).value
                     if isinstance(key, str):
                         meta[key.strip()] = grid.get(row, 2).value
@@ -693,7 +873,7 @@ class _Importer:
     @staticmethod
     def _totals_cell(grid: Grid, row: int) -> int | None:
         """The column of a ``Tổng cộng`` / ``Total`` label, when the row is a totals row."""
-        for col in range(1, grid.max_col + 1):
+        for col in grid.columns_in_row(row):
             value = grid.get(row, col).value
             if isinstance(value, str) and fold(value).rstrip(":") in TOTAL_LABELS:
                 return col
@@ -1032,9 +1212,12 @@ class _Merge:
         row.update(
             {
                 "source_id": self.source_id,
-                "title": self.imp.path.name,
+                "title": WORKBOOK_TITLE.format(
+                    date=self.now.astimezone(dt.UTC).date().isoformat(),
+                    sha=self.result.sha256[:12],
+                ),
                 "kind": WORKBOOK_KIND,
-                "reliability": WORKBOOK_RELIABILITY,
+                "reliability": self.result.reliability,
                 "note": note + ".",
             }
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -9,9 +10,18 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from analysis.errors import Problem
 from analysis.i18n import t
 
-__all__ = ["IntakeProblem"]
+__all__ = ["IntakeProblem", "visible"]
 
 SEVERITIES = ("error", "warning", "note")
+
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+
+
+def visible(text: str) -> str:
+    """``text`` with control, bidi and zero-width characters written as ``‹U+XXXX›``."""
+    return _INVISIBLE.sub(lambda m: f"‹U+{ord(m.group(0)):04X}›", text)
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,9 @@ class IntakeProblem:
         return t(f"intake.rule.{self.rule}", lang, value=self.value or "", **self.params)
 
     def format(self, lang: str = "vi") -> str:
-        """One line: location, rule and message."""
-        return f"{self.location(lang)} [{self.rule}] {self.message(lang)}"
+        """One line: location, rule and message (control and bidi characters shown as
+        ``‹U+202E›``, so that a cell cannot drive the terminal or reorder the line)."""
+        return visible(f"{self.location(lang)} [{self.rule}] {self.message(lang)}")
 
     def sort_key(self, sheets: dict[str, int]) -> tuple:
         """Errors first, then by sheet (workbook order), row and column."""

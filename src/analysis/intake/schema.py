@@ -287,6 +287,13 @@ class PackageData:
     def communes(self) -> list[dict[str, str]]:
         return self.resources[COMMUNES].rows if COMMUNES in self.resources else []
 
+    def place_names(self) -> list[str]:
+        """Every commune, district and province name of the communes table (and the names
+        they take after the 2025 merger): never read as a person's name."""
+        from analysis.intake.pii import PLACE_COLUMNS
+
+        return [r[c] for r in self.communes for c in PLACE_COLUMNS if r.get(c)]
+
     @cached_property
     def commune_display(self) -> dict[str, str]:
         """Commune code → the name shown in the template (district added when ambiguous)."""

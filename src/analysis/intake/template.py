@@ -13,6 +13,10 @@ enumerations, yes/no, communes, provinces, implementing units and activities. A 
 ``Hướng dẫn``, explains the rules in Vietnamese and English and lists every field with its
 titles, description, type, constraints and allowed values, all generated from the schema. A
 hidden ``_meta`` sheet records the year and provinces for the importer.
+
+Every text is written as text (:func:`put`): never as a formula, even when it starts with
+``=``; a text longer than an Excel cell holds (32,767 characters) refuses the template instead
+of being cut.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from analysis.package import read_package
 from analysis.paths import DATAPACKAGE
 from analysis.render import atomic_write
 
-__all__ = ["TemplateError", "TemplateSummary", "build_template", "write_template"]
+__all__ = ["TemplateError", "TemplateSummary", "build_template", "put", "write_template"]
 
 EXTRA_ROWS = 1000
 """Empty rows below the pre-filled ones that get the drop-down lists and formats."""
@@ -63,6 +67,36 @@ _TITLE_FONT = Font(bold=True, size=14)
 _BOLD = Font(bold=True)
 _ILLUSTRATIVE_FONT = Font(italic=True, color="808080")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+TEXT_LIMIT = 32_767
+"""Characters in one cell: Excel's own limit (a longer text would be cut by Excel)."""
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def put(ws, row: int, col: int, value: Any):
+    """Write a value to a cell; text is always stored as text, never as a formula.
+
+    openpyxl turns a ``str`` starting with ``=`` into a formula: the cell's type is set back
+    to text, and text starting with ``=``, ``+``, ``-`` or ``@`` gets Excel's quote prefix so
+    that editing the cell in Excel keeps it text.
+
+    Raises:
+        TemplateError: ``text-too-long``: the text is longer than a cell holds.
+    """
+    cell = ws.cell(row, col)
+    if isinstance(value, str):
+        if len(value) > TEXT_LIMIT:
+            raise TemplateError(
+                "text-too-long", sheet=ws.title, cell=cell.coordinate, n=len(value), limit=TEXT_LIMIT
+            )
+        cell.value = value
+        cell.data_type = "s"
+        if value.startswith(_FORMULA_START):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    return cell
 
 
 class TemplateError(ValueError):
@@ -285,9 +319,9 @@ class _Builder:
             return self.lists[key]
         sheet = self.wb[LISTS_SHEET]
         col = len(self.lists) + 1
-        sheet.cell(1, col, key)
+        put(sheet, 1, col, key)
         for i, value in enumerate(values, start=2):
-            cell = sheet.cell(i, col, value)
+            cell = put(sheet, i, col, value)
             cell.number_format = "@"
         letter = get_column_letter(col)
         name = "lst_" + re.sub(r"\W", "_", key)
@@ -355,7 +389,7 @@ class _Builder:
         last = len(rows) + 1 + EXTRA_ROWS
         for col, fld in enumerate(res.fields, start=1):
             letter = get_column_letter(col)
-            cell = ws.cell(1, col, fld.header)
+            cell = put(ws, 1, col, fld.header)
             cell.font = _BOLD
             cell.alignment = _WRAP
             cell.fill = (
@@ -391,9 +425,7 @@ class _Builder:
                 value = self.display(res, fld, row.get(fld.name, ""))
                 if value is None:
                     continue
-                cell = ws.cell(r, col, value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"
+                cell = put(ws, r, col, value)
                 cell.number_format = self.number_format(fld)
                 if illustrative:
                     cell.font = _ILLUSTRATIVE_FONT
@@ -453,14 +485,14 @@ class _Builder:
             else None
         )
         row = 1
-        ws.cell(row, 1, t("intake.help.title", "vi", year=self.year)).font = _TITLE_FONT
+        put(ws, row, 1, t("intake.help.title", "vi", year=self.year)).font = _TITLE_FONT
         row += 1
-        ws.cell(row, 1, t("intake.help.title", "en", year=self.year)).font = _BOLD
+        put(ws, row, 1, t("intake.help.title", "en", year=self.year)).font = _BOLD
         row += 2
         hidden = sum(self.summary.illustrative_hidden.values())
         next_ids = ", ".join(_next_identifiers(self.pkg, self.year))
         for lang in ("vi", "en"):
-            ws.cell(row, 1, t("intake.help.heading", lang)).font = _BOLD
+            put(ws, row, 1, t("intake.help.heading", lang)).font = _BOLD
             row += 1
             lines = [
                 t("intake.help.scope", lang, scope=scope or t("intake.help.all", lang)),
@@ -472,7 +504,7 @@ class _Builder:
             if self.illustrative:
                 lines.append(t("intake.help.shown_illustrative", lang))
             for line in lines:
-                ws.cell(row, 1, "• " + line)
+                put(ws, row, 1, "• " + line)
                 row += 1
             row += 1
         headers = [
@@ -488,7 +520,7 @@ class _Builder:
             "Giá trị cho phép / Allowed values",
         ]
         for col, text in enumerate(headers, start=1):
-            cell = ws.cell(row, col, text)
+            cell = put(ws, row, col, text)
             cell.font = _BOLD
             cell.fill = _HEADER_FILL
             cell.alignment = _WRAP
@@ -512,7 +544,7 @@ class _Builder:
                     self.allowed_text(res, fld),
                 ]
                 for col, value in enumerate(values, start=1):
-                    cell = ws.cell(row, col, value or None)
+                    cell = put(ws, row, col, value or None)
                     cell.alignment = _WRAP
                     cell.number_format = "@"
         widths = (24, 34, 24, 28, 28, 50, 18, 12, 40, 60)
@@ -530,5 +562,5 @@ class _Builder:
             ("package_version", str(self.pkg.descriptor.get("version", ""))),
         ]
         for r, (key, value) in enumerate(pairs, start=1):
-            ws.cell(r, 1, key)
-            ws.cell(r, 2, value).number_format = "@"
+            put(ws, r, 1, key)
+            put(ws, r, 2, value).number_format = "@"

@@ -364,7 +364,7 @@ class BaseReport:
         """Households still out of poverty h years after leaving it: n = still out + back."""
         from analysis import indicators as ind
 
-        persistence = ind.poverty_persistence(self.pkg, year)
+        persistence = self.indicator(ind.poverty_persistence, year)
         for row in persistence.itertuples():
             h = int(row.horizon_years)
             ledger.line(
@@ -549,7 +549,7 @@ class BaseReport:
         with its counts."""
         from analysis import indicators as ind
 
-        persistence = ind.poverty_persistence(self.pkg, year)
+        persistence = self.indicator(ind.poverty_persistence, year)
         if persistence.empty or not persistence["n"].sum():
             return None
         h = persistence["horizon_years"].astype(int)

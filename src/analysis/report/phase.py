@@ -180,7 +180,7 @@ class PhaseReport(BaseReport):
         did = self._did()
         herd = ind.livestock_summary(self.pkg, None)
         herd_all = herd[herd["commune_code"] == "all"]
-        persistence = ind.poverty_persistence(self.pkg, self.last_year)
+        persistence = self.indicator(ind.poverty_persistence, self.last_year)
         stayed = persistence[persistence["horizon_years"] == 1]
         return {
             "people": int(overall["n"].iloc[0]) if len(overall) else 0,
