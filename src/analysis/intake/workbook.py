@@ -4,10 +4,11 @@ knows about them.
 A workbook comes from outside (a province, a district, a border post) and is read as hostile:
 
 1. **Before anything is unpacked** the file itself is checked: at most :attr:`Limits.file_bytes`;
-   a ZIP archive whose directory (read from its end record before Python's ``zipfile`` builds
-   it) lists at most :attr:`Limits.members` members; whose members' uncompressed sizes, as the
-   directory states them, add up to at most :attr:`Limits.unpacked_bytes` (``zipfile`` never
-   inflates a member beyond its stated size: it stops with a CRC error); and that holds no
+   a ZIP archive whose end record announces at most :attr:`Limits.members` members and a
+   directory of matching size (checked before Python's ``zipfile`` builds the directory);
+   whose members' uncompressed sizes, as the directory states them, add up to at most
+   :attr:`Limits.unpacked_bytes` (``zipfile`` never inflates a member beyond its stated size:
+   a member that lies is cut there and fails its CRC check); and that holds no
    macros: a ``vbaProject.bin`` member, an Excel 4.0 macro sheet or a macro-enabled content
    type refuses the file whatever its extension.
 2. **Every XML part is streamed** (``defusedxml``: no entity declarations), never loaded whole:
@@ -225,14 +226,21 @@ def cell_name(row: int, col: int) -> str:
 # --------------------------------------------------------------------------- the container
 
 
-def _directory_entries(data: bytes) -> int | None:
-    """The number of members the ZIP's end record announces (None: no end record)."""
+def _directory(data: bytes) -> tuple[int, int] | None:
+    """(members, size of the central directory) as the ZIP's end record announces them."""
     tail = data[-(65_535 + 22) :]
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         return None
-    entries = struct.unpack("<4s4H2LH", tail[at : at + 22])[4]
-    return EXCEL_MAX_ROW if entries == 0xFFFF else entries  # ZIP64: far too many anyway
+    fields = struct.unpack("<4s4H2LH", tail[at : at + 22])
+    entries, size = fields[4], fields[5]
+    if entries == 0xFFFF or size == 0xFFFFFFFF:  # ZIP64: far beyond any workbook
+        return EXCEL_MAX_ROW, size
+    return entries, size
+
+
+DIRECTORY_BYTES_PER_MEMBER = 512
+"""A directory entry is 46 bytes and a name: room for names of 466 bytes on average."""
 
 
 def check_container(data: bytes, name: str = "", limits: Limits = LIMITS) -> None:
@@ -250,10 +258,11 @@ def check_container(data: bytes, name: str = "", limits: Limits = LIMITS) -> Non
         )
     if name.lower().endswith(MACRO_EXTENSIONS):
         raise WorkbookError("macros", part=name.rsplit(".", 1)[-1])
-    entries = _directory_entries(data)
-    if entries is None or not zipfile.is_zipfile(io.BytesIO(data)):
+    directory = _directory(data)
+    if directory is None or not zipfile.is_zipfile(io.BytesIO(data)):
         raise WorkbookError("not-xlsx")
-    if entries > limits.members:
+    entries, size = directory
+    if entries > limits.members or size > limits.members * DIRECTORY_BYTES_PER_MEMBER:
         raise WorkbookError("too-many-parts", n=entries, limit=limits.members)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
