@@ -415,10 +415,17 @@ def test_every_rule_the_code_raises_has_a_message_in_both_languages():
 
     folder = Path(intake.__file__).parent
     source = "\n".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py"))
-    rules = set(re.findall(r'(?:ParseError|error|note|IntakeProblem)\(\s*"([a-z-]+)"', source))
+    rules = set(
+        re.findall(
+            r'(?:ParseError|error|note|IntakeProblem|WorkbookError|refuse)\(\s*"([a-z-]+)"', source
+        )
+    )
     rules |= set(re.findall(r'_rule="([a-z-]+)"', source))
+    rules |= {"control-character", "bidi-control"}  # the rules _hidden_character returns
     rules |= {f"pii-{kind}" for kind in ("phone", "id-number", "name", "header", "file-name")}
     assert {"number-ambiguous", "formula-no-value", "real-change", "row-scope"} <= rules
+    hostile = {"macros", "unpacked-too-large", "file-too-large", "sheet-too-large", "formula-text"}
+    assert hostile | {"pii-sheet-name", "pii-comment", "text-too-long"} <= rules
     catalogue = _catalogue()
     for rule in sorted(rules):
         entry = catalogue[f"intake.rule.{rule}"]

@@ -155,7 +155,10 @@ def _problem_lines(problems, lang: str) -> list[str]:
 
 
 def format_report(result, lang: str = "vi") -> str:
-    """The dry-run / import report: per resource counts, real changes, notes, warnings."""
+    """The dry-run / import report: per resource counts, real changes, notes, warnings, and the
+    reliability the workbook's source row gets (control and bidi characters made visible)."""
+    from analysis.intake.problems import visible
+
     lines = [
         t(
             "intake.cli.header_dry" if result.dry_run else "intake.cli.header",
@@ -233,7 +236,7 @@ def format_report(result, lang: str = "vi") -> str:
             lines.append(t("intake.cli.no_change", lang))
         elif result.dry_run:
             lines.append(t("intake.cli.would_write", lang, n=len(result.files), files=files))
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 def _key_names(result, name: str) -> list[str]:

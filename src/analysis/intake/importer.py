@@ -399,6 +399,7 @@ class _Importer:
         self.pkg = pkg
         self.limits = limits
         self.labels = {g.name: _sheet_label(g.name) or g.name for g in grids}
+        self.pii_seen: dict[tuple, list[pii.Finding]] = {}
         """Sheet names as messages show them (masked when personal)."""
         self.province_option = provinces
         self.grids = grids
@@ -676,9 +677,12 @@ class _Importer:
             if isinstance(value, str):
                 fld = numeric.get(col) if row > header_row else None
                 maximum = fld.constraints.get("maximum") if fld else None
-                for finding in pii.find_in_text(
-                    value, numeric_column=fld is not None, maximum=maximum, allowed=allowed
-                ):
+                key = (value, fld is not None, maximum)
+                if key not in self.pii_seen:  # workbooks repeat their labels and names
+                    self.pii_seen[key] = pii.find_in_text(
+                        value, numeric_column=fld is not None, maximum=maximum, allowed=allowed
+                    )
+                for finding in self.pii_seen[key]:
                     add(finding, sheet=label, cell=address)
             elif (
                 isinstance(value, int | float)

@@ -52,6 +52,7 @@ package's tables.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
@@ -72,31 +73,37 @@ __all__ = [
 
 # --------------------------------------------------------------------------- vocabulary
 
-KINH_SURNAMES = (
+
+def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
+    """A word list written as one string (``"Giàng Sùng Vàng"``)."""
+    return tuple(w for w in text.split(sep) if w)
+
+
+KINH_SURNAMES = _words(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đào Đoàn "
     "Trương Lâm Mai Cao Lưu Tạ Triệu Kiều Lương Hà Tô Chu Vương Quách La Mạc Nông Lăng Hứa Ma "
-    "Lục Bế Sầm Phùng Đàm Khổng Giáp Lại Châu Tống Diệp Âu Hoàng Tăng Thân Văn"
-).split()
-HMONG_SURNAMES = (
+    "Lục Bế Sầm Phùng Đàm Khổng Giáp Lại Châu Tống Diệp Âu Tăng Thân"
+)
+HMONG_SURNAMES = _words(
     "Giàng Sùng Vàng Lý Mùa Thào Hầu Hạng Cứ Vừ Lầu Tráng Chang Sình Lồ Mua Ly Hờ Xồng Tẩn "
     "Chảo Bàn Phàn Chá"
-).split()
-TAI_SURNAMES = (
+)
+TAI_SURNAMES = _words(
     # Thai, Khmu, Hà Nhì, Lự, Dao
     "Lò Lường Quàng Cầm Vi Lô Tòng Điêu Hà Lù Pờ Chu Sừng Lỳ Vì Khà Ly Lầu Mè Pạc Lỷ"
-).split()
-EDE_CLANS = (
+)
+EDE_CLANS = _words(
     "Niê Êban Ksor Rahlan Kpă Adrơng Ayŭn Ayun Mlô Byă Hwing Kpuih Rcom Ênuôl Siu Nay Rmah "
     "Puih Kpơr Bkrông Hmok Nie Eban"
-).split()
+)
 EDE_CLAN_PAIRS = {("rơ", "châm"), ("rơ", "mah"), ("rơ", "lan"), ("rơ", "ô"), ("niê", "kdăm")}
 SURNAMES = tuple(dict.fromkeys(KINH_SURNAMES + HMONG_SURNAMES + TAI_SURNAMES))
 """Every surname: with a middle name such as Thị or A it makes a name in any case."""
 
-DISTINCTIVE_SURNAMES = (
+DISTINCTIVE_SURNAMES = _words(
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Đinh Trương Giàng "
     "Sùng Thào Vừ Lầu Sình Tráng Lồ Xồng Tẩn Chảo Phàn Hờ Lường Quàng Tòng Điêu Lù Pờ Lỳ"
-).split()
+)
 """Surnames that are not also common words: with capitals they make a name on their own."""
 
 MIDDLE_NAMES = ("Thị", "Văn", "A", "Seo", "Páo", "Mí", "Chứ", "Sếnh", "Súa")
@@ -110,11 +117,11 @@ _MIDDLE_COMPOUNDS = {
 }
 """Words that make a common word with a middle name (``văn phòng``): not a given name."""
 
-PLACE_WORDS = (
+PLACE_WORDS = _words(
     "xã phường huyện quận tỉnh trấn thị phố tp thành bản thôn làng buôn plei sóc ấp đồn "
     "đèo sông suối núi tộc người trường học thcs thpt ptdtbt ptdtnt non khẩu cầu chợ khu cụm "
     "đường đội quỹ bổng bảo tàng lhpn hội"
-).split()
+)
 """A word after which a capitalised name is a place or an institution (``xã Vàng Ma Chải``)."""
 
 _WORD_BEFORE = {
@@ -128,17 +135,17 @@ _WORD_BEFORE = {
 }
 """A common word made with the word before (``quản lý``, ``căn cứ``, ``hiện nay``)."""
 
-NOT_GIVEN_NAMES = (
+NOT_GIVEN_NAMES = _words(
     "hội phụ nữ ban bộ sở phòng trung trường đồn biên xã huyện tỉnh quận phường phố trấn "
     "bản thôn làng buôn chương trình dự án kế hoạch báo cáo quyết định năm tháng ngày quý tổng "
     "cộng nhà mái ấm hỗ trợ tặng quà bò dê lợn gà giống vốn mô hình đội ủy uỷ chi cục viện "
     "lớp khu vùng cửa khẩu đường sông suối núi đèo chợ cầu bệnh trạm tế chủ phó bí trưởng "
     "giám cán đại thượng thiếu mẹ bố cha con ubnd hđnd lhpn dtts mtqg tw tổ nhóm đảng đoàn "
     "niên công tết mưa khô vụ các những mọi và của cho tại với từ đến được là có không trong"
-).split()
+)
 """Capitalised words that are not given names (``Hội``, ``Đồn``, ``Mẹ``, ``Tết`` ...)."""
 
-ALLOWED_PHRASES = (
+ALLOWED_PHRASES = _words(
     # places and peoples that begin like a name
     "Hà Nội; Hà Giang; Hà Tĩnh; Hà Nam; Hà Đông; Hà Nhì; Hà Quảng; Hà Trung; Hà Tiên; "
     "Hà Lang; Hà Huy Tập; Lô Lô; Hoàng Mai; Hoàng Su Phì; Hoàng Sa; Phan Thiết; Phan Rang; "
@@ -153,8 +160,9 @@ ALLOWED_PHRASES = (
     "Nguyễn Văn Cừ; Bế Văn Đàn; Hoàng Văn Thụ; Phạm Văn Đồng; Võ Văn Kiệt; Nông Văn Dền; "
     "Võ Nguyên Giáp; Trần Hưng Đạo; Trần Phú; Lê Lợi; Lý Thường Kiệt; Lý Tự Trọng; "
     "Nguyễn Trãi; Nguyễn Huệ; Nguyễn Du; Ngô Quyền; Phan Bội Châu; Phan Châu Trinh; "
-    "Phan Đình Phùng; Lê Hồng Phong; Tô Vĩnh Diện; Đặng Thùy Trâm; Hà Huy Tập; Lê Duẩn"
-).split("; ")
+    "Phan Đình Phùng; Lê Hồng Phong; Tô Vĩnh Diện; Đặng Thùy Trâm; Hà Huy Tập; Lê Duẩn",
+    sep="; ",
+)
 
 _ID_KEYWORDS = re.compile(
     r"(cccd|cmnd|cmt|c[aă]n c[uư][oớ]c|ch[uứ]ng minh|[dđ][iị]nh danh|\bid\b|s[oố] th[eẻ])"
@@ -188,7 +196,7 @@ _Y_NOT_NAME = frozenset({"tế", "khoa", "học", "sĩ", "dược", "tá", "lệ
 _ENGLISH_BEFORE_A = frozenset({"to", "do", "be"})
 """English words that read as a surname (Tô, Đỗ, Bế) before the article ``a``."""
 _LETTER_WORDS = frozenset(
-    "bờ bo khối loại nhóm án điểm hạng mục lục mẫu biểu phụ tổ đội số vitamin kiểu dạng".split()
+    _words("bờ bo khối loại nhóm án điểm hạng mục lục mẫu biểu phụ tổ đội số vitamin kiểu dạng")
 )
 """Words after which A or Y is a letter (``khối A``, ``Bờ Y``), not a name's prefix."""
 
@@ -260,11 +268,26 @@ _INVISIBLE_SPACES = frozenset("\u200b\u2060\ufeff")
 """Zero-width space, word joiner and BOM: they separate words that look separate."""
 
 
+_FORMAT_CHARACTERS = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+"""Unicode's format characters (category Cf, Unicode 14)."""
+_FORMATTING = re.compile(f"[{_FORMAT_CHARACTERS}]")
+_UNUSUAL = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMAT_CHARACTERS}]|(?![0-9])\\d")
+"""A character :func:`_prepare` must look at one by one (controls, formatting characters,
+digits other than 0-9)."""
+
+
 def _prepare(value: str, formatting: str = "") -> str:
     """NFKC (full-width digits and letters become plain), control characters and zero-width
     spaces as spaces, other invisible formatting characters (bidi marks, soft hyphens, joiners)
     replaced by ``formatting``, every decimal digit as an ASCII digit."""
     text = unicodedata.normalize("NFKC", value)
+    if not _UNUSUAL.search(text):
+        return unicodedata.normalize("NFC", text)
     out = []
     for ch in text:
         category = unicodedata.category(ch)
@@ -277,6 +300,10 @@ def _prepare(value: str, formatting: str = "") -> str:
         else:
             out.append(ch)
     return unicodedata.normalize("NFC", "".join(out))
+
+
+def _has_formatting(value: str) -> bool:
+    return _FORMATTING.search(value) is not None
 
 
 _DATES = re.compile(
@@ -322,7 +349,7 @@ def _id_numbers(text: str, phones: list[str]) -> list[str]:
 _WORD = re.compile(r"[^\W\d_]+(?:['’‘`ʼ][^\W\d_]+)*")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Token:
     text: str
     key: str
@@ -347,13 +374,18 @@ class _Token:
         return self.key in keys[0] or (self.ascii and self.folded in keys[1])
 
 
+@functools.lru_cache(maxsize=65_536)
+def _word_keys(word: str) -> tuple[str, str]:
+    return _key(word), _fold_word(word)
+
+
 def _tokens(text: str) -> list[_Token]:
     out: list[_Token] = []
     last = 0
     for m in _WORD.finditer(text):
         gap = text[last : m.start()]
         joined = bool(out) and (gap == "" or (gap.strip(" \t") == "" and gap != ""))
-        out.append(_Token(m.group(0), _key(m.group(0)), _fold_word(m.group(0)), joined))
+        out.append(_Token(m.group(0), *_word_keys(m.group(0)), joined))
         last = m.end()
     return out
 
@@ -376,6 +408,7 @@ class _NameScanner:
         self.run = run
         self.whole = whole
         self.allowed = allowed
+        self.starts = _phrase_starts(allowed)
         self.shouting = len(run) > 1 and not any(t.text.islower() for t in run)
         """Written in capitals throughout: capitals say nothing."""
 
@@ -394,9 +427,10 @@ class _NameScanner:
 
     def allowed_at(self, i: int) -> int:
         """Length of an allowed phrase (a place, a public figure) starting at ``i``."""
-        for size in range(min(5, len(self.run) - i), 0, -1):
-            if " ".join(t.folded for t in self.run[i : i + size]) in self.allowed:
-                return size
+        for size in self.starts.get(self.run[i].folded, ()):
+            if i + size <= len(self.run):
+                if " ".join(t.folded for t in self.run[i : i + size]) in self.allowed:
+                    return size
         return 0
 
     def before(self, i: int, words: frozenset[str]) -> bool:
@@ -498,11 +532,38 @@ class _NameScanner:
         return 0
 
 
+@functools.lru_cache(maxsize=64)
+def _phrase_starts(allowed: frozenset[str]) -> dict[str, tuple[int, ...]]:
+    """First word of the allowed phrases → their lengths in words, longest first."""
+    starts: dict[str, set[int]] = {}
+    for phrase in allowed:
+        words = phrase.split()
+        if words:
+            starts.setdefault(words[0], set()).add(len(words))
+    return {w: tuple(sorted(n, reverse=True)) for w, n in starts.items()}
+
+
+_TRIGGERS = frozenset().union(
+    _SURNAMES[0], _EDE[0], _HONORIFIC, {"a", "y", "rơ"}, (w.casefold() for w in EDE_CLANS)
+)
+_ASCII_TRIGGERS = frozenset().union(_SURNAMES[1], _EDE[1], {"a", "y"})
+
+
+@functools.lru_cache(maxsize=65_536)
+def _trigger(word: str) -> bool:
+    """A name rule can start at this word: a surname, a clan, an honorific, A, Y or H'."""
+    key, folded = _word_keys(word)
+    return key in _TRIGGERS or (word.isascii() and folded in _ASCII_TRIGGERS) or "'" in key
+
+
 def _names(text: str, allowed: frozenset[str]) -> list[str]:
+    if not any(_trigger(w) for w in _WORD.findall(text)):
+        return []
     runs = _runs(_tokens(text))
     found: list[str] = []
     for run in runs:
-        found += _NameScanner(run, whole=len(runs) == 1, allowed=allowed).scan()
+        if any(_trigger(t.text) for t in run):
+            found += _NameScanner(run, whole=len(runs) == 1, allowed=allowed).scan()
     return found
 
 
@@ -533,12 +594,18 @@ def find_in_text(
         The findings, masked, phones first, then identity numbers, then names.
     """
     extra = allowed if isinstance(allowed, frozenset) else allowed_phrases(allowed)
+    every = _with_builtin(extra)
     found: dict[Finding, None] = {}
-    for formatting in ("", " "):
+    for formatting in ("", " ") if _has_formatting(value) else ("",):
         text = clean_text(_prepare(value, formatting))
-        for finding in _find(text, numeric_column, maximum, _ALLOWED | extra):
+        for finding in _find(text, numeric_column, maximum, every):
             found[finding] = None
     return sorted(found, key=lambda f: _KINDS.index(f.kind))
+
+
+@functools.lru_cache(maxsize=64)
+def _with_builtin(extra: frozenset[str]) -> frozenset[str]:
+    return _ALLOWED | extra
 
 
 _KINDS = ("phone", "id_number", "name", "header")

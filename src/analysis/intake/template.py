@@ -88,7 +88,11 @@ def put(ws, row: int, col: int, value: Any):
     if isinstance(value, str):
         if len(value) > TEXT_LIMIT:
             raise TemplateError(
-                "text-too-long", sheet=ws.title, cell=cell.coordinate, n=len(value), limit=TEXT_LIMIT
+                "text-too-long",
+                sheet=ws.title,
+                cell=cell.coordinate,
+                n=len(value),
+                limit=TEXT_LIMIT,
             )
         cell.value = value
         cell.data_type = "s"

@@ -11,7 +11,8 @@ A workbook comes from outside (a province, a district, a border post) and is rea
    a member that lies is cut there and fails its CRC check); and that holds no
    macros: a ``vbaProject.bin`` member, an Excel 4.0 macro sheet or a macro-enabled content
    type refuses the file whatever its extension.
-2. **Every XML part is streamed** (``defusedxml``: no entity declarations), never loaded whole:
+2. **Every XML part is streamed**, never loaded whole, and must be UTF-8 without a document
+   type declaration (so no entity can be declared, expanded or fetched):
    each element read counts against :attr:`Limits.xml_elements` for the whole workbook, and
    elements are dropped from memory as soon as they are read. A sheet's declared dimension
    (``<dimension ref="A1:XFD1048576">``) is ignored: only the cells present in the file are
@@ -35,6 +36,7 @@ personal data. A legacy comment's first line, the name of its author that Excel 
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -44,13 +46,11 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
 ]
 
 MB = 1024 * 1024
+CHUNK_BYTES = 64 * 1024
 EXCEL_MAX_ROW = 1_048_576
 EXCEL_MAX_COLUMN = 16_384
 
@@ -86,7 +87,7 @@ class Limits:
     sheets: int = 100
     cells_per_sheet: int = 200_000
     """Cells present in one sheet's XML, empty formatted cells included."""
-    cells: int = 1_000_000
+    cells: int = 500_000
     """Cells present in all sheets together."""
     xml_elements: int = 5_000_000
     """XML elements read in all parts together (bounds the time spent parsing)."""
@@ -126,7 +127,7 @@ class WorkbookError(Exception):
         self.params = params
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """A cell's value as imported.
 
@@ -211,9 +212,6 @@ class Grid:
                         self._merge_index.setdefault((r, c), rng)
         return self._merge_index.get((row, col))
 
-    def row_values(self, row: int) -> list[Cell]:
-        return [self.get(row, c) for c in range(1, self.max_col + 1)]
-
 
 _EMPTY = Cell(None)
 
@@ -296,8 +294,33 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    """``{namespace}c`` → ``c``."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rsplit("}", 1)[-1]
+        if len(_LOCAL_NAMES) < 10_000:
+            _LOCAL_NAMES[tag] = name
+    return name
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+@functools.lru_cache(maxsize=20_000)
+def _column(letters: str) -> int:
+    return column_index_from_string(letters.upper())
+
+
+def _cell_ref(ref: str) -> tuple[int, int]:
+    """``"D14"`` → ``(14, 4)``."""
+    m = _REF.fullmatch(ref)
+    if m is None:
+        raise WorkbookError("not-xlsx", f"bad cell reference {ref[:20]!r}")
+    return int(m.group(2)), _column(m.group(1))
 
 
 def _attr(elem: Element, name: str) -> str | None:
@@ -349,27 +372,50 @@ class _Reader:
             raise WorkbookError("not-xlsx", f"missing part {member}")
         stack: list[Element] = []
         nested = 0
+        for event, elem in self.events(member):
+            if event == "start":
+                self.elements += 1
+                if self.elements > self.limits.xml_elements:
+                    raise WorkbookError("too-complex", limit=self.limits.xml_elements)
+                stack.append(elem)
+                if len(stack) > depth:
+                    nested += 1
+                    if nested > self.limits.nested_elements:
+                        raise WorkbookError("too-complex", limit=self.limits.nested_elements)
+                elif starts and _local(elem.tag) in starts:
+                    yield "start", len(stack), elem
+                continue
+            level = len(stack)
+            stack.pop()
+            if level <= depth:
+                yield "end", level, elem
+                if stack:
+                    stack[-1].remove(elem)
+                nested = 0
+
+    def events(self, member: str) -> Iterator[tuple[str, Element]]:
+        """Start and end events of a part, parsed in chunks by the C parser.
+
+        A part must be UTF-8 (as Excel writes it) and must not declare a document type: without
+        one, no entity can be declared, so none is expanded (no "billion laughs") or fetched.
+        """
+        parser = XMLPullParser(events=("start", "end"))
+        tail = b""
+        first = True
         with self.zf.open(member) as fh:
-            for event, elem in iterparse(fh, events=("start", "end")):
-                if event == "start":
-                    self.elements += 1
-                    if self.elements > self.limits.xml_elements:
-                        raise WorkbookError("too-complex", limit=self.limits.xml_elements)
-                    stack.append(elem)
-                    if len(stack) > depth:
-                        nested += 1
-                        if nested > self.limits.nested_elements:
-                            raise WorkbookError("too-complex", limit=self.limits.nested_elements)
-                    elif _local(elem.tag) in starts:
-                        yield "start", len(stack), elem
-                    continue
-                level = len(stack)
-                stack.pop()
-                if level <= depth:
-                    yield "end", level, elem
-                    if stack:
-                        stack[-1].remove(elem)
-                    nested = 0
+            while chunk := fh.read(CHUNK_BYTES):
+                if first:
+                    head = chunk.lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf")
+                    if not head.startswith(b"<"):
+                        raise WorkbookError("not-xlsx", f"{member} is not UTF-8 XML")
+                    first = False
+                if b"<!DOCTYPE" in tail + chunk or b"<!ENTITY" in tail + chunk:
+                    raise WorkbookError("not-xlsx", f"{member} declares a document type")
+                tail = chunk[-16:]
+                parser.feed(chunk)
+                yield from parser.read_events()
+        parser.close()
+        yield from parser.read_events()
 
     def rels(self, part: str) -> dict[str, tuple[str, str]]:
         """Relationship id → (type, target part) of ``part``."""
@@ -479,7 +525,6 @@ def read_workbook(data: bytes, name: str = "", limits: Limits = LIMITS) -> list[
         raise
     except (
         ParseError,
-        DefusedXmlException,
         zipfile.BadZipFile,
         zlib.error,
         EOFError,
@@ -549,14 +594,14 @@ class _SheetParser:
         if ":" not in ref:
             return
         start, end = ref.split(":", 1)
-        r1, c1 = coordinate_to_tuple(start.replace("$", ""))
-        r2, c2 = coordinate_to_tuple(end.replace("$", ""))
+        r1, c1 = _cell_ref(start)
+        r2, c2 = _cell_ref(end)
         self.grid.merged.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
 
     def position(self, elem: Element) -> tuple[int, int]:
         ref = elem.get("r")
         if ref:
-            row, col = coordinate_to_tuple(ref)
+            row, col = _cell_ref(ref)
         else:
             row, col = self.row, self.col + 1
         if not (1 <= row <= EXCEL_MAX_ROW and 1 <= col <= EXCEL_MAX_COLUMN):
@@ -646,6 +691,6 @@ def _threaded_comments(reader: _Reader, grid: Grid, part: str) -> None:
 def _add_comment(grid: Grid, ref: str, text: str) -> None:
     if not ref or not text.strip():
         return
-    key = coordinate_to_tuple(ref.split(":", 1)[0].replace("$", ""))
+    key = _cell_ref(ref.split(":", 1)[0])
     previous = grid.comments.get(key)
     grid.comments[key] = f"{previous}\n{text}" if previous else text
