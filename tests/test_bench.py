@@ -41,3 +41,39 @@ def test_alternate_timing_takes_turns_and_keeps_every_time():
     assert order == ["a", "b"] * 3
     assert [len(t) for t in times] == [3, 3]
     assert all(x >= 0 for t in times for x in t)
+
+
+def test_the_rendering_figures_are_tabled_with_their_verdicts():
+    """format_table states each guardrail's verdict from the figures (made-up times)."""
+    result = {
+        "sizes": [],
+        "targets": {"report_vs_floor_target": 2.0, "all_speedup_target": 3.0},
+        "floor": {
+            "floor_s": 2.0,
+            "kinds": {
+                "annual": {"report_s": 3.0, "vs_floor": 1.5},
+                "phase": {"report_s": 5.0, "vs_floor": 2.5},
+            },
+        },
+        "reports": {
+            "package": "bundled",
+            "report_all_s": 30.0,
+            "n_reports": 24,
+            "report_all_per_report_s": 1.25,
+            "cli_single_median_s": 5.0,
+            "all_speedup": 4.0,
+        },
+        "national": {
+            "package": "national",
+            "report_all_s": 200.0,
+            "n_reports": 80,
+            "report_all_per_report_s": 2.5,
+            "cli_single_median_s": 6.0,
+            "all_speedup": 2.4,
+        },
+    }
+    table = bench.format_table(result)
+    assert "annual | 3.00 | 1.50× (met)" in table
+    assert "phase | 5.00 | 2.50× (no target)" in table
+    assert "bundled | 30.0 | 24 | 1.25 | 5.0 | 4.0× (met)" in table
+    assert "national | 200.0 | 80 | 2.50 | 6.0 | 2.4× (MISSED)" in table

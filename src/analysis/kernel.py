@@ -18,7 +18,10 @@ from pathlib import Path
 from analysis.paths import KERNEL_NAME
 
 DISPLAY_NAME = "Python (bien-cuong)"
-PRELOAD = "import analysis.report.annual, matplotlib.pyplot, openpyxl"
+PRELOAD = (
+    "import analysis.report.annual, analysis.report.phase, analysis.report.commune, "
+    "analysis.maps, matplotlib.pyplot, openpyxl"
+)
 """What the kernel runs as it starts (IPython's ``exec_lines``): it imports the report modules,
 the plotting library (about 0.4 s on its own: it builds its artists' docstrings at import) and
 the workbook writer. pyplot is imported under the kernel's own backend, so plots still show

@@ -116,12 +116,12 @@ class PhaseReport(BaseReport):
         phase's beneficiaries by year of entry, commune, activity type, implementing unit and
         2025 successor commune; the cow ledger at the end of each year; the people observed
         at each year since entry; the households that stayed out of poverty."""
-        totals = ph.totals_by_year(self.pkg)
+        totals = self.indicator(ph.totals_by_year)
         everyone = int(self.pkg["beneficiaries"]["beneficiary_id"].nunique())
         total = (("reached", "phase"), everyone)
         self.breakdown(ledger, total, totals, "year")
         for by in PHASE_BREAKDOWNS:
-            frame = ph.totals_by(self.pkg, by)
+            frame = self.indicator(ph.totals_by, by)
             self.breakdown(ledger, total, frame.assign(**{by: frame[by].map(_group)}), by)
         for successor, codes in self._successors().items():
             parts = {
@@ -129,24 +129,24 @@ class PhaseReport(BaseReport):
             }
             ledger.line(parts, (("reached", "phase", "successor", successor), sum(parts.values())))
         for year in plan_years(self.pkg):
-            herd = ind.livestock_summary(self.pkg, year)
+            herd = self.indicator(ind.livestock_summary, year)
             if herd.empty:
                 continue
             row = herd[herd["commune_code"] == "all"].iloc[0]
             for col in LIVESTOCK_COUNTS:
                 ledger.count(("herd", year, "all", col), row[col], col in LIVESTOCK_HOUSEHOLDS)
             ledger.together(("herd", year, "all", col) for col in LIVESTOCK_COUNTS)
-        for row in ph.income_trajectories(self.pkg).itertuples():
+        for row in self.indicator(ph.income_trajectories).itertuples():
             ledger.count(("since_entry", int(row.years_since_entry)), row.n)
         self.register_persistence(ledger, self.last_year)
 
     def _commune_people(self, code: str) -> int:
-        frame = ph.totals_by(self.pkg, "commune_code").set_index("commune_code")
+        frame = self.indicator(ph.totals_by, "commune_code").set_index("commune_code")
         return int(frame.loc[code, "people"]) if code in frame.index else 0
 
     def _successors(self) -> dict[str, list[str]]:
         """Each 2025 successor commune (with its province) and the partner communes in it."""
-        by_commune = ph.totals_by(self.pkg, "commune_code").dropna(subset=["commune_code"])
+        by_commune = self.indicator(ph.totals_by, "commune_code").dropna(subset=["commune_code"])
         info = self.pkg["communes"].set_index("commune_code")
         groups: dict[str, list[str]] = {}
         for c in by_commune["commune_code"]:
@@ -178,7 +178,7 @@ class PhaseReport(BaseReport):
         )
         execution = ind.budget_execution(self.pkg, None)
         did = self._did()
-        herd = ind.livestock_summary(self.pkg, None)
+        herd = self.indicator(ind.livestock_summary, None)
         herd_all = herd[herd["commune_code"] == "all"]
         persistence = self.indicator(ind.poverty_persistence, self.last_year)
         stayed = persistence[persistence["horizon_years"] == 1]
@@ -227,7 +227,7 @@ class PhaseReport(BaseReport):
     # ------------------------------------------------------------------ sections
     def summary(self) -> H.Fragment:
         """Five-year totals in sentences generated from the data."""
-        totals = ph.totals_by_year(self.pkg)
+        totals = self.indicator(ph.totals_by_year)
         planned, spent = totals["planned_vnd"].sum(), totals["spent_vnd"].sum()
         mobilised = totals["mobilised_vnd"].sum()
         people = ("reached", "phase")
@@ -309,7 +309,7 @@ class PhaseReport(BaseReport):
         """Five-year totals and trends per year, commune, activity type and implementing unit."""
         from analysis import charts
 
-        totals = ph.totals_by_year(self.pkg)
+        totals = self.indicator(ph.totals_by_year)
         cols = {
             "year": Col(self._t("col.year")),
             "activities": Col(self._t("col.n_activities"), "number"),
@@ -362,7 +362,7 @@ class PhaseReport(BaseReport):
             ("activity_type", "col.activity_type"),
             ("implementing_unit", "phase.col_unit"),
         ):
-            frame = ph.totals_by(self.pkg, by)
+            frame = self.indicator(ph.totals_by, by)
             frame = frame.assign(people=[("reached", "phase", by, _group(v)) for v in frame[by]])
             self._keep(f"totals_by_{by}", frame, people=("people",))
             if by == "commune_code":
@@ -427,7 +427,7 @@ class PhaseReport(BaseReport):
             parts += self.did_commune_table(
                 did, self._t("phase.col_post_rate"), self._t("phase.did_caption")
             )
-        traj = ph.income_trajectories(self.pkg)
+        traj = self.indicator(ph.income_trajectories)
         # A mean of fewer people than the threshold is not shown (nor drawn).
         keys = [("since_entry", int(k)) for k in traj["years_since_entry"]]
         traj = traj.assign(n=keys)[[not self.ledger.is_hidden(k) for k in keys]]
@@ -489,7 +489,7 @@ class PhaseReport(BaseReport):
         """The revolving-cow ledger over five years and its projection; staying out of
         poverty; Sín Thầu's graduation and the hand-over to Leng Su Sìn."""
         parts = []
-        ledger = ph.livestock_by_year(self.pkg)
+        ledger = self.indicator(ph.livestock_by_year)
         if ledger.empty:
             parts.append(H.missing(self._t("missing.livestock")))
         else:
@@ -662,7 +662,7 @@ class PhaseReport(BaseReport):
             "successor_province_2025": Col(self._t("reform.col_successor_province")),
             "successor_note": Col(self._t("reform.col_note")),
         }
-        totals = ph.totals_by(self.pkg, "commune_code").set_index("commune_code")
+        totals = self.indicator(ph.totals_by, "commune_code").set_index("commune_code")
         rows = []
         for successor, codes in self._successors().items():
             group = totals.loc[codes]
