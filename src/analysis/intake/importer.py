@@ -399,8 +399,9 @@ class _Importer:
         self.pkg = pkg
         self.limits = limits
         self.labels = {g.name: _sheet_label(g.name) or g.name for g in grids}
-        self.pii_seen: dict[tuple, list[pii.Finding]] = {}
         """Sheet names as messages show them (masked when personal)."""
+        self.pii_seen: dict[tuple, list[pii.Finding]] = {}
+        """Findings by (text, number column, maximum): workbooks repeat their values."""
         self.province_option = provinces
         self.grids = grids
         self.result = result

@@ -18,32 +18,37 @@ looked for in the forms used there, not only in the Kinh form. A text is persona
 
   - a surname (Kinh: Nguyễn, Trần, Lê …; Hmong: Giàng, Sùng, Vàng, Thào, Lý …; Thai, Khmu and
     Hà Nhì: Lò, Lường, Quàng, Cầm, Vi, Tòng, Điêu, Lù, Pờ …), a middle name that marks a
-    person (Thị, Văn, A, Seo, Páo, Mí, Chứ, Sếnh, Súa) and a given name: ``Giàng Thị Mỷ``,
-    ``sùng a páo``, ``GIANG THI MY``. A given name that makes a common word with the middle
-    name (``văn phòng``, ``thị trấn``) is not a name unless all three words are capitalised;
+    person (Thị, Văn, Seo, Páo, Mí, Chứ, Sếnh, Súa, and A after a Hmong, Thai or Hà Nhì
+    surname) and a given name: ``Giàng Thị Mỷ``, ``sùng a páo``, ``GIANG THI MY``. A given
+    name that makes a common word with the middle name (``văn phòng``, ``thị trấn``) is not a
+    name unless all three words are capitalised, and in English text ``a`` is the article
+    (``more than a year``);
   - a distinctive surname (one that is not also a common word: Nguyễn, Giàng, Sùng, Thào,
     Lường …) followed by one to three capitalised words as the whole text (``Giàng Mỷ``), or
     by two or three inside a longer text;
   - an Ê Đê or Jarai name: ``Y`` or an ``H'`` name (``Y Blong Niê``, ``H'Hen Niê``), or a
     clan name (Niê, Êban, Ksor, Rơ Châm, Siu, Rahlan, Nay …) next to a capitalised word
     (``Ksor Phước``);
-  - a capitalised word after an honorific (chị, bà, anh, ông, em, cháu, cô, bé, cụ, and the
-    prefixes A and Y): ``chị Mỷ``, ``hộ bà Vàng Thị Dở``.
+  - a capitalised word after an honorific (chị, bà, anh, ông, em, cháu, cô, bé, cụ) or after
+    the prefixes A and Y (Hmong, Bahnar, Xơ Đăng, Ê Đê): ``chị Mỷ``, ``hộ bà Vàng Thị Dở``,
+    ``A Thút``. Two honorifics together are people, not a name (``chị em``, ``bà con``).
 
   Not names: places and peoples that begin like a name (``Hà Nội``, ``Hà Nhì``, ``H'Mông``,
   ``Vàng Ma Chải``, ``Y Tý``, ``Bờ Y``), anything right after a word that names a place or an
   institution (``xã``, ``huyện``, ``bản``, ``đồn``, ``đường``, ``trường``, ``dân tộc`` …),
   common words that are also surnames (``mua``, ``mùa``, ``vàng``, ``lò``, ``quản lý``,
   ``căn cứ``, ``hiện nay``), titles after an honorific (``Mẹ Việt Nam anh hùng``,
-  ``chú Bộ đội``) and public figures found in the names of places, schools and funds
-  (``Hồ Chí Minh``, ``Vừ A Dính``, ``Lê Văn Tám``). Callers may add their own place names
-  (:func:`allowed_phrases`; the importer adds every commune, district and province of the
-  package);
+  ``chú Bộ đội``), A or Y as a letter (``khối A``, ``Trạm Y tế``) and public figures found in
+  the names of places, schools and funds (``Hồ Chí Minh``, ``Vừ A Dính``, ``Lê Văn Tám``).
+  Callers may add their own place names (:func:`allowed_phrases`; the importer adds every
+  commune, district and province of the package);
 * a column header meaning a name, phone or identity number (``Họ và tên``, ``SĐT``,
   ``CCCD``, ``CMND``, ``Số điện thoại``, ``Name`` ...).
 
-Before the search, zero-width and bidirectional formatting characters are removed and control
-characters read as spaces, so that ``Giàng\\u200bThị Mỷ`` is still a name.
+Before the search, text is NFKC-normalised (full-width letters and digits become plain), other
+digits become 0-9, control characters and zero-width spaces read as spaces, and other invisible
+formatting characters (bidi marks, soft hyphens) are read both as nothing and as a space, so
+that ``Giàng\\u200bThị Mỷ`` or ``0912\\u202e345678`` are still found.
 
 :func:`find_in_text` is the one detector: the importer runs it on every cell, sheet name,
 comment and the file name, and :func:`scan_text_fields` runs it on the text fields of the
@@ -141,7 +146,8 @@ NOT_GIVEN_NAMES = _words(
     "cộng nhà mái ấm hỗ trợ tặng quà bò dê lợn gà giống vốn mô hình đội ủy uỷ chi cục viện "
     "lớp khu vùng cửa khẩu đường sông suối núi đèo chợ cầu bệnh trạm tế chủ phó bí trưởng "
     "giám cán đại thượng thiếu mẹ bố cha con ubnd hđnd lhpn dtts mtqg tw tổ nhóm đảng đoàn "
-    "niên công tết mưa khô vụ các những mọi và của cho tại với từ đến được là có không trong"
+    "niên công tết mưa khô vụ các những mọi và của cho tại với từ đến được là có không trong "
+    "học sinh mầm tiểu giáo viên gia dân người hộ"
 )
 """Capitalised words that are not given names (``Hội``, ``Đồn``, ``Mẹ``, ``Tết`` ...)."""
 
@@ -153,7 +159,8 @@ ALLOWED_PHRASES = _words(
     "Cao Bằng; Cao Lộc; Lâm Đồng; Lâm Bình; Vị Xuyên; Vi Xuyên; Chư Prông; Chư Sê; Chư Păh; "
     "Chư Pưh; Mai Châu; Mai Sơn; Mường Nhé; Ma Lì Pho; Ma Quai; Ma Thì Hồ; Tô Hiệu; Ea H'Leo; "
     "Y Tý; A Pa Chải; A Mú Sung; A Lù; A Lưới; A Xing; A Ngo; A Dơi; Bà Rịa; Bà Đen; Cô Tô; "
-    "Anh Sơn; Ông Đốc; Bờ Y; H'Mông; H'Mong; H'Rê; H'Re; H'Leo; Mùa Xuân; Mùa Hè; Mùa Thu; "
+    "Anh Sơn; Anh Quốc; Ông Đốc; Ông Ích Khiêm; Bà Nà; Bà Triệu; Bà Chiểu; Bà Huyện Thanh Quan; "
+    "Bờ Y; H'Mông; H'Mong; H'Rê; H'Re; H'Leo; Mùa Xuân; Mùa Hè; Mùa Thu; "
     "Mùa Đông; Mùa Mưa; Mùa Khô; "
     # public figures, found in the names of places, schools, streets and funds
     "Hồ Chí Minh; Vừ A Dính; Lê Văn Tám; Võ Thị Sáu; Nguyễn Thị Minh Khai; Nguyễn Văn Trỗi; "
@@ -184,19 +191,27 @@ def _keys(words: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
 
 
 _SURNAMES = _keys(SURNAMES)
+_A_SURNAMES = _keys(HMONG_SURNAMES + TAI_SURNAMES)
+"""Surnames used with the middle name A (Sùng A Páo); Kinh names do not have it."""
 _DISTINCTIVE = _keys(DISTINCTIVE_SURNAMES)
 _MIDDLE = _keys(MIDDLE_NAMES)
 _EDE = _keys(EDE_CLANS)
 _HONORIFIC = frozenset(HONORIFICS)
-_PLACE_WORDS = frozenset(_key(w) for w in PLACE_WORDS) | frozenset(fold(w) for w in PLACE_WORDS)
+_PLACE_WORDS = _keys(PLACE_WORDS)
 _NOT_GIVEN = frozenset(_key(w) for w in NOT_GIVEN_NAMES)
 _COMPOUNDS = {k: frozenset(v.split()) for k, v in _MIDDLE_COMPOUNDS.items()}
 _BEFORE = {k: frozenset(v.split()) for k, v in _WORD_BEFORE.items()}
 _Y_NOT_NAME = frozenset({"tế", "khoa", "học", "sĩ", "dược", "tá", "lệnh", "bạ", "đức"})
-_ENGLISH_BEFORE_A = frozenset({"to", "do", "be"})
-"""English words that read as a surname (Tô, Đỗ, Bế) before the article ``a``."""
-_LETTER_WORDS = frozenset(
-    _words("bờ bo khối loại nhóm án điểm hạng mục lục mẫu biểu phụ tổ đội số vitamin kiểu dạng")
+_ENGLISH = re.compile(
+    r"\b(?:and|of|is|are|was|were|with|for|from|this|which|has|have|been|after|each|per)\b",
+    re.IGNORECASE,
+)
+"""English words that are no Vietnamese word, typed with or without diacritics."""
+_LETTER_WORDS = _keys(
+    _words(
+        "bờ bo khối loại nhóm án điểm hạng mục lục mẫu biểu phụ tổ đội số vitamin kiểu dạng lớp "
+        "xóm bảng cột dòng ô phần tầng nhà khu cụm plan annex option type class grade group part"
+    )
 )
 """Words after which A or Y is a letter (``khối A``, ``Bờ Y``), not a name's prefix."""
 
@@ -404,11 +419,17 @@ def _runs(tokens: list[_Token]) -> list[list[_Token]]:
 class _NameScanner:
     """Names in one run of words (see the module docstring for the rules)."""
 
-    def __init__(self, run: list[_Token], whole: bool, allowed: frozenset[str]) -> None:
+    def __init__(
+        self, run: list[_Token], whole: bool, allowed: frozenset[str], english: bool = False
+    ) -> None:
         self.run = run
         self.whole = whole
+        self.english = english
+        """The text is English: ``a`` and ``A`` are the article."""
         self.allowed = allowed
         self.starts = _phrase_starts(allowed)
+        self.plain = all(t.ascii for t in run)
+        """Typed without diacritics: ``cho`` may then be ``chợ``."""
         self.shouting = len(run) > 1 and not any(t.text.islower() for t in run)
         """Written in capitals throughout: capitals say nothing."""
 
@@ -428,13 +449,18 @@ class _NameScanner:
     def allowed_at(self, i: int) -> int:
         """Length of an allowed phrase (a place, a public figure) starting at ``i``."""
         for size in self.starts.get(self.run[i].folded, ()):
-            if i + size <= len(self.run):
-                if " ".join(t.folded for t in self.run[i : i + size]) in self.allowed:
-                    return size
+            words = self.run[i : i + size]
+            if len(words) == size and " ".join(t.folded for t in words) in self.allowed:
+                return size
         return 0
 
-    def before(self, i: int, words: frozenset[str]) -> bool:
-        return i > 0 and (self.run[i - 1].key in words or self.run[i - 1].folded in words)
+    def before(self, i: int, words: tuple[frozenset[str], frozenset[str]]) -> bool:
+        """The word before ``i`` is in ``words`` (exact keys, keys without diacritics); without
+        diacritics only when the text was typed so (``cho`` is not ``chợ``)."""
+        if i == 0:
+            return False
+        prev = self.run[i - 1]
+        return prev.key in words[0] or (self.plain and prev.folded in words[1])
 
     def scan(self) -> list[str]:
         found, i = [], 0
@@ -448,7 +474,8 @@ class _NameScanner:
 
     def name_at(self, i: int) -> int:
         tok = self.run[i]
-        if tok.key in _HONORIFIC and (tok.lower or i == 0):
+        pair = i > 0 and self.run[i - 1].key in _HONORIFIC  # chị em, bà con: people, no name
+        if tok.key in _HONORIFIC and (tok.lower or i == 0) and not pair:
             size = self.after_honorific(i + 1)
             if size:
                 return 1 + size
@@ -458,7 +485,7 @@ class _NameScanner:
 
     def common_word(self, i: int) -> bool:
         before = _BEFORE.get(self.run[i].folded)
-        return bool(before) and self.before(i, before)
+        return bool(before) and i > 0 and self.run[i - 1].folded in before
 
     def with_middle(self, i: int) -> int:
         """Surname, middle name (Thị, Văn, A …) and a given name, in any case."""
@@ -468,8 +495,10 @@ class _NameScanner:
         if self.allowed_at(i):
             return 0
         middle, given = run[i + 1], run[i + 2]
-        if run[i].text in _ENGLISH_BEFORE_A and middle.text == "a":
-            return 0  # "to a national programme"
+        if middle.folded == "a" and not run[i].among(_A_SURNAMES):
+            return 0  # A is a Hmong middle name; "than a year", "to a programme" are English
+        if middle.text == "a" and self.english:
+            return 0  # "more than a year"
         titled = all(self.capital(j) for j in range(i, i + 3))
         if not titled and (
             given.key in _NOT_GIVEN or given.folded in _COMPOUNDS.get(middle.folded, ())
@@ -482,6 +511,8 @@ class _NameScanner:
         run = self.run
         if run[i].text not in ("A", "Y") or self.before(i, _LETTER_WORDS):
             return 0
+        if run[i].text == "A" and self.english:
+            return 0  # "A Frictionless data package"
         if i + 1 < len(run) and run[i + 1].key in _Y_NOT_NAME:
             return 0
         n = self.more_given(i + 1, 3)
@@ -560,10 +591,11 @@ def _names(text: str, allowed: frozenset[str]) -> list[str]:
     if not any(_trigger(w) for w in _WORD.findall(text)):
         return []
     runs = _runs(_tokens(text))
+    english = _ENGLISH.search(text) is not None
     found: list[str] = []
     for run in runs:
         if any(_trigger(t.text) for t in run):
-            found += _NameScanner(run, whole=len(runs) == 1, allowed=allowed).scan()
+            found += _NameScanner(run, len(runs) == 1, allowed, english).scan()
     return found
 
 

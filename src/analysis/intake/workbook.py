@@ -25,6 +25,10 @@ A workbook comes from outside (a province, a district, a border post) and is rea
    :mod:`analysis.intake.importer`). Sheets it does not import are only searched for personal
    data, cell by cell.
 
+openpyxl's loader is not used for the cells: even in read-only mode it pads every row to its
+last cell and every missing row up to the declared dimension, and builds a whole row before a
+count could stop it. Its helpers still decide which number formats are dates.
+
 Each cell keeps its cached value (what Excel computed) and whether it holds a formula: a
 formula whose value was never computed (the file was written by a program, not saved by
 Excel) has no value to import. Text is decoded as Excel does (``_x000D_`` is a carriage
@@ -233,7 +237,7 @@ def _directory(data: bytes) -> tuple[int, int] | None:
     fields = struct.unpack("<4s4H2LH", tail[at : at + 22])
     entries, size = fields[4], fields[5]
     if entries == 0xFFFF or size == 0xFFFFFFFF:  # ZIP64: far beyond any workbook
-        return EXCEL_MAX_ROW, size
+        return 1 << 32, size
     return entries, size
 
 
