@@ -124,3 +124,22 @@ def test_the_reported_commit_is_the_checkout_with_its_changes():
     assert commit.removesuffix("+dirty") == head[: len(commit.removesuffix("+dirty"))]
     assert len(commit.removesuffix("+dirty")) >= 12
     assert commit.endswith("+dirty") == bool(changed)
+
+
+def test_no_language_branch_outside_the_catalogue():
+    """Code picks texts and label columns through analysis.i18n (``t``, ``label``,
+    ``localized``), never by comparing the language itself: adding a language then touches
+    the catalogues and the data's label columns only."""
+    import re
+
+    from analysis.paths import PACKAGE_DIR
+
+    pattern = re.compile(r"""lang\s*[!=]=\s*["'](vi|en)["']|["'](vi|en)["']\s*[!=]=\s*\w*lang""")
+    found = [
+        f"{path.relative_to(PACKAGE_DIR)}:{n}: {line.strip()}"
+        for path in sorted(PACKAGE_DIR.rglob("*.py"))
+        if "i18n" not in path.parts
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert found == []

@@ -349,3 +349,28 @@ def test_the_index_groups_commune_profiles_by_province_in_vietnamese_order(tmp_p
     assert html.index("Đăk Plô") < html.index("Mô Rai")
     assert html.count('href="communes/00001_vi.html"') == 1
     assert "ab" * 32 in html
+
+
+def test_the_workbook_is_typed_formatted_and_titled_in_the_report_language(rendered):
+    """Counts and years are numbers (SUM works), money has a thousands format, rates are
+    fractions shown as percentages, headers are the page's column titles, the header is
+    frozen and filtered, and a first sheet says what the workbook is."""
+    import openpyxl
+
+    from analysis.i18n import t
+
+    book = openpyxl.load_workbook(rendered["vi"].with_suffix(".xlsx"))
+    assert book.sheetnames[0] == t("workbook.readme", "vi")
+    readme = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
+    assert t("footer.sha256", "vi") in readme and len(readme[t("footer.sha256", "vi")]) == 64
+    years = book["years"]
+    header = [c.value for c in years[2]]
+    assert header[:2] == [t("col.year", "vi"), t("col.planned", "vi")]
+    assert [years.cell(row=r, column=1).value for r in (3, 4)] == [2023, 2024]
+    planned = years.cell(row=4, column=2)
+    assert planned.value == 130_000_000 and planned.number_format == "#,##0"  # hand: 50+50+30 M
+    rate = years.cell(row=4, column=4)
+    assert rate.value == pytest.approx(117 / 130) and rate.number_format == "0.0%"
+    assert years.freeze_panes == "A3" and years.auto_filter.ref.startswith("A2:")
+    book_en = openpyxl.load_workbook(rendered["en"].with_suffix(".xlsx"))
+    assert [c.value for c in book_en["years"][2]][0] == t("col.year", "en")

@@ -302,25 +302,27 @@ def test_workbook_text_is_text_never_a_formula_and_long_text_is_cut_visibly(tmp_
     import openpyxl
     import pandas as pd
 
-    from analysis.report.base import EXCEL_TEXT_LIMIT, write_workbook
+    from analysis.report.html import Col
+    from analysis.report.workbook import EXCEL_TEXT_LIMIT, Sheet, write_workbook
 
     long = "a" * 40_000
-    tables = {
-        "plan": pd.DataFrame(
-            {
-                "description": ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", long],
-                "n": [1, 2, 3],
-            }
-        )
-    }
+    frame = pd.DataFrame(
+        {
+            "description": ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", long],
+            "n": [1, 2, 3],
+        }
+    )
+    cols = {"description": Col("Mô tả"), "n": Col("Số", "number")}
     path = tmp_path / "t.xlsx"
-    write_workbook(tables, path)
-    sheet = openpyxl.load_workbook(path)["plan"]
-    cells = [sheet.cell(row=r, column=1) for r in (2, 3, 4)]
+    write_workbook([Sheet("plan", frame, cols, "caption")], path, readme=[("a", "=b")], lang="vi")
+    book = openpyxl.load_workbook(path)
+    sheet = book["plan"]
+    cells = [sheet.cell(row=r, column=1) for r in (3, 4, 5)]
     assert [c.data_type for c in cells] == ["s", "s", "s"]
     assert cells[0].value == '=HYPERLINK("http://x","y")'
     assert len(cells[2].value) == EXCEL_TEXT_LIMIT and cells[2].value.endswith("characters cut)")
-    assert sheet.cell(row=2, column=2).value == 1  # numbers stay numbers
+    assert sheet.cell(row=3, column=2).value == 1  # numbers stay numbers
+    assert book["Đọc trước"]["B1"].data_type == "s"
 
 
 def test_a_dollar_sign_in_a_commune_name_prints_as_itself_in_charts():

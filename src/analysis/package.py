@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import PackageInvalid, Problem
+from analysis.i18n import localized
 from analysis.paths import DATAPACKAGE
 from analysis.patterns import backtracking_risk, compiled
 
@@ -115,7 +116,7 @@ class Package:
     def field_title(self, resource: str, name: str, lang: str) -> str:
         """The field's title in ``lang`` (``title_vi`` for Vietnamese, ``title`` otherwise)."""
         fld = self.field(resource, name)
-        return fld.get("title_vi" if lang == "vi" else "title", name)
+        return fld.get(localized("title", lang, fld), name)
 
     @property
     def illustrative_sources(self) -> frozenset[str]:
@@ -153,7 +154,7 @@ def read_package(path: str | Path | None = None) -> tuple[Package | None, list[P
     """Load the package and return it with the problems found (empty when valid)."""
     path = Path(path or DATAPACKAGE).absolute()
     digest = hashlib.sha256()
-    handle, problem = _open_regular(path, path.name)
+    handle, problem = _open_regular(path, path.name, limit=MAX_DESCRIPTOR_BYTES)
     if problem:
         return None, [problem]
     with handle:
@@ -421,7 +422,7 @@ MAX_DESCRIPTOR_BYTES = 16 << 20
 
 
 def _open_regular(
-    file: Path, rel: str, inside: Path | None = None
+    file: Path, rel: str, inside: Path | None = None, limit: int | None = None
 ) -> tuple[BinaryIO | None, Problem | None]:
     """Open ``file`` for reading if it is a regular file (inside ``inside`` when given) no
     larger than :data:`MAX_FILE_BYTES`; otherwise say why not, without reading it.
@@ -444,11 +445,10 @@ def _open_regular(
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         return None, Problem(rel, None, None, "not-a-file", {})
-    if info.st_size > MAX_FILE_BYTES:
+    limit = MAX_FILE_BYTES if limit is None else limit
+    if info.st_size > limit:
         os.close(fd)
-        return None, Problem(
-            rel, None, None, "too-large", {"size": info.st_size, "limit": MAX_FILE_BYTES}
-        )
+        return None, Problem(rel, None, None, "too-large", {"size": info.st_size, "limit": limit})
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb"), None
 
@@ -460,7 +460,7 @@ def refusals(path: str | Path | None = None) -> list[Problem]:
     the package folder, and a resource that is not a regular file (a FIFO, a device) or is
     too large. Empty when it is safe to read."""
     path = Path(path or DATAPACKAGE).absolute()
-    handle, problem = _open_regular(path, path.name)
+    handle, problem = _open_regular(path, path.name, limit=MAX_DESCRIPTOR_BYTES)
     if problem:
         return [problem]
     with handle:

@@ -15,6 +15,7 @@ import textwrap
 
 import pandas as pd
 
+from analysis.i18n import localized
 from analysis.package import Package
 
 LEVELS = ("input", "activity", "output", "outcome", "impact")
@@ -90,7 +91,7 @@ def diagram(
     from analysis.charts import STYLE, new_figure
 
     nodes = pkg["toc_nodes"]
-    label_col = "label_vi" if lang == "vi" else "label_en"
+    label_col = localized("label", lang, nodes.columns)
     positions = {}
     with plt.rc_context(STYLE):
         fig = new_figure(figsize=(9.5, 4.6))

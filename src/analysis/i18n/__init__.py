@@ -396,3 +396,25 @@ def _letter_rank(c: str, lang: str) -> tuple:
     if c.isalpha():
         return (2, 0, unicodedata.normalize("NFD", c)[0])
     return (0, ord(c), "")
+
+
+def localized(base: str, lang: str, available) -> str:
+    """The name of the column (or descriptor key) that holds ``base`` in ``lang``.
+
+    Data carry their labels in per-language columns: ``name_vi``, ``name_en``; a plain
+    ``base`` holds the English text (``title`` beside ``title_vi``). Code never picks the
+    column by comparing ``lang`` itself: adding a language means adding its label columns.
+
+    Example:
+        >>> localized("name", "vi", ["name_vi", "name_en"])
+        'name_vi'
+        >>> localized("title", "en", ["title", "title_vi"])
+        'title'
+
+    """
+    _check_lang(lang)
+    available = set(available)
+    for candidate in (f"{base}_{lang}", base if lang == "en" else None, f"{base}_en", base):
+        if candidate and candidate in available:
+            return candidate
+    raise KeyError(f"no column for {base!r} in {lang!r} among {sorted(available)}")

@@ -14,7 +14,7 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.i18n import format_number, label, sort_key, t
+from analysis.i18n import format_number, label, localized, sort_key, t
 from analysis.package import Package
 from analysis.provenance import year_rows
 from analysis.report import html as H
@@ -350,22 +350,21 @@ class AnnualReport(BaseReport):
                     "people": ("reached", int(y)),
                 }
             )
-        frame = self._keep("years", pd.DataFrame(rows), people=("people",))
+        frame = pd.DataFrame(rows)
         if len(frame) < 2:
             return H.missing(self._t("missing.previous_years"))
         cols = {
-            "year": Col(self._t("col.year")),
+            "year": Col(self._t("col.year"), "year"),
             "planned": Col(self._t("col.planned"), "money"),
             "spent": Col(self._t("col.spent"), "money"),
             "rate": Col(self._t("col.execution_rate"), "percent"),
             "people": Col(self._t("col.people"), "people"),
         }
-        return H.h(3, self._t("summary.years_title")) + H.table(
+        return H.h(3, self._t("summary.years_title")) + self.table(
+            "years",
             frame,
             cols,
-            lang=self.lang,
             caption=self._t("summary.years_caption"),
-            ledger=self.ledger,
         )
 
     # ------------------------------------------------------------------ relevance
@@ -398,7 +397,6 @@ class AnnualReport(BaseReport):
                 self.withheld(v, *self._split_keys(k, dim))
                 for v, k in zip(shares[col], keys, strict=True)
             ]
-        self._keep("targeting", shown, people=("n",))
         cols = {
             "activity_type": Col(self._t("col.activity_type")),
             "n": Col(self._t("col.people"), "people"),
@@ -416,12 +414,11 @@ class AnnualReport(BaseReport):
             "relevance",
             self._t("section.relevance"),
             H.p(text),
-            H.table(
+            self.table(
+                "targeting",
                 shown,
                 cols,
-                lang=self.lang,
                 caption=self._t("relevance.caption"),
-                ledger=self.ledger,
                 total_row=True,
             ),
             H.p(self._t("relevance.note"), "note"),
@@ -436,14 +433,13 @@ class AnnualReport(BaseReport):
                 "coherence", self._t("section.coherence"), H.missing(self._t("missing.plans"))
             )
         programmes = self.pkg["national_programmes"].set_index("programme_id")
-        name_col = "name_vi" if self.lang == "vi" else "name_en"
+        name_col = localized("name", self.lang, programmes.columns)
         shown = self._labelled(align, "activity_type", "activity_type").assign(
             programme=[
                 self._t("coherence.none") if pd.isna(p) else programmes.loc[p, name_col]
                 for p in align["programme_id"]
             ]
         )
-        self._keep("coherence", align)
         linked = ind.share_of_plan_linked(self.pkg, self.year)
         cols = {
             "activity_type": Col(self._t("col.activity_type")),
@@ -461,7 +457,7 @@ class AnnualReport(BaseReport):
                     amount=self._money(linked.linked_amount_vnd),
                 )
             ),
-            H.table(shown, cols, lang=self.lang, caption=self._t("coherence.caption")),
+            self.table("coherence", shown, cols, caption=self._t("coherence.caption")),
             H.p(self._t("coherence.note"), "note"),
         )
 
@@ -484,7 +480,6 @@ class AnnualReport(BaseReport):
                     for k, v in zip(keys, by_type["units_rate"], strict=True)
                 ],
             )
-            self._keep("plan_vs_delivery", shown, people=("delivered_units",))
             cols = {
                 "activity_type": Col(self._t("col.activity_type")),
                 "n_activities": Col(self._t("col.n_activities"), "number"),
@@ -497,11 +492,10 @@ class AnnualReport(BaseReport):
             }
             parts.append(H.h(3, self._t("effectiveness.delivery_title")))
             parts.append(
-                H.table(
+                self.table(
+                    "plan_vs_delivery",
                     shown,
                     cols,
-                    lang=self.lang,
-                    ledger=self.ledger,
                     caption=self._t("effectiveness.delivery_caption"),
                 )
             )
@@ -515,7 +509,6 @@ class AnnualReport(BaseReport):
                     for c in by_commune["commune_code"]
                 ]
             )
-            self._keep("by_commune", by_commune)
             cols = {
                 "commune_code": Col(self._t("col.commune")),
                 "n_activities": Col(self._t("col.n_activities"), "number"),
@@ -524,8 +517,8 @@ class AnnualReport(BaseReport):
                 "amount_rate": Col(self._t("col.execution_rate"), "percent"),
             }
             parts.append(
-                H.table(
-                    shown, cols, lang=self.lang, caption=self._t("effectiveness.commune_caption")
+                self.table(
+                    "by_commune", shown, cols, caption=self._t("effectiveness.commune_caption")
                 )
             )
         parts.append(H.h(3, self._t("effectiveness.people_title")))
@@ -556,7 +549,6 @@ class AnnualReport(BaseReport):
                 for s in plans["source_id"]
             ],
         )
-        self._keep("plan", plans)
         cols = {
             "activity_id": Col(self._t("col.activity_id")),
             "place": Col(self._t("col.place")),
@@ -583,7 +575,7 @@ class AnnualReport(BaseReport):
         return (
             H.h(3, self._t("plan.title", year=self.year))
             + H.p(intro)
-            + H.table(shown, cols, lang=self.lang, caption=self._t("plan.caption", year=self.year))
+            + self.table("plan", shown, cols, caption=self._t("plan.caption", year=self.year))
         )
 
     def _money_chart(self, shown: pd.DataFrame) -> H.Fragment:
@@ -635,17 +627,15 @@ class AnnualReport(BaseReport):
                     "people": [(*total, field_name, v) for v in order] + [total],
                 }
             )
-            self._keep(f"people_by_{field_name}"[:31], frame, people=("people",))
             cols = {
                 "group": Col(self._t(f"col.{field_name}")),
                 "people": Col(self._t("col.people"), "people"),
             }
             out.append(
-                H.table(
+                self.table(
+                    f"people_by_{field_name}"[:31],
                     frame,
                     cols,
-                    lang=self.lang,
-                    ledger=self.ledger,
                     total_row=True,
                     caption=self._t(
                         "effectiveness.people_caption", by=self._t(f"col.{field_name}").lower()
@@ -695,7 +685,6 @@ class AnnualReport(BaseReport):
         if funds.table.empty:
             parts.append(H.missing(self._t("missing.funds")))
         else:
-            self._keep("funds_mobilised", funds.table)
             shown = self._labelled(funds.table, "contributor_kind", "contributor_kind")
             cols = {
                 "contributor_kind": Col(self._t("col.contributor")),
@@ -713,7 +702,9 @@ class AnnualReport(BaseReport):
                 )
             )
             parts.append(
-                H.table(shown, cols, lang=self.lang, caption=self._t("efficiency.funds_caption"))
+                self.table(
+                    "funds_mobilised", shown, cols, caption=self._t("efficiency.funds_caption")
+                )
             )
         return H.section("efficiency", self._t("section.efficiency"), *parts)
 

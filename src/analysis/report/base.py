@@ -20,7 +20,15 @@ import pandas as pd
 from analysis.checks import check_package
 from analysis.disclosure import Ledger
 from analysis.errors import PackageChanged, PackageInvalid, Problem
-from analysis.i18n import LANGUAGES, format_money, format_number, format_percent, label, t
+from analysis.i18n import (
+    LANGUAGES,
+    format_money,
+    format_number,
+    format_percent,
+    label,
+    localized,
+    t,
+)
 from analysis.package import Package, read_package
 from analysis.provenance import (
     git_commit,
@@ -30,6 +38,7 @@ from analysis.provenance import (
 )
 from analysis.report import html as H
 from analysis.report.html import Col
+from analysis.report.workbook import Sheet, write_workbook
 
 LIVESTOCK_COUNTS = (
     "animals_received",
@@ -115,7 +124,7 @@ class BaseReport:
     lang: str
     min_cell: int = 5
     problems: list[Problem] = field(default_factory=list)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sheets: list[Sheet] = field(default_factory=list)
     _computed: dict = field(default_factory=dict, repr=False)
 
     SECTIONS: ClassVar[tuple[str, ...]] = ()
@@ -244,29 +253,44 @@ class BaseReport:
             return H.HIDDEN
         return value
 
-    def _keep(self, name: str, frame: pd.DataFrame, people: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Remember a table for the workbook (sheet names are at most 31 characters).
+    def table(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        columns: dict,
+        caption: str,
+        *,
+        total_row: bool = False,
+        show: bool = True,
+    ) -> H.Fragment:
+        """Show a table and keep it for the workbook: one declaration serves both.
 
-        Columns named in ``people`` hold ledger keys: the workbook gets each count as a
-        number, or the hidden mark. Withheld figures get the hidden mark. Returns ``frame``
-        unchanged.
+        ``columns`` maps each column to its :class:`~analysis.report.html.Col` (title and
+        kind); ``people`` and ``count`` columns hold ledger keys, shown or hidden by the
+        ledger the same way on the page and in the workbook. With ``show=False`` the table
+        only goes to the workbook (the data behind a chart).
         """
-        kept = frame.reset_index(drop=True).copy()
-        mark = t("suppressed_complementary", self.lang)
-        for col in kept.columns:
-            if col in people:
-                kept[col] = [
-                    k
-                    if not isinstance(k, tuple)
-                    else self.people_text(k)
-                    if self.ledger.is_hidden(k)
-                    else self.ledger.values[k]
-                    for k in kept[col]
-                ]
-            elif kept[col].dtype == object:
-                kept[col] = [mark if v is H.HIDDEN else v for v in kept[col]]
-        self.tables[name[:31]] = kept
-        return frame
+        kept = frame[list(columns)].reset_index(drop=True).copy()
+        for col, spec in columns.items():
+            if spec.kind in ("people", "count"):
+                kept[col] = [self._count_cell(k) for k in kept[col]]
+        self.sheets.append(Sheet(name, kept, dict(columns), caption))
+        if not show:
+            return H.Fragment("")
+        return H.table(
+            frame, columns, lang=self.lang, caption=caption, ledger=self.ledger, total_row=total_row
+        )
+
+    def _count_cell(self, key):
+        """A ledger count as the workbook holds it: the number, or the hidden mark."""
+        if not isinstance(key, tuple):
+            return key
+        return self.people_text(key) if self.ledger.is_hidden(key) else self.ledger.values[key]
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The workbook's tables by sheet name (their values as the report shows them)."""
+        return {sheet.name[:31]: sheet.frame for sheet in self.sheets}
 
     @property
     def _share(self) -> pd.DataFrame:
@@ -279,7 +303,7 @@ class BaseReport:
     def header(self) -> H.Fragment:
         """Title, subtitle, generation time, the illustrative-data banner and the contents."""
         title = self.title()
-        pkg_title = self.pkg.descriptor.get("title_vi" if self.lang == "vi" else "title", "")
+        pkg_title = self.pkg.descriptor.get(localized("title", self.lang, self.pkg.descriptor), "")
         now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
         parts = [
             f"<header>{H.h(1, title)}",
@@ -394,11 +418,8 @@ class BaseReport:
                 self.share(v, ("herd", scope, c, "animals_received"))
                 for v, c in zip(herd[col], herd["commune_code"], strict=True)
             ]
-        self._keep("livestock", shown, people=LIVESTOCK_COUNTS)
         cols = self.livestock_columns("commune_code", self._t("col.commune"))
-        return H.table(
-            shown, cols, lang=self.lang, ledger=self.ledger, total_row=True, caption=caption
-        )
+        return self.table("livestock", shown, cols, total_row=True, caption=caption)
 
     # ------------------------------------------------------------------ shared tables
     def cost_tables(self, year: int | None, cpb_caption: str, bench_caption: str) -> list:
@@ -420,16 +441,13 @@ class BaseReport:
                     for v, k in zip(cpb["cost_per_beneficiary_vnd"], keys, strict=True)
                 ],
             )
-            self._keep("cost_per_beneficiary", shown, people=("beneficiaries",))
             cols = {
                 "activity_type": Col(self._t("col.activity_type")),
                 "spent_vnd": Col(self._t("col.spent"), "money"),
                 "beneficiaries": Col(self._t("col.people"), "people"),
                 "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
             }
-            parts.append(
-                H.table(shown, cols, lang=self.lang, ledger=self.ledger, caption=cpb_caption)
-            )
+            parts.append(self.table("cost_per_beneficiary", shown, cols, caption=cpb_caption))
         bench = ind.cost_vs_benchmark(self.pkg, year)
         bench = bench[bench["benchmark_n"] > 0]
         if bench.empty:
@@ -448,7 +466,6 @@ class BaseReport:
                 for v, a in zip(bench["ratio"], bench["activity_type"], strict=True)
             ],
         )
-        self._keep("cost_vs_benchmark", shown)
         cols = {
             "activity_type": Col(self._t("col.activity_type")),
             "unit": Col(self._t("col.unit")),
@@ -458,7 +475,7 @@ class BaseReport:
             "ratio": Col(self._t("col.ratio"), "number1"),
         }
         return parts + [
-            H.table(shown, cols, lang=self.lang, caption=bench_caption),
+            self.table("cost_vs_benchmark", shown, cols, caption=bench_caption),
             H.p(self._t("efficiency.bench_note"), "note"),
         ]
 
@@ -466,7 +483,7 @@ class BaseReport:
         """How the cow-ledger tables show their columns (``key`` first: commune or year);
         the counts are ledger keys."""
         cols = {
-            key: Col(key_title),
+            key: Col(key_title, "year" if key == "year" else "text"),
             "animals_received": Col(self._t("col.animals_received"), "people"),
             "calves_born": Col(self._t("col.calves_born"), "count"),
             "died": Col(self._t("col.died"), "count"),
@@ -533,7 +550,6 @@ class BaseReport:
             commune=[names.get(c, c) for c in did.changes["commune_code"]],
             group=[self._t(f"impact.group_{g}") for g in did.changes["group"]],
         )
-        self._keep("did_communes", did.changes)
         cols = {
             "commune": Col(self._t("col.commune")),
             "group": Col(self._t("col.group")),
@@ -541,7 +557,7 @@ class BaseReport:
             "post_rate": Col(post_title, "number1"),
             "change": Col(self._t("col.change_points"), "number1"),
         }
-        return parts + [H.table(changes, cols, lang=self.lang, caption=caption)]
+        return parts + [self.table("did_communes", changes, cols, caption=caption)]
 
     def persistence_table(self, year: int):
         """Households that left poverty and were still out 1 and 2 years later (None when no
@@ -565,17 +581,15 @@ class BaseReport:
                 for v, x in zip(persistence["share_still_out"], h, strict=True)
             ],
         )
-        self._keep("persistence", shown, people=("n", "still_out"))
         cols = {
             "horizon_years": Col(self._t("col.horizon"), "number"),
             "n": Col(self._t("col.households"), "people"),
             "share_still_out": Col(self._t("col.still_out"), "percent"),
         }
-        return H.table(
+        return self.table(
+            "persistence",
             shown,
             cols,
-            lang=self.lang,
-            ledger=self.ledger,
             caption=self._t("sustainability.persistence_caption"),
         )
 
@@ -590,7 +604,6 @@ class BaseReport:
             "share": Col(self._t("dq.share"), "percent"),
         }
         shown = share.assign(resource=[self._t(f"resource.{r}") for r in share["resource"]])
-        self._keep("data_quality", share)
         overall = share.set_index("resource").loc["all", "share"]
         money = illustrative_money_share(self.pkg, self.rows())
         parts = [
@@ -601,8 +614,8 @@ class BaseReport:
                     money=self._pct(0.0 if is_nan(money) else money),
                 )
             ),
-            H.table(
-                shown, cols, lang=self.lang, caption=self._t("dq.share_caption"), total_row=True
+            self.table(
+                "data_quality", shown, cols, caption=self._t("dq.share_caption"), total_row=True
             ),
         ]
         ids = self.scope_activities()
@@ -632,7 +645,6 @@ class BaseReport:
             used |= set(frame["source_id"].dropna())
         src = self.pkg["sources"]
         src = src[src["source_id"].isin(used)].sort_values(["kind", "source_id"])
-        self._keep("sources", src)
         cols = {
             "title": Col(self._t("dq.source_title")),
             "issuer": Col(self._t("dq.issuer")),
@@ -641,7 +653,7 @@ class BaseReport:
             "reliability": Col(self._t("dq.reliability"), "enum:reliability"),
             "address": Col(self._t("dq.address")),
         }
-        return H.table(src, cols, lang=self.lang, caption=self._t("dq.sources_caption"))
+        return self.table("sources", src, cols, caption=self._t("dq.sources_caption"))
 
     # ------------------------------------------------------------------ footer
     def footer(self) -> H.Fragment:
@@ -668,53 +680,33 @@ class BaseReport:
 
     # ------------------------------------------------------------------ workbook
     def save_tables(self, path: str) -> None:
-        """Write every table shown (people counts already protected) to an Excel workbook.
-
-        A path ending in ``.pickle`` hands the tables over instead, to the renderer that
-        started this kernel: it builds the workbook with :func:`write_workbook` while the
-        kernel shuts down. Nothing is written when ``path`` is empty.
-        """
+        """Write every table the report shows to an Excel workbook (nothing when ``path`` is
+        empty): a README sheet, then one typed, formatted sheet per table
+        (:mod:`analysis.report.workbook`)."""
         if not path:
             return
-        if path.endswith(".pickle"):
-            import pickle
+        write_workbook(self.sheets, path, readme=self.readme(), lang=self.lang)
 
-            with open(path, "wb") as fh:
-                pickle.dump(self.tables, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            return
-        write_workbook(self.tables, path)
-
-
-EXCEL_TEXT_LIMIT = 32_767
-"""The most characters an Excel cell holds."""
-
-
-def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> None:
-    """Write ``tables`` to an Excel workbook at ``path``, one sheet each (dates as dates).
-
-    Text from the data is stored as text, never as a formula (a description that starts with
-    ``=`` would otherwise run when the workbook is opened), and a text longer than a cell can
-    hold is cut visibly, with a note of how much was left out.
-    """
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            out = frame.copy()
-            for col in out.columns:
-                if isinstance(out[col].dtype, pd.DatetimeTZDtype) or str(out[col].dtype).startswith(
-                    "datetime"
-                ):
-                    out[col] = out[col].dt.date
-                elif not pd.api.types.is_numeric_dtype(out[col]):
-                    out[col] = [_cell_text(v) if isinstance(v, str) else v for v in out[col]]
-            out.to_excel(writer, sheet_name=name, index=False)
-            for row in writer.sheets[name].iter_rows():
-                for cell in row:
-                    if isinstance(cell.value, str):
-                        cell.data_type = "s"  # text, even when it starts with "="
-
-
-def _cell_text(text: str) -> str:
-    if len(text) <= EXCEL_TEXT_LIMIT:
-        return text
-    note = f" […] ({len(text) - EXCEL_TEXT_LIMIT + 40:,} characters cut)"
-    return text[: EXCEL_TEXT_LIMIT - len(note)] + note
+    def readme(self) -> list[tuple[str, str]]:
+        """The workbook's first sheet: what it is, how much is illustrative, where it comes from."""
+        share = self._share.set_index("resource").loc["all", "share"]
+        params = ", ".join(f"{k}={v}" for k, v in self.parameters().items())
+        rows = [
+            (self._t("workbook.report"), self.title()),
+            (self._t("workbook.contents"), self._t("workbook.contents_text")),
+        ]
+        if not is_nan(share) and share > 0:
+            rows.append(
+                (self._t("workbook.illustrative"), self._t("report.banner", share=self._pct(share)))
+            )
+        rows += [
+            (self._t("workbook.suppression"), self._t("methods.small_cells", n=self.min_cell)),
+            (
+                self._t("footer.package"),
+                f"{self.pkg.descriptor.get('name', '')} {self.pkg.version}",
+            ),
+            (self._t("footer.sha256"), self.pkg.sha256),
+            (self._t("footer.commit"), git_commit()),
+            (self._t("footer.parameters"), params),
+        ]
+        return rows

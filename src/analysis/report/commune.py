@@ -176,16 +176,14 @@ class CommuneProfile(BaseReport):
                     "people": [(*total, "ethnicity", str(e)) for e in groups] + [total],
                 }
             )
-            self._keep("people_by_ethnicity", frame, people=("people",))
             parts.append(
-                H.table(
+                self.table(
+                    "people_by_ethnicity",
                     frame,
                     {
                         "group": Col(self._t("col.ethnicity")),
                         "people": Col(self._t("col.people"), "people"),
                     },
-                    lang=self.lang,
-                    ledger=self.ledger,
                     total_row=True,
                     caption=self._t("commune.people_caption"),
                 )
@@ -224,9 +222,8 @@ class CommuneProfile(BaseReport):
             (*total, "entry_year", str(int(y))) if int(y) in entered else 0 for y in table["year"]
         ]
         table["year"] = table["year"].astype(str)
-        self._keep("support", table, people=("people",))
         cols = {
-            "year": Col(self._t("col.year")),
+            "year": Col(self._t("col.year"), "year"),
             "activity_type": Col(self._t("col.activity_type")),
             "planned_amount_vnd": Col(self._t("col.planned"), "money"),
             "spent": Col(self._t("col.spent"), "money"),
@@ -243,11 +240,10 @@ class CommuneProfile(BaseReport):
             "support",
             self._t("commune.section.support"),
             H.p(text),
-            H.table(
+            self.table(
+                "support",
                 table,
                 cols,
-                lang=self.lang,
-                ledger=self.ledger,
                 caption=self._t("commune.support_caption"),
             ),
         )
@@ -274,7 +270,17 @@ class CommuneProfile(BaseReport):
                 self._t("commune.section.outcomes"),
                 H.missing(self._t("commune.no_outcomes")),
             )
-        self._keep("outcomes", frame)
+        self.table(
+            "outcomes",
+            frame.assign(year=frame["year"].astype(int)),
+            {
+                "year": Col(self._t("col.year"), "year"),
+                "commune": Col(self.info["name_in_source"], "number1"),
+                "comparison": Col(self._t("commune.comparison_mean"), "number1"),
+            },
+            caption=self._t("commune.outcomes_title"),
+            show=False,  # the chart's data
+        )
         names = ", ".join(
             sorted(communes.loc[communes["commune_code"].isin(peers), "name_in_source"])
         )

@@ -98,7 +98,7 @@ def kpis(items: Iterable[tuple[str, str]]) -> Fragment:
 class Col:
     """How to show one column: its title and kind.
 
-    Kinds: ``text``, ``money``, ``number``, ``number1`` (one decimal), ``percent``, ``date``,
+    Kinds: ``text``, ``year``, ``money``, ``number``, ``number1`` (one decimal), ``percent``, ``date``,
     ``people`` (a count of people: the cell holds its ledger key, and the ledger shows it or
     hides it), ``count`` (another count of the ledger, such as calves born),
     ``enum:<field>`` (a label from the catalogue), ``bool``. Any cell holding :data:`HIDDEN`
@@ -132,6 +132,8 @@ def format_cell(value: object, kind: str, lang: str, ledger=None) -> str:
                 f"a count of people must be shown through the report's ledger (got {value!r})"
             )
         return ledger.show(value, lang)
+    if kind == "year":
+        return t("missing_value", lang) if is_missing(value) else str(int(value))
     if kind == "money":
         return format_money(value, lang)
     if kind == "number":

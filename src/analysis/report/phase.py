@@ -13,7 +13,7 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.i18n import format_number, label, t
+from analysis.i18n import format_number, label, localized, t
 from analysis.indicators import phase as ph
 from analysis.package import Package
 from analysis.provenance import phase_rows
@@ -270,7 +270,6 @@ class PhaseReport(BaseReport):
                 }
             )
         frame = pd.DataFrame(rows)
-        self._keep("findings", frame)
         cols = {
             "criterion": Col(self._t("phase.col_criterion")),
             "rating": Col(self._t("phase.col_rating")),
@@ -281,7 +280,7 @@ class PhaseReport(BaseReport):
             "findings",
             self._t("section.findings"),
             H.p(self._t("phase.findings_intro")),
-            H.table(frame, cols, lang=self.lang, caption=self._t("phase.findings_caption")),
+            self.table("findings", frame, cols, caption=self._t("phase.findings_caption")),
         )
 
     def _finding_sentence(self, f, figures: dict) -> str:
@@ -311,7 +310,7 @@ class PhaseReport(BaseReport):
 
         totals = self.indicator(ph.totals_by_year)
         cols = {
-            "year": Col(self._t("col.year")),
+            "year": Col(self._t("col.year"), "year"),
             "activities": Col(self._t("col.n_activities"), "number"),
             "planned_vnd": Col(self._t("col.planned"), "money"),
             "mobilised_vnd": Col(self._t("col.incoming"), "money"),
@@ -322,13 +321,11 @@ class PhaseReport(BaseReport):
             year=totals["year"].astype(str),
             people=[("reached", "phase", "year", y) for y in totals["year"]],
         )
-        self._keep("totals_by_year", shown, people=("people",))
         parts = [
-            H.table(
+            self.table(
+                "totals_by_year",
                 shown,
                 cols,
-                lang=self.lang,
-                ledger=self.ledger,
                 caption=self._t("phase.by_year_caption"),
             )
         ]
@@ -356,7 +353,7 @@ class PhaseReport(BaseReport):
         )
         names = self._commune_names()
         units = self.pkg["implementing_units"].set_index("unit_id")
-        unit_col = "name_vi" if self.lang == "vi" else "name_en"
+        unit_col = localized("name", self.lang, units.columns)
         for by, heading in (
             ("commune_code", "col.commune"),
             ("activity_type", "col.activity_type"),
@@ -364,7 +361,6 @@ class PhaseReport(BaseReport):
         ):
             frame = self.indicator(ph.totals_by, by)
             frame = frame.assign(people=[("reached", "phase", by, _group(v)) for v in frame[by]])
-            self._keep(f"totals_by_{by}", frame, people=("people",))
             if by == "commune_code":
                 frame = frame.assign(
                     commune_code=[
@@ -389,11 +385,10 @@ class PhaseReport(BaseReport):
                 "people": Col(self._t("col.people"), "people"),
             }
             parts.append(
-                H.table(
+                self.table(
+                    f"totals_by_{by}",
                     frame,
                     cols,
-                    lang=self.lang,
-                    ledger=self.ledger,
                     caption=self._t("phase.by_caption", by=self._t(heading).lower()),
                 )
             )
@@ -435,7 +430,6 @@ class PhaseReport(BaseReport):
         if traj.empty:
             parts.append(H.missing(self._t("missing.followups")))
         else:
-            self._keep("income_trajectories", traj, people=("n",))
             cols = {
                 "years_since_entry": Col(self._t("phase.col_years_since"), "number"),
                 "n": Col(self._t("col.people"), "people"),
@@ -444,11 +438,10 @@ class PhaseReport(BaseReport):
                 "high_vnd": Col(self._t("phase.col_high"), "money"),
             }
             parts.append(
-                H.table(
+                self.table(
+                    "income_trajectories",
                     traj,
                     cols,
-                    lang=self.lang,
-                    ledger=self.ledger,
                     caption=self._t("phase.trajectory_caption"),
                 )
             )
@@ -504,20 +497,17 @@ class PhaseReport(BaseReport):
                 ],
                 year=ledger["year"].astype(str),
             )
-            self._keep("livestock_by_year", shown, people=LIVESTOCK_COUNTS)
             cols = self.livestock_columns("year", self._t("col.year"), rates=False)
             parts.append(
-                H.table(
+                self.table(
+                    "livestock_by_year",
                     shown,
                     cols,
-                    lang=self.lang,
-                    ledger=self.ledger,
                     caption=self._t("phase.ledger_caption"),
                 )
             )
         projection = ph.revolving_projection(self.pkg)
         if projection is not None:
-            self._keep("projection", projection.table)
             parts.append(
                 H.p(
                     self._t(
@@ -536,15 +526,15 @@ class PhaseReport(BaseReport):
                 )
             )
             cols = {
-                "year": Col(self._t("col.year")),
+                "year": Col(self._t("col.year"), "year"),
                 "herd": Col(self._t("col.herd_alive"), "number"),
                 "new_households": Col(self._t("phase.col_new_households"), "number"),
             }
             parts.append(
-                H.table(
+                self.table(
+                    "projection",
                     projection.table.assign(year=projection.table["year"].astype(str)),
                     cols,
-                    lang=self.lang,
                     caption=self._t("phase.projection_caption"),
                 )
             )
@@ -582,10 +572,10 @@ class PhaseReport(BaseReport):
         )
         nodes = self.pkg["toc_nodes"].set_index("node_id")
         links = self.pkg["toc_links"].set_index("link_id")
-        lbl = "label_vi" if self.lang == "vi" else "label_en"
-        alt_col = "alternatives_vi" if self.lang == "vi" else "alternatives_en"
+        lbl = localized("label", self.lang, nodes.columns)
+        alt_col = localized("alternatives", self.lang, links.columns)
         indicators = self.pkg["indicators"].set_index("indicator_id")
-        ind_col = "title_vi" if self.lang == "vi" else "title_en"
+        ind_col = localized("title", self.lang, indicators.columns)
         table = confidence.assign(
             link=[
                 f"{nodes.loc[a, lbl]} → {nodes.loc[b, lbl]}"
@@ -598,7 +588,6 @@ class PhaseReport(BaseReport):
             alternatives=[links.loc[i, alt_col] for i in confidence["link_id"]],
             confidence=[self._t(f"confidence.{c}") for c in confidence["confidence"]],
         )
-        self._keep("theory_of_change", table.drop(columns=["indicators"]))
         fig = diagram(
             self.pkg,
             confidence,
@@ -621,7 +610,7 @@ class PhaseReport(BaseReport):
             self._t("section.theory-of-change"),
             H.p(self._t("toc.intro")),
             H.figure(fig, alt, self._t("toc.caption")),
-            H.table(table, cols, lang=self.lang, caption=self._t("toc.table")),
+            self.table("theory_of_change", table, cols, caption=self._t("toc.table")),
             H.p(
                 self._t(
                     "toc.rule",
@@ -634,10 +623,8 @@ class PhaseReport(BaseReport):
     def _successor_notes(self, communes: pd.DataFrame) -> pd.Series:
         """The reform notes in the report's language (the English note where no Vietnamese
         one was written, so that a missing translation never hides the fact)."""
-        notes = communes["successor_note"]
-        if self.lang == "vi" and "successor_note_vi" in communes:
-            notes = communes["successor_note_vi"].fillna(notes)
-        return notes
+        own = communes[localized("successor_note", self.lang, communes.columns)]
+        return own.fillna(communes[localized("successor_note", "en", communes.columns)])
 
     def reform(self) -> H.Fragment:
         """The July 2025 reform: each partner commune's successor, and figures in either
@@ -653,7 +640,6 @@ class PhaseReport(BaseReport):
                 "successor_province_2025",
             ]
         ].assign(successor_note=self._successor_notes(partners))
-        self._keep("reform", table)
         cols = {
             "name_in_source": Col(self._t("col.commune")),
             "district_name": Col(self._t("reform.col_district")),
@@ -676,7 +662,6 @@ class PhaseReport(BaseReport):
                 }
             )
         grouped = pd.DataFrame(rows)
-        self._keep("reform_geography", grouped, people=("people",))
         gcols = {
             "successor": Col(self._t("reform.col_successor")),
             "n_activities": Col(self._t("col.n_activities"), "number"),
@@ -688,12 +673,11 @@ class PhaseReport(BaseReport):
             "reform",
             self._t("section.reform"),
             H.p(self._t("reform.intro")),
-            H.table(table, cols, lang=self.lang, caption=self._t("reform.caption")),
-            H.table(
+            self.table("reform", table, cols, caption=self._t("reform.caption")),
+            self.table(
+                "reform_geography",
                 grouped,
                 gcols,
-                lang=self.lang,
-                ledger=self.ledger,
                 caption=self._t("reform.geography_caption"),
             ),
             H.p(self._t("reform.note"), "note"),
