@@ -98,8 +98,8 @@ def kpis(items: Iterable[tuple[str, str]]) -> Fragment:
 class Col:
     """How to show one column: its title and kind.
 
-    Kinds: ``text``, ``year``, ``money``, ``number``, ``number1`` (one decimal), ``percent``, ``date``,
-    ``people`` (a count of people: the cell holds its ledger key, and the ledger shows it or
+    Kinds: ``text``, ``year``, ``money``, ``number``, ``number1`` (one decimal), ``percent``,
+    ``date``, ``people`` (a count of people: the cell holds its ledger key, and the ledger shows it or
     hides it), ``count`` (another count of the ledger, such as calves born),
     ``enum:<field>`` (a label from the catalogue), ``bool``. Any cell holding :data:`HIDDEN`
     shows the withheld mark.
