@@ -99,10 +99,10 @@ class Col:
     """How to show one column: its title and kind.
 
     Kinds: ``text``, ``year``, ``money``, ``number``, ``number1`` (one decimal), ``percent``,
-    ``date``, ``people`` (a count of people: the cell holds its ledger key, and the ledger shows it or
-    hides it), ``count`` (another count of the ledger, such as calves born),
-    ``enum:<field>`` (a label from the catalogue), ``bool``. Any cell holding :data:`HIDDEN`
-    shows the withheld mark.
+    ``date``, ``people`` (a count of people: the cell holds its ledger key, and the ledger
+    shows it or hides it), ``count`` (another count of the ledger, such as calves born),
+    ``enum:<field>`` (a label from the catalogue), ``bool``. Any cell holding
+    :data:`HIDDEN` shows the withheld mark.
     """
 
     title: str
