@@ -29,7 +29,6 @@ from test_intake_support import (
 
 from analysis.checks import check_package
 from analysis.intake import import_workbook, write_template
-from analysis.intake import importer as importer_module
 from analysis.intake.cli import main as intake_main
 from analysis.intake.cli import register
 from analysis.package import read_package
@@ -128,6 +127,25 @@ def kon_tum_report(folder: Path) -> Path:
     )
     set_cached_value(path, "Giao dịch tài chính", "B7", 3000000)
     return path
+
+
+def statistics_report(folder: Path, code: str, households: int) -> Path:
+    """A province's small report: one commune's statistics for 2024."""
+    statistics = [
+        [
+            "commune_code",
+            "year",
+            "households",
+            "population",
+            "poor_households",
+            "near_poor_households",
+            "poor_or_near_poor_households",
+        ],
+        [code, 2024, households, households * 5, 205, 90, None],
+    ]
+    return build_workbook(
+        folder / f"{code}_2024.xlsx", {"commune_statistics": statistics}, year=None
+    )
 
 
 def place(plans: dict[str, dict], activity: str) -> str:
@@ -325,7 +343,9 @@ def test_editing_an_illustrative_row_makes_it_real_and_replaces_its_neighbours(p
 # --------------------------------------------------------------------------- all or nothing
 
 
-def test_a_failure_before_the_renames_changes_nothing(pkg, tmp_path, monkeypatch):
+def test_a_failure_before_the_change_is_decided_changes_nothing(pkg, tmp_path, monkeypatch):
+    from analysis import storage
+
     workbook = kon_tum_report(tmp_path)
     before = package_hashes(pkg)
     calls = {"n": 0}
@@ -337,40 +357,146 @@ def test_a_failure_before_the_renames_changes_nothing(pkg, tmp_path, monkeypatch
             raise OSError(28, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(importer_module.os, "fsync", failing_fsync)
+    monkeypatch.setattr(storage.os, "fsync", failing_fsync)
     with pytest.raises(OSError):
         import_workbook(workbook, pkg, year=2024)
-    assert package_hashes(pkg) == before  # no CSV changed, no temporary file left
+    assert package_hashes(pkg) == before  # no CSV changed, no staged file left
 
 
-def test_a_failed_rename_puts_back_the_files_already_replaced(pkg, tmp_path, monkeypatch):
+def test_a_rename_that_fails_after_the_decision_is_completed_by_the_next_command(
+    pkg, tmp_path, monkeypatch
+):
+    """Once the journal is written the change is decided: a rename that fails (an I/O error)
+    leaves the journal, and the next command of the toolkit completes the change."""
+    from analysis import storage
+
+    reference = tmp_path / "reference"
+    shutil.copytree(pkg.parent, reference)
     workbook = kon_tum_report(tmp_path)
-    before = package_hashes(pkg)
+    assert import_workbook(workbook, reference / "datapackage.json", year=2024, now=NOW).written
     real_replace = os.replace
     calls = {"n": 0}
 
     def failing_replace(src, dst):
         if str(src).endswith(".tmp"):
             calls["n"] += 1
-            if calls["n"] == 3:
+            if calls["n"] == 2:
                 raise OSError(5, "I/O error")
         real_replace(src, dst)
 
-    monkeypatch.setattr(importer_module.os, "replace", failing_replace)
+    monkeypatch.setattr(storage.os, "replace", failing_replace)
     with pytest.raises(OSError):
-        import_workbook(workbook, pkg, year=2024)
-    assert calls["n"] == 3
-    assert package_hashes(pkg) == before
+        import_workbook(workbook, pkg, year=2024, now=NOW)
+    monkeypatch.setattr(storage.os, "replace", real_replace)
+    assert (pkg.parent / storage.JOURNAL).exists()
+    assert storage.settle(pkg.parent) == "completed"
+    assert package_hashes(pkg) == package_hashes(reference / "datapackage.json")
 
 
-def test_a_package_changed_during_the_import_is_not_overwritten(pkg, tmp_path):
+def test_a_package_changed_during_the_import_is_not_overwritten(pkg):
+    from analysis import storage
+
     target = pkg.parent / "data" / "sources.csv"
     old = target.read_bytes()
     target.write_bytes(old + b"x")  # someone else wrote the file after it was read
-    with pytest.raises(RuntimeError):
-        importer_module._commit({target: b"new"}, {target: hashlib.sha256(old).hexdigest()})
+    with pytest.raises(storage.PackageChangedOnDisk):
+        storage.commit(
+            pkg.parent,
+            {"data/sources.csv": b"new"},
+            {"data/sources.csv": hashlib.sha256(old).hexdigest()},
+        )
     assert target.read_bytes() == old + b"x"
     assert not list(target.parent.glob(".sources.csv.*"))
+
+
+def _import_and_die_after(workbook: str, package: str, steps: int) -> None:
+    """In a child: import and kill the process after ``steps`` writes/renames."""
+    from analysis import storage
+
+    done = [0]
+
+    def counted(real):
+        def wrapper(*args, **kwargs):
+            result = real(*args, **kwargs)
+            done[0] += 1
+            if done[0] >= steps:
+                os._exit(137)
+            return result
+
+        return wrapper
+
+    storage.os.replace = counted(os.replace)
+    storage.os.fsync = counted(os.fsync)
+    import_workbook(workbook, package, year=2024, now=NOW)
+    os._exit(0)
+
+
+def test_an_import_killed_after_any_write_or_rename_leaves_the_package_whole(pkg, tmp_path):
+    import multiprocessing
+
+    from analysis import storage
+    from analysis.package import load_package
+
+    workbook = kon_tum_report(tmp_path)
+    old = package_hashes(pkg)
+    reference = tmp_path / "reference"
+    shutil.copytree(pkg.parent, reference)
+    assert import_workbook(workbook, reference / "datapackage.json", year=2024, now=NOW).written
+    new = package_hashes(reference / "datapackage.json")
+    assert new != old
+    context = multiprocessing.get_context("fork")
+    seen = set()
+    for steps in range(1, 60):
+        copy = tmp_path / f"kill_{steps}"
+        shutil.copytree(pkg.parent, copy)
+        child = context.Process(
+            target=_import_and_die_after,
+            args=(str(workbook), str(copy / "datapackage.json"), steps),
+        )
+        child.start()
+        child.join(120)
+        storage.settle(copy)  # what the next command of the toolkit does first
+        now = package_hashes(copy / "datapackage.json")
+        assert now in (old, new), f"killed after {steps} steps: a mix of old and new files"
+        load_package(copy / "datapackage.json")  # and it is valid
+        seen.add("new" if now == new else "old")
+        if child.exitcode == 0:
+            break
+    else:
+        pytest.fail("the import did not finish within 60 steps")
+    assert seen == {"old", "new"}
+
+
+def _import_one(workbook: str, package: str, provinces: tuple, queue) -> None:
+    result = import_workbook(workbook, package, year=2024, provinces=provinces)
+    queue.put((bool(result.written), [p.format("en") for p in result.errors]))
+
+
+def test_two_imports_at_once_both_land(pkg, tmp_path):
+    """Two provinces import at the same moment: the lock makes them take turns, the second
+    merges into what the first wrote, and both provinces' rows are in the package."""
+    import multiprocessing
+
+    from analysis.package import load_package
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = statistics_report(tmp_path / "a", "23536", 1530)  # Mô Rai, Kon Tum
+    second = statistics_report(tmp_path / "b", "16834", 910)  # Na Loi, Nghệ An
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    jobs = ((first, ("62",)), (second, ("40",)))  # Kon Tum, Nghệ An
+    workers = [
+        context.Process(target=_import_one, args=(str(w), str(pkg), p, queue)) for w, p in jobs
+    ]
+    for w in workers:
+        w.start()
+    outcomes = [queue.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(60)
+    assert outcomes == [(True, []), (True, [])]
+    sources = set(load_package(pkg)["sources"]["source_id"])
+    assert len({s for s in sources if s.startswith("workbook_")}) == 2
 
 
 # --------------------------------------------------------------------------- the commands

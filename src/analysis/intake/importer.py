@@ -68,7 +68,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import os
 import re
 import tempfile
 from collections.abc import Iterable
@@ -78,6 +77,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from analysis import storage
 from analysis.checks import check_package
 from analysis.errors import Problem
 from analysis.intake import pii
@@ -336,22 +336,27 @@ def import_workbook(
     result.source_id = workbook_source_id(result.sha256)
 
     try:
-        pkg = PackageData(package)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        result.problems.append(
-            IntakeProblem("package-invalid", params={"n": 1, "path": f"{package} ({exc})"})
-        )
-        return result
-
-    try:
         grids = read_workbook(data, path.name, limits)
     except WorkbookError as exc:
         params = {"detail": exc.detail, **exc.params}
         sheet = params.pop("sheet", None)
         return refuse(exc.rule, sheet=_sheet_label(sheet), **params)
 
-    importer = _Importer(pkg, grids, result, path, year, tuple(provinces), limits)
-    importer.run(now or dt.datetime.now(dt.UTC))
+    # The package is read, checked and written under its lock (shared for a dry run): a
+    # second import waits and then merges into what the first wrote; nothing is lost.
+    folder = package.absolute().parent
+    with storage.package_lock(folder, shared=dry_run):
+        if not dry_run:
+            storage.recover(folder)
+        try:
+            pkg = PackageData(package)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            result.problems.append(
+                IntakeProblem("package-invalid", params={"n": 1, "path": f"{package} ({exc})"})
+            )
+            return result
+        importer = _Importer(pkg, grids, result, path, year, tuple(provinces), limits)
+        importer.run(now or dt.datetime.now(dt.UTC))
     order = {g.name: i for i, g in enumerate(grids)}
     result.problems.sort(key=lambda p: p.sort_key(order))
     return result
@@ -1060,10 +1065,14 @@ class _Merge:
         self.validate(rendered)
         if self.imp.failed or self.result.dry_run or not rendered:
             return
-        self.result.written = _commit(
-            {self.pkg[n].path: data for n, data in rendered.items()},
-            {self.pkg[n].path: self.pkg[n].sha256 for n in rendered},
+        # Every file at once or none, even if the process dies (analysis.storage).
+        folder = self.pkg.path.parent
+        written = storage.commit(
+            folder,
+            {self.pkg[n].rel: data for n, data in rendered.items()},
+            {self.pkg[n].rel: self.pkg[n].sha256 for n in rendered},
         )
+        self.result.written = [folder / rel for rel in written]
 
     def apply_sheet(self, name: str) -> None:
         res = self.pkg[name]
@@ -1352,67 +1361,3 @@ def _at(wr: WorkbookRow, name: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def _commit(files: dict[Path, bytes], expected: dict[Path, str]) -> list[Path]:
-    """Write ``files`` all together: temporary files first, then one rename each.
-
-    Every new file is written and flushed to disk next to its target before the first rename.
-    If the package changed on disk since it was read (``expected`` hashes), or anything fails
-    before the renames, no file changes. If a rename fails, the files already replaced are put
-    back.
-
-    Raises:
-        RuntimeError: The package changed while the import ran.
-        OSError: A file could not be written (after the rollback).
-    """
-    temps: list[tuple[Path, Path]] = []
-    originals: dict[Path, bytes] = {}
-    done: list[Path] = []
-    try:
-        for path, data in files.items():
-            mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temps.append((Path(tmp), path))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-        for path in files:
-            current = path.read_bytes() if path.exists() else b""
-            if hashlib.sha256(current).hexdigest() != expected.get(path):
-                raise RuntimeError(f"{path} changed while the workbook was being imported")
-            originals[path] = current
-        try:
-            for tmp, path in temps:
-                os.replace(tmp, path)
-                done.append(path)
-        except BaseException:
-            for path in done:
-                with contextlib.suppress(OSError):
-                    _restore(path, originals[path])
-            raise
-        _fsync_dirs({p.parent for p in files})
-        return list(files)
-    finally:
-        for tmp, _ in temps:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-
-
-def _restore(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".restore")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
-def _fsync_dirs(folders: Iterable[Path]) -> None:
-    for folder in folders:
-        with contextlib.suppress(OSError):
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
