@@ -374,3 +374,29 @@ def test_the_workbook_is_typed_formatted_and_titled_in_the_report_language(rende
     assert years.freeze_panes == "A3" and years.auto_filter.ref.startswith("A2:")
     book_en = openpyxl.load_workbook(rendered["en"].with_suffix(".xlsx"))
     assert [c.value for c in book_en["years"][2]][0] == t("col.year", "en")
+
+
+def test_report_all_notices_a_package_changed_during_the_run(tmp_path, monkeypatch, capsys):
+    """The package changes after report validated it: every report that would read the new
+    version is refused, the command says why and exits 1."""
+    import analysis.render
+    from analysis.cli import main
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(TINY.parent, copy)
+    real = analysis.render.render_many
+
+    def change_then_render(jobs, workers=1, progress=None):
+        sources = copy / "data" / "sources.csv"
+        sources.write_text(sources.read_text("utf-8").replace("Hội", "Hoi", 1), "utf-8")
+        return real(jobs, workers=1, progress=progress)
+
+    monkeypatch.setattr(analysis.render, "render_many", change_then_render)
+    code = main(
+        ["report", "--phase", "--lang", "en", "--package", str(copy / "datapackage.json"),
+         "--reports-dir", str(tmp_path / "reports")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "changed while the reports were being rendered" in err
+    assert not list((tmp_path / "reports").rglob("phase_evaluation_en.html"))

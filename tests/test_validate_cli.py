@@ -156,3 +156,49 @@ def test_the_dictionary_of_another_package_goes_beside_it(tmp_path):
     assert main(["dictionary", "--package", str(tmp_path / "datapackage.json")]) == 0
     assert (tmp_path / "docs" / "data_dictionary.md").exists()
     assert DICTIONARY_PATH.read_bytes() == own
+
+
+def test_validate_refuses_personal_data_in_the_package(tmp_path, capsys):
+    """The import's personal-data scan also runs over data/: a name in a description is
+    named by file, row and field, masked, and validate exits 1."""
+    import csv
+    import io
+    import shutil
+
+    from analysis.cli import main
+    from analysis.paths import DATAPACKAGE
+
+    shutil.copy(DATAPACKAGE, tmp_path / "datapackage.json")
+    shutil.copytree(DATAPACKAGE.parent / "data", tmp_path / "data")
+    plans = tmp_path / "data" / "plans.csv"
+    rows = list(csv.reader(io.StringIO(plans.read_text(encoding="utf-8"))))
+    col = rows[0].index("description_vi")
+    rows[1][col] = "Hỗ trợ chị Giàng Thị Mỷ xây nhà"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    plans.write_text(out.getvalue(), encoding="utf-8")
+    code = main(
+        [
+            "validate",
+            "--skip-frictionless",
+            "--lang",
+            "en",
+            "--package",
+            str(tmp_path / "datapackage.json"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "data/plans.csv, row 2, field description_vi [personal-data]" in err
+    assert "Giàng Thị Mỷ" not in err
+
+
+def test_template_never_overwrites_the_package(tmp_path, capsys):
+    from analysis.cli import main
+    from analysis.paths import PROJECT_ROOT
+
+    plans = PROJECT_ROOT / "data" / "plans.csv"
+    before = plans.read_bytes()
+    code = main(["template", "--year", "2025", "--out", str(plans), "--force", "--lang", "en"])
+    assert code == 2 and "Not writing to" in capsys.readouterr().err
+    assert plans.read_bytes() == before

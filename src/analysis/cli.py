@@ -176,6 +176,20 @@ def gate(package: Path, lang: str):
     return pkg, [p for p in problems if p.severity == "warning"]
 
 
+def personal_data_problems(pkg) -> list:
+    """A name, phone or ID-card number in the package's text (the import's own scan, run
+    over ``data/``): each with its file, row and field, the value masked."""
+    from analysis.errors import Problem
+    from analysis.intake.pii import scan_text_fields
+
+    problems = []
+    for resource, row, field_name, finding in scan_text_fields(pkg.frames):
+        rel = pkg.resource(resource)["path"]
+        params = {"kind": finding.kind, "value": finding.masked}
+        problems.append(Problem(rel, row, field_name, "personal-data", params))
+    return problems
+
+
 def cmd_validate(args) -> int:
     from analysis.validation import frictionless_problems
 
@@ -193,6 +207,12 @@ def cmd_validate(args) -> int:
     pkg, warnings = gate(args.package, lang)
     if pkg is None:
         return 1
+    personal = personal_data_problems(pkg)
+    if personal:
+        failed = True
+        print(t("cli.personal_data", lang, n=len(personal)), file=sys.stderr)
+        for p in personal:
+            print(f"  - {p.format(lang)}", file=sys.stderr)
     for w in warnings:
         print(f"  ! {w.format(lang)}")
     if failed:
@@ -298,6 +318,8 @@ def cmd_report(args) -> int:
             return 1
     index = write_index(args.reports_dir, pkg["communes"], pkg.sha256)
     failed = [r for r in results if r.error]
+    if any("PackageChanged" in r.error for r in failed):
+        print(t("cli.package_changed_during_run", msg_lang, n=len(failed)), file=sys.stderr)
     print(t("cli.open_index", msg_lang, path=os.path.relpath(index)))
     return 1 if failed else 0
 

@@ -101,7 +101,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_template(args: argparse.Namespace) -> int:
     from analysis.intake.template import TemplateError, write_template
 
+    from analysis.paths import refuse_output
+
     lang = args.lang
+    refused = refuse_output(args.out, args.package)
+    if refused:
+        why = t(f"output.{refused}", lang)
+        print(t("cli.output_refused", lang, path=args.out, why=why), file=sys.stderr)
+        return 2
     try:
         summary = write_template(
             args.out,
@@ -257,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except KeyboardInterrupt:
-        print("interrupted; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        written = getattr(exc, "written", None)
+        key = {True: "cli.interrupted_written", False: "cli.interrupted_nothing"}.get(
+            written, "cli.interrupted"
+        )
+        print(t(key, getattr(args, "lang", None) or "vi"), file=sys.stderr)
         return 130

@@ -761,9 +761,12 @@ def scan_text_fields(frames: Mapping[str, Any]) -> list[TextFinding]:
                 continue
             values = frame[column].tolist()
             numeric = _numeric([v for v in values if isinstance(v, str) and v != ""])
+            seen: dict[str, list[Finding]] = {}  # a million rows hold few distinct texts
             for index, value in enumerate(values):
                 if not isinstance(value, str) or not value.strip():
                     continue
-                for finding in find_in_text(value, numeric_column=numeric, allowed=allowed):
+                if value not in seen:
+                    seen[value] = find_in_text(value, numeric_column=numeric, allowed=allowed)
+                for finding in seen[value]:
                     out.append(TextFinding(resource, index + 2, str(column), finding))
     return out
