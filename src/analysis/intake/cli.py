@@ -100,7 +100,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_template(args: argparse.Namespace) -> int:
     from analysis.intake.template import TemplateError, write_template
-
     from analysis.paths import refuse_output
 
     lang = args.lang
