@@ -8,125 +8,81 @@ rows, write the data ``dictionary``. Every command takes ``--package`` (default:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
 from pathlib import Path
 
+from analysis.cli_parser import Parser, message_language
 from analysis.i18n import LANGUAGES, t
 from analysis.paths import DATAPACKAGE, REPORTS_DIR, refuse_output
 
 
-def _package_arg(parser: argparse.ArgumentParser) -> None:
+def _package_arg(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument(
-        "--package",
-        type=Path,
-        default=DATAPACKAGE,
-        help="datapackage.json to use (default: the bundled package)",
+        "--package", type=Path, default=DATAPACKAGE, help=t("cli.help.package", lang)
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m analysis",
-        description="Evaluation toolkit for 'Đồng hành cùng phụ nữ biên cương' (Hanoi Women's "
-        "Union, 2021–2025).",
-    )
+def _lang_arg(parser: argparse.ArgumentParser, lang: str) -> None:
+    parser.add_argument("--lang", choices=LANGUAGES, default=lang, help=t("cli.help.lang", lang))
+
+
+def build_parser(lang: str = "vi") -> argparse.ArgumentParser:
+    """The command line, its help and its errors in ``lang``."""
+    h = functools.partial(_help, lang=lang)
+    parser = Parser(prog="python -m analysis", description=h("description"), lang=lang)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser(
-        "validate",
-        help="validate the data package (frictionless + cross-table rules); exit 1 when invalid",
-    )
-    _package_arg(p)
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the messages")
-    p.add_argument(
-        "--skip-frictionless",
-        action="store_true",
-        help="only the project's strict loader and cross-table rules (faster)",
-    )
+    p = sub.add_parser("validate", help=h("validate"), lang=lang)
+    _package_arg(p, lang)
+    _lang_arg(p, lang)
+    p.add_argument("--skip-frictionless", action="store_true", help=h("skip_frictionless"))
 
-    p = sub.add_parser("report", help="render evaluation reports to HTML under reports/")
-    _package_arg(p)
+    p = sub.add_parser("report", help=h("report"), lang=lang)
+    _package_arg(p, lang)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--year", type=int, help="render the annual report for this year")
-    what.add_argument(
-        "--phase", action="store_true", help="render the evaluation of the whole phase (2021–2025)"
-    )
-    what.add_argument(
-        "--commune",
-        metavar="CODE",
-        help="render the profile of the partner commune CODE (5 digits)",
-    )
-    what.add_argument(
-        "--all",
-        action="store_true",
-        help="render every annual report, the phase evaluation and every commune profile",
-    )
-    p.add_argument(
-        "--lang",
-        choices=(*LANGUAGES, "all"),
-        default="vi",
-        help="report language: vi (default), en, or all",
-    )
-    p.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="notebooks executed in parallel (default: one per core)",
-    )
-    p.add_argument(
-        "--min-cell",
-        type=int,
-        default=5,
-        help="counts of people below this are shown as '<N' (default 5)",
-    )
-    p.add_argument(
-        "--pdf",
-        action="store_true",
-        help="also print each report to an A4 PDF (needs Debian's chromium)",
-    )
+    what.add_argument("--year", type=int, help=h("year"))
+    what.add_argument("--phase", action="store_true", help=h("phase"))
+    what.add_argument("--commune", metavar="CODE", help=h("commune"))
+    what.add_argument("--all", action="store_true", help=h("all"))
+    p.add_argument("--lang", choices=(*LANGUAGES, "all"), default=lang, help=h("report_lang"))
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help=h("jobs"))
+    p.add_argument("--min-cell", type=int, default=5, help=h("min_cell"))
+    p.add_argument("--pdf", action="store_true", help=h("pdf"))
     p.add_argument("--reports-dir", type=Path, default=REPORTS_DIR, help=argparse.SUPPRESS)
 
-    p = sub.add_parser("generate", help="regenerate the illustrative rows (deterministic)")
-    _package_arg(p)
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: the fixed one)")
+    p = sub.add_parser("generate", help=h("generate"), lang=lang)
+    _package_arg(p, lang)
+    _lang_arg(p, lang)
+    p.add_argument("--seed", type=int, default=None, help=h("seed"))
 
-    p = sub.add_parser("bench", help="measure loading, validation, indicators and rendering")
-    p.add_argument(
-        "--scale",
-        type=float,
-        default=1.0,
-        help="multiply the package sizes (default 1: up to 1,000,000 rows)",
-    )
-    p.add_argument("--json", action="store_true", help="print the figures as JSON")
-    p.add_argument(
-        "--no-reports",
-        action="store_true",
-        help="only loading, validation and indicators (no notebook rendering)",
-    )
-    p.add_argument(
-        "--record",
-        action="store_true",
-        help="also write benchmarks/results.json and benchmarks/time_vs_rows.png",
-    )
+    p = sub.add_parser("bench", help=h("bench"), lang=lang)
+    _lang_arg(p, lang)
+    p.add_argument("--scale", type=float, default=1.0, help=h("scale"))
+    p.add_argument("--json", action="store_true", help=h("json"))
+    p.add_argument("--no-reports", action="store_true", help=h("no_reports"))
+    p.add_argument("--record", action="store_true", help=h("record"))
 
     from analysis.intake.cli import register as register_intake
 
-    register_intake(sub)
+    register_intake(sub, lang)
 
-    p = sub.add_parser("dictionary", help="write docs/data_dictionary.md from the schema")
-    _package_arg(p)
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help="exit 1 if the committed dictionary is stale instead of writing it",
-    )
+    p = sub.add_parser("dictionary", help=h("dictionary"), lang=lang)
+    _package_arg(p, lang)
+    _lang_arg(p, lang)
+    p.add_argument("--check", action="store_true", help=h("check"))
     return parser
 
 
+def _help(key: str, lang: str) -> str:
+    return t(f"cli.help.{key}", lang)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(message_language(argv, os.environ)).parse_args(argv)
     handler = {
         "validate": cmd_validate,
         "report": cmd_report,
@@ -232,7 +188,7 @@ def cmd_validate(args) -> int:
 def cmd_report(args) -> int:
     from analysis.render import jobs_for, make_job, render_many, write_index
     from analysis.report.base import plan_years
-    from analysis.report.commune import commune_code_text, partner_codes
+    from analysis.report.commune import partner_codes, resolve_commune
 
     langs = LANGUAGES if args.lang == "all" else (args.lang,)
     msg_lang = langs[0]
@@ -262,7 +218,7 @@ def cmd_report(args) -> int:
         )
         return 1
     partners = partner_codes(pkg)
-    commune = commune_code_text(args.commune) if args.commune is not None else None
+    commune = resolve_commune(pkg, args.commune) if args.commune is not None else None
     if commune is not None and commune not in partners:
         print(
             t("commune.unknown", msg_lang, code=args.commune, codes=", ".join(partners)),

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analysis.i18n import t
+from analysis.i18n import format_money, t
+
+MONEY_PARAMS = frozenset({"spent", "planned", "amount", "incoming"})
+"""Message parameters that are amounts of money (formatted per language)."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,13 @@ class Problem:
     severity: str = "error"
 
     def describe(self, lang: str = "en") -> str:
-        """The rule's message in ``lang``, without the location."""
-        return t(f"problem.{self.rule}", lang, **self.params)
+        """The rule's message in ``lang``, without the location (amounts of money written
+        as the language writes them: 54.300.000 đồng, VND 54,300,000)."""
+        params = {
+            k: format_money(v, lang) if k in MONEY_PARAMS and isinstance(v, int | float) else v
+            for k, v in self.params.items()
+        }
+        return t(f"problem.{self.rule}", lang, **params)
 
     def location(self, lang: str = "en") -> str:
         """``file, row N, field F`` in ``lang``."""

@@ -26,75 +26,50 @@ DETAIL_LIMIT = 20
 """Keys listed per resource for added rows (changes to real rows are always all listed)."""
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument(
-        "--package",
-        type=Path,
-        default=DATAPACKAGE,
-        help="datapackage.json to use (default: the bundled package)",
+        "--package", type=Path, default=DATAPACKAGE, help=t("cli.help.package", lang)
     )
-    parser.add_argument(
-        "--lang", choices=LANGUAGES, default="vi", help="language of the messages (default vi)"
-    )
+    parser.add_argument("--lang", choices=LANGUAGES, default=lang, help=t("cli.help.lang", lang))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``template`` and ``import`` sub-commands; each sets ``handler`` to its function."""
+def register(subparsers, lang: str = "vi") -> None:
+    """Add the ``template`` and ``import`` sub-commands (help in ``lang``); each sets
+    ``handler`` to its function."""
+
+    def h(key: str) -> str:
+        return t(f"cli.help.{key}", lang)
+
+    extra = {"lang": lang}  # the sub-commands' parsers are analysis.cli_parser.Parser
     p = subparsers.add_parser(
-        "template",
-        help="write the data-entry workbook (.xlsx) for a year",
-        description="Write the Excel workbook a province fills in for one year: one sheet per "
-        "table it reports, pre-filled with the year's real rows, drop-down lists and a help "
-        "sheet generated from datapackage.json.",
+        "template", help=h("template"), description=h("template_description"), **extra
     )
-    p.add_argument("--year", type=int, required=True, help="reporting year")
-    p.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
+    p.add_argument("--year", type=int, required=True, help=h("template_year"))
+    p.add_argument("--out", type=Path, required=True, help=h("out"))
     p.add_argument(
         "--province",
         action="append",
         default=[],
         metavar="CODE_OR_NAME",
-        help="restrict the workbook to a province (repeatable; default: all)",
+        help=h("template_province"),
     )
-    p.add_argument(
-        "--include-illustrative",
-        action="store_true",
-        help="also pre-fill the year's illustrative (generated) rows, in grey",
-    )
-    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    _common(p)
+    p.add_argument("--include-illustrative", action="store_true", help=h("include_illustrative"))
+    p.add_argument("--force", action="store_true", help=h("force"))
+    _common(p, lang)
     p.set_defaults(handler=cmd_template)
 
     p = subparsers.add_parser(
-        "import",
-        help="import a filled workbook into data/ (checked first; all or nothing)",
-        description="Read a filled workbook, convert and check it together with the rest of "
-        "the package, and write the changed CSV files all at once, or nothing.",
+        "import", help=h("import"), description=h("import_description"), **extra
     )
-    p.add_argument("workbook", type=Path, help="the filled .xlsx file")
-    p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    p.add_argument("workbook", type=Path, help=h("workbook"))
+    p.add_argument("--dry-run", action="store_true", help=h("dry_run"))
+    p.add_argument("--replace", action="store_true", help=h("replace"))
+    p.add_argument("--verified", action="store_true", help=h("verified"))
+    p.add_argument("--year", type=int, default=None, help=h("import_year"))
     p.add_argument(
-        "--replace",
-        action="store_true",
-        help="allow changing or removing real (non-illustrative) rows",
+        "--province", action="append", default=[], metavar="CODE_OR_NAME", help=h("import_province")
     )
-    p.add_argument(
-        "--verified",
-        action="store_true",
-        help="the figures were checked against their records: record the workbook's source as "
-        "'verified' (default: 'uncertain', as reported)",
-    )
-    p.add_argument(
-        "--year", type=int, default=None, help="the workbook's year, if it has no _meta sheet"
-    )
-    p.add_argument(
-        "--province",
-        action="append",
-        default=[],
-        metavar="CODE_OR_NAME",
-        help="the province(s) the workbook covers, if it has no _meta sheet (repeatable)",
-    )
-    _common(p)
+    _common(p, lang)
     p.set_defaults(handler=cmd_import)
 
 
@@ -257,9 +232,15 @@ def _key(names: list[str], key: tuple[str, ...]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``template`` or ``import`` on their own (``python -m analysis.intake``)."""
-    parser = argparse.ArgumentParser(prog="python -m analysis.intake")
+    import os
+
+    from analysis.cli_parser import Parser, message_language
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    lang = message_language(argv, os.environ)
+    parser = Parser(prog="python -m analysis.intake", lang=lang)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register(sub)
+    register(sub, lang)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -268,5 +249,5 @@ def main(argv: list[str] | None = None) -> int:
         key = {True: "cli.interrupted_written", False: "cli.interrupted_nothing"}.get(
             written, "cli.interrupted"
         )
-        print(t(key, getattr(args, "lang", None) or "vi"), file=sys.stderr)
+        print(t(key, args.lang), file=sys.stderr)
         return 130

@@ -352,6 +352,29 @@ def commune_code_text(code: object) -> str:
     return code
 
 
+def resolve_commune(pkg: Package, given: object) -> str:
+    """A commune's code from its code (``03154``, ``3154``) or its name, with or without
+    diacritics and the word "xã" (``Mô Rai``, ``xa mo rai``, ``Đắk Blô``); the text as given
+    when nothing matches (the caller then lists the partners).
+
+    Example:
+        >>> resolve_commune(pkg, "xa na loi"), resolve_commune(pkg, 16834)
+        ('16834', '16834')
+    """
+    from analysis.intake.parse import fold
+
+    code = commune_code_text(given)
+    communes = pkg["communes"]
+    if code in set(communes["commune_code"]):
+        return code
+    key = fold(str(given)).removeprefix("xa ").strip()
+    for row in communes.itertuples():
+        names = {fold(str(row.name_in_source)), fold(str(row.name_official))}
+        if key in names:
+            return row.commune_code
+    return code
+
+
 def partner_codes(pkg: Package) -> list[str]:
     """Codes of the communes that were partners in some year, sorted."""
     communes = pkg["communes"]
