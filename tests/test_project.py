@@ -143,3 +143,38 @@ def test_no_language_branch_outside_the_catalogue():
         if pattern.search(line)
     ]
     assert found == []
+
+
+def test_the_readme_lines_that_read_the_csvs_keep_codes_as_text():
+    """The README's pandas lines run as they stand (from the repository root) and keep the
+    leading zero of a commune code."""
+    import os
+    import re
+
+    from analysis.paths import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The data outside the toolkit") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict = {}
+    here = os.getcwd()
+    try:
+        os.chdir(PROJECT_ROOT)
+        exec(compile(code, "README.md", "exec"), namespace)
+    finally:
+        os.chdir(here)
+    communes = namespace["communes"]
+    assert communes.loc[0, "commune_code"] == "03154"
+    assert str(communes["partner_from"].dtype) == "Int64"
+
+
+def test_the_descriptor_names_its_id_contributors_sources_and_homepage():
+    import json
+
+    from analysis.paths import DATAPACKAGE
+
+    d = json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
+    assert re.fullmatch(r"[0-9a-f-]{36}", d["id"])
+    assert d["homepage"].startswith("http")
+    assert {c["role"] for c in d["contributors"]} >= {"author", "maintainer"}
+    assert any("2024" in s["title"] for s in d["sources"])
