@@ -5,7 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The install is redone only when pyproject.toml changes (the stamp carries its hash).
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
-KERNEL_STAMP := $(VENV)/.kernel-$(shell sha256sum src/analysis/kernel.py 2>/dev/null | cut -c1-16)
+# The kernelspec and the offline nbconvert template are installed again when either changes.
+TEMPLATE_FILES := $(wildcard src/analysis/templates/offline/*)
+KERNEL_STAMP := $(VENV)/.kernel-$(shell cat src/analysis/kernel.py $(TEMPLATE_FILES) 2>/dev/null | sha256sum | cut -c1-16)
+# Options for `make lab`, e.g. LAB_ARGS="--port 8899 --no-browser".
+LAB_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup browser reports test lint format lab validate dictionary generate clean
@@ -23,13 +27,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# The kernelspec is registered again whenever its definition changes.
-$(KERNEL_STAMP): src/analysis/kernel.py $(STAMP)
+# The kernelspec and the "bien-cuong-offline" template are installed again whenever they change.
+$(KERNEL_STAMP): src/analysis/kernel.py $(TEMPLATE_FILES) $(STAMP)
 	$(BIN)/python -m analysis.kernel
 	rm -f $(VENV)/.kernel-*
 	touch $@
 
-## setup       create .venv, install the project and register its Jupyter kernel
+## setup       create .venv, install the project, register its Jupyter kernel and nbconvert template
 setup: $(STAMP) $(KERNEL_STAMP)
 
 ## browser     install Debian's chromium for the browser tests and PDF printing (needs root)
@@ -74,9 +78,10 @@ dictionary: setup
 generate: setup
 	$(BIN)/python -m analysis generate
 
-## lab         open JupyterLab in the project environment
+## lab         open JupyterLab on notebooks/ (options: LAB_ARGS="--port 8899 --no-browser"; root adds --allow-root)
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	exec $(BIN)/jupyter lab --notebook-dir=notebooks \
+		$$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi) $(LAB_ARGS)
 
 ## clean       remove rendered reports and caches (keeps .venv)
 clean:

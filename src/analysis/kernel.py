@@ -1,23 +1,32 @@
-"""Register the project's Jupyter kernel ("Python (bien-cuong)") inside the environment.
+"""Register the project's Jupyter kernel ("Python (bien-cuong)") and its offline nbconvert
+template ("bien-cuong-offline") inside the environment.
 
 ``python -m analysis.kernel`` (run by ``make setup``) installs the kernelspec under
-``sys.prefix`` so that papermill, nbval and JupyterLab find it without any user-level set-up.
+``sys.prefix`` so that papermill, nbval and JupyterLab find it without any user-level set-up,
+and copies the reports' template (``src/analysis/templates/offline/``) where nbconvert looks
+for named templates, so that ``jupyter nbconvert --template bien-cuong-offline`` run by hand,
+from any folder, gives the page ``python -m analysis report`` writes (see the README's
+"Papermill by hand").
+
 The kernel imports the report's libraries (pandas, matplotlib, openpyxl, the toolkit) as it
 starts, so the first cells of a report do not wait for them: the cost moves into the kernel
 start, which the benchmark's empty-notebook floor measures with the same kernel (and which a
 warm kernel of ``report --all`` pays once per worker). ``make setup`` re-registers the kernel
-whenever this file changes.
+whenever this file or the template changes.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
-from analysis.paths import KERNEL_NAME
+from analysis.paths import KERNEL_NAME, TEMPLATES_DIR
 
 DISPLAY_NAME = "Python (bien-cuong)"
+TEMPLATE_NAME = f"{KERNEL_NAME}-offline"
+"""Name of the reports' offline template for ``jupyter nbconvert --template``."""
 PRELOAD = (
     "import analysis.report.annual, analysis.report.phase, analysis.report.commune, "
     "analysis.maps, matplotlib.pyplot, openpyxl"
@@ -49,5 +58,22 @@ def install(prefix: str = sys.prefix) -> Path:
     return folder
 
 
+def install_template(prefix: str = sys.prefix) -> Path:
+    """Copy the offline template to ``<prefix>/share/jupyter/nbconvert/templates/`` as
+    :data:`TEMPLATE_NAME` (replacing an older copy) and return its folder.
+
+    nbconvert searches that folder of its own environment from any working directory.
+    """
+    source = TEMPLATES_DIR / "offline"
+    target = Path(prefix) / "share" / "jupyter" / "nbconvert" / "templates" / TEMPLATE_NAME
+    staging = target.with_name(f".{TEMPLATE_NAME}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return target
+
+
 if __name__ == "__main__":
     print(f"installed kernel {KERNEL_NAME!r} in {install()}")
+    print(f"installed nbconvert template {TEMPLATE_NAME!r} in {install_template()}")
