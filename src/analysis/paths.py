@@ -47,7 +47,9 @@ def refuse_output(path, package=DATAPACKAGE, *, folder: bool = False) -> str | N
     inside = {package}
     try:
         for res in json.loads(package.read_text(encoding="utf-8")).get("resources", []):
-            inside.add((package.parent / str(res.get("path", ""))).resolve().parent)
+            folder = (package.parent / str(res.get("path", ""))).resolve().parent
+            if folder.is_relative_to(package.parent):  # (a path leading out is refused anyway)
+                inside.add(folder)
     except (OSError, ValueError, AttributeError):
         pass
     if target == package.parent and folder:

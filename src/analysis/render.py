@@ -12,10 +12,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import signal
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -433,12 +435,14 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
 )
-"""Headless Chromium as root on this machine kind, with no background traffic."""
+"""Headless Chromium as root on this machine kind, with no background traffic (no host name
+resolves: Debian's build otherwise looks up its extension-update servers)."""
 
 
 class PdfUnavailable(RuntimeError):
-    """Chromium (or the Playwright driver) is not installed; the message says how to fix it."""
+    """PDFs cannot be printed: Chromium is missing or failed; the message says what to do."""
 
 
 def chromium_path() -> str | None:
@@ -448,49 +452,101 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def print_pdfs(html_paths: Iterable[Path]) -> list[Path]:
-    """Print each HTML file to an A4 PDF beside it, with page numbers, in headless Chromium.
+def print_pdfs(
+    html_paths: Iterable[Path], *, timeout: float = 120, workers: int | None = None
+) -> list[Path]:
+    """Print each HTML file to an A4 PDF beside it (``x.html`` → ``x.pdf``) with headless
+    Chromium, one process per report, a few at a time.
 
-    The browser runs offline (the reports need nothing from the network); the provenance
-    footer, last in the HTML, lands on the last page. Each PDF is written atomically.
+    Paper size, margins and the "page / pages" numbers come from the report's CSS (``@page``
+    and its ``@bottom-center`` margin box, which Chromium prints since version 131); the
+    provenance footer, last in the HTML, lands on the last page. Chromium runs with a fresh
+    temporary profile and no host name resolving (the reports need nothing from the network).
+    Each PDF is written atomically: a failed print leaves no partial PDF and any previous one
+    as it was. Chromium's chatter on stderr is shown only when it fails.
+
+    Args:
+        html_paths: The rendered reports.
+        timeout: Seconds one report may take before its Chromium is killed.
+        workers: Chromium processes at a time (default: up to 4, one per CPU).
+
+    Returns:
+        The PDFs written, in the order of ``html_paths``.
 
     Raises:
-        PdfUnavailable: when Chromium or Playwright is missing.
+        PdfUnavailable: when Chromium is missing, fails, or takes longer than ``timeout``
+            (the PDFs printed before the failure stay).
     """
-    browser_path = chromium_path()
-    if not browser_path:
+    browser = chromium_path()
+    if not browser:
         raise PdfUnavailable(
             "--pdf needs Debian's Chromium: run `make browser` (or, as root, "
             "`apt-get install chromium`), then try again"
         )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - playwright is a dependency
-        raise PdfUnavailable(f"--pdf needs the playwright package ({exc})") from None
-    footer = (
-        '<div style="font-size:8px;width:100%;text-align:center;color:#555;'
-        'font-family:sans-serif"><span class="pageNumber"></span> / '
-        '<span class="totalPages"></span></div>'
-    )
-    written = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=browser_path, args=list(CHROMIUM_ARGS))
-        try:
-            context = browser.new_context(offline=True)
-            page = context.new_page()
-            for html_path in html_paths:
-                page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
-                pdf = page.pdf(
-                    format="A4",
-                    print_background=True,
-                    display_header_footer=True,
-                    header_template="<span></span>",
-                    footer_template=footer,
-                    margin={"top": "10mm", "bottom": "14mm", "left": "11mm", "right": "11mm"},
+    html_paths = [Path(p) for p in html_paths]
+    if not html_paths:
+        return []
+
+    def print_one(html_path: Path) -> Path:
+        target = html_path.with_suffix(".pdf")
+        if not html_path.is_file():
+            raise PdfUnavailable(f"cannot print {html_path} to PDF: no such file")
+        with tempfile.TemporaryDirectory(
+            prefix="bien-cuong-pdf-", ignore_cleanup_errors=True
+        ) as tmp:
+            out = Path(tmp) / "out.pdf"
+            cmd = [
+                browser,
+                "--headless",
+                *CHROMIUM_ARGS,
+                f"--user-data-dir={Path(tmp) / 'profile'}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={out}",
+                html_path.resolve().as_uri(),
+            ]
+            # Its own session, so that a timeout kills the renderer processes too.
+            try:
+                proc = subprocess.Popen(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
-                target = Path(html_path).with_suffix(".pdf")
-                atomic_write(target, pdf)
-                written.append(target)
+            except OSError as exc:
+                raise PdfUnavailable(f"cannot start Chromium ({browser}): {exc}") from None
+            try:
+                output, _ = proc.communicate(timeout=timeout)
+            except BaseException as exc:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                if isinstance(exc, subprocess.TimeoutExpired):
+                    raise PdfUnavailable(
+                        f"Chromium took more than {timeout:g} s to print {html_path}; "
+                        "no PDF written"
+                    ) from None
+                raise
+            pdf = out.read_bytes() if out.is_file() else b""
+            if proc.returncode != 0 or not pdf.startswith(b"%PDF-"):
+                # Chromium exits 0 even when the page or the file fails: judge by the file.
+                noise = ("dbus", "unexpected operator", "bytes written to file")
+                lines = output.decode("utf-8", "replace").splitlines()
+                said = [ln for ln in lines if ln.strip() and not any(n in ln for n in noise)]
+                raise PdfUnavailable(
+                    f"Chromium could not print {html_path} to PDF "
+                    f"(exit status {proc.returncode}); no PDF written"
+                    + ("".join(f"\n  {ln}" for ln in said[-8:]) if said else "")
+                )
+            atomic_write(target, pdf)
+        return target
+
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(html_paths)))) as pool:
+        futures = [pool.submit(print_one, path) for path in html_paths]
+        try:
+            return [future.result() for future in futures]
         finally:
-            browser.close()
-    return written
+            for future in futures:
+                future.cancel()

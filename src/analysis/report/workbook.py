@@ -15,9 +15,9 @@ Example:
     >>> sheet = Sheet("t", pd.DataFrame({"a": [1500000.0]}), {"a": Col("Chi (đồng)", "money")}, "c")
     >>> write_workbook([sheet], tmp_path / "t.xlsx", readme=[("Báo cáo", "x")], lang="vi")
     >>> import openpyxl
-    >>> cell = openpyxl.load_workbook(tmp_path / "t.xlsx")["t"]["A2"]
+    >>> cell = openpyxl.load_workbook(tmp_path / "t.xlsx")["t"]["A3"]  # caption, titles, data
     >>> cell.value, cell.number_format
-    (1500000.0, '#,##0')
+    (1500000, '#,##0')
 """
 
 from __future__ import annotations
