@@ -38,11 +38,11 @@ setup: $(STAMP) $(KERNEL_STAMP)
 
 ## browser     install Debian's chromium for the browser tests and PDF printing (needs root)
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing Debian's chromium (browser tests, --pdf)"; \
+			echo "installing Debian's chromium and poppler-utils (browser tests, --pdf)"; \
 			apt-get update -qq >/dev/null && \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 		else \
 			echo "chromium is missing: install Debian's 'chromium' package (browser tests skip)"; \
 		fi; }
