@@ -89,6 +89,13 @@ class Package:
             self._derived[key] = compute()
         return self._derived[key]
 
+    def __repr__(self) -> str:
+        rows = sum(len(f) for f in self.frames.values())
+        return (
+            f"Package({str(self.path)!r}, {len(self.frames)} resources, {rows:,} rows, "
+            f"sha256={self.sha256[:12]}…)"
+        )
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.frames[name]
 
