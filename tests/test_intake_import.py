@@ -503,10 +503,10 @@ def test_two_imports_at_once_both_land(pkg, tmp_path):
 
 
 def test_register_adds_both_commands():
-    import argparse
+    from analysis.cli_parser import Parser
 
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="command"))
+    parser = Parser(lang="en")
+    register(parser.add_subparsers(dest="command"), "en")
     args = parser.parse_args(["import", "x.xlsx", "--dry-run", "--lang", "en"])
     assert args.dry_run and not args.replace and args.lang == "en"
     assert args.handler.__name__ == "cmd_import"

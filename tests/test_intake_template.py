@@ -111,6 +111,9 @@ def test_drop_down_lists(template_2024):
     assert columns["boolean"] == ["Có", "Không"]
     ref = wb.defined_names["lst_communes"].attr_text
     assert ref == "'_lists'!$B$2:$B$17"
+    # labels, not codes: the units by their Vietnamese names, the models by theirs
+    assert "Hội LHPN Hà Nội (hanoi_wu)" in columns["implementing_units"]
+    assert "Bò sinh sản (breeding_cows)" in columns["plans.livelihood_model"]
 
 
 def test_prefilled_real_rows_of_the_year(template_2024, base):

@@ -922,6 +922,9 @@ class _Importer:
             text = str(value)
         else:
             text = clean_text(str(value))
+        for fk in res.foreign_keys:  # a drop-down's "Name (key)" stands for its key
+            if fk.fields == (fld.name,) and fk.resource not in PROVINCE_RESOURCES:
+                text = self.pkg.key_of(fk.resource, text)
         width = fld.digits_pattern
         if width and text.isdigit() and len(text) < width:
             text = text.zfill(width)

@@ -332,6 +332,25 @@ class PackageData:
             ambiguous_rule="commune-ambiguous",
         )
 
+    def key_display(self, resource: str) -> dict[str, str]:
+        """Key → what a drop-down shows for a row of ``resource``: ``Name (key)`` when the
+        resource has a Vietnamese name (``name_vi``: implementing units), else the key."""
+        res = self.resources[resource]
+        key = res.primary_key[0] if len(res.primary_key) == 1 else None
+        if key is None:
+            return {}
+        return {
+            row[key]: f"{row['name_vi']} ({row[key]})" if row.get("name_vi") else row[key]
+            for row in res.rows
+        }
+
+    def key_of(self, resource: str, text: str) -> str:
+        """The key in a drop-down's ``Name (key)`` (or the text itself when it is a key)."""
+        found = re.fullmatch(r".*\(([^()]+)\)\s*", text)
+        if found and found.group(1) in self.key_display(resource):
+            return found.group(1)
+        return text
+
     @cached_property
     def province_names(self) -> dict[str, str]:
         """Province code → name, from the communes table."""

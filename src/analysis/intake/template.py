@@ -289,6 +289,9 @@ class _Builder:
             return self.pkg.province_names.get(text, text)
         if fld.enum:
             return self.pkg.enum_display(fld).get(text, text)
+        for fk in res.foreign_keys:  # a named key (an implementing unit) as in its drop-down
+            if fk.fields == (fld.name,) and fk.resource not in PROVINCE_RESOURCES:
+                return self.pkg.key_display(fk.resource).get(text, text)
         if fld.type == "integer":
             return int(text)
         if fld.type == "number":
@@ -368,7 +371,7 @@ class _Builder:
                 ]
                 return f"activities_{self.year}", ids, False
             if fk.resource not in PROVINCE_RESOURCES:
-                return fk.resource, [row[fk.target[0]] for row in target.rows], False
+                return fk.resource, list(self.pkg.key_display(fk.resource).values()), False
         return None
 
     # ------------------------------------------------------------------ sheets
