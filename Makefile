@@ -54,7 +54,8 @@ reports: setup
 
 ## test        run the whole test suite, lint included
 test: setup browser lint
-	$(BIN)/python -m pytest tests notebooks src/analysis --doctest-modules --nbval-lax -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks src/analysis --doctest-modules --nbval-lax -p no:cacheprovider \
+		-n auto --dist loadfile
 
 ## lint        ruff lint and format check (code and notebooks)
 lint: setup
