@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from analysis import indicators
 from analysis.disclosure import is_safe, protect, protect_series, suppression_mask
 from analysis.i18n import format_date, format_money, format_percent
-from analysis.indicators.effectiveness import BENEFICIARY_KEYS, PLAN_KEYS
+from analysis.indicators.common import BENEFICIARY_KEYS, PLAN_KEYS
 from analysis.inference import bootstrap_ci, did_permutation
 from analysis.package import Package, load_package
 

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.indicators.effectiveness import _check_year, _empty, _finish, _float, _plans
+from analysis.indicators.common import (
+    as_float,
+    check_year,
+    empty_frame,
+    finish,
+    plans_of,
+)
 from analysis.package import Package
 
 __all__ = ["LinkedShare", "programme_alignment", "share_of_plan_linked"]
@@ -58,11 +64,11 @@ def programme_alignment(pkg: Package, year: int | None = None) -> pd.DataFrame:
         >>> t.loc[t["activity_type"] == "charity_house", "programme_id"].tolist()
         ['ntm_2021_2025', 'ntp_1719_p1']
     """
-    year = _check_year(year)
-    plans = _plans(pkg, year)
+    year = check_year(pkg, year)
+    plans = plans_of(pkg, year)
     if plans.empty:
-        return _empty(ALIGNMENT_COLUMNS)
-    plans["_amount"] = _float(plans["planned_amount_vnd"])
+        return empty_frame(ALIGNMENT_COLUMNS)
+    plans["_amount"] = as_float(plans["planned_amount_vnd"])
     per_type = (
         plans.groupby("activity_type")
         .agg(
@@ -76,7 +82,7 @@ def programme_alignment(pkg: Package, year: int | None = None) -> pd.DataFrame:
     out = per_type.merge(links, on="activity_type", how="left")
     out["programme_name_en"] = out["programme_id"].map(names).astype("string")
     out["programme_id"] = out["programme_id"].astype("string")
-    return _finish(out, ["activity_type", "programme_id"], ALIGNMENT_COLUMNS)
+    return finish(out, ["activity_type", "programme_id"], ALIGNMENT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -117,9 +123,9 @@ def share_of_plan_linked(pkg: Package, year: int | None = None) -> LinkedShare:
         >>> s.linked_amount_vnd, s.planned_amount_vnd  # house 50 + pupils 30; + cows 50
         (80000000.0, 130000000.0)
     """
-    year = _check_year(year)
-    plans = _plans(pkg, year)
-    amount = _float(plans["planned_amount_vnd"]).fillna(0.0)
+    year = check_year(pkg, year)
+    plans = plans_of(pkg, year)
+    amount = as_float(plans["planned_amount_vnd"]).fillna(0.0)
     linked = plans["activity_type"].isin(pkg["programme_links"]["activity_type"])
     total = float(amount.sum())
     part = float(amount[linked.fillna(False).to_numpy(bool)].sum())

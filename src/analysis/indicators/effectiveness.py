@@ -1,9 +1,5 @@
 """Effectiveness: did the programme deliver what it planned, and whom did it reach?
 
-The module also holds the small private helpers that the other criterion modules share
-(year checks, money spent per activity, grouping and sorting), so that every indicator
-counts money and activities the same way.
-
 Example:
     >>> from analysis.package import load_package
     >>> pkg = load_package("tests/fixtures/tiny_package/datapackage.json")
@@ -13,159 +9,25 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
+from analysis.indicators.common import (
+    BENEFICIARY_KEYS,
+    PLAN_KEYS,
+    as_float,
+    check_year,
+    empty_frame,
+    finish,
+    group_by,
+    group_keys,
+    plans_of,
+    spent_on,
+)
 from analysis.package import Package
 
 __all__ = ["beneficiaries_reached", "plan_vs_delivery"]
-
-FIRST_YEAR, LAST_YEAR = 2021, 2025
-"""The programme phase: plans, transactions and beneficiaries fall in these years."""
-
-SPENDING_TYPES = ("disbursement", "expenditure")
-"""IATI transaction types that count as money spent on an activity."""
-
-PLAN_KEYS = (
-    "activity_id",
-    "activity_type",
-    "commune_code",
-    "implementing_unit",
-    "province_code",
-    "scope",
-    "year",
-)
-"""Plan columns an activity-level indicator can be grouped by."""
-
-BENEFICIARY_KEYS = (
-    "sex",
-    "ethnicity",
-    "poverty_status_entry",
-    "commune_code",
-    "activity_type",
-    "age_band",
-)
-"""Columns ``beneficiaries_reached`` can be grouped by."""
-
-ALL = "all"
-"""Key value of the overall row in tables that add one (e.g. ``activity_type == "all"``)."""
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-def _check_year(
-    year: int | None, *, lo: int = FIRST_YEAR, hi: int = LAST_YEAR, allow_none: bool = True
-) -> int | None:
-    """Return ``year`` after checking it is an integer in ``[lo, hi]`` (or None if allowed)."""
-    if year is None:
-        if allow_none:
-            return None
-        raise ValueError("a year is required")
-    if isinstance(year, bool) or not isinstance(year, int | np.integer):
-        raise ValueError(f"year must be an integer, got {year!r}")
-    if not lo <= int(year) <= hi:
-        raise ValueError(f"year {year} is outside {lo}–{hi}")
-    return int(year)
-
-
-def _keys(by: str | Iterable[str] | None, allowed: Sequence[str]) -> list[str]:
-    """Normalise a ``by`` argument to a list of column names, checking each is allowed."""
-    if by is None:
-        return []
-    keys = [by] if isinstance(by, str) else list(by)
-    bad = [k for k in keys if k not in allowed]
-    if bad:
-        raise ValueError(f"cannot group by {bad}; choose among {list(allowed)}")
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"duplicate grouping keys in {keys}")
-    return keys
-
-
-def _float(values: pd.Series) -> pd.Series:
-    """A numeric Series as plain float64, missing values as NaN (always a new Series)."""
-    if values.dtype.kind in "fiu" and isinstance(values.dtype, np.dtype):  # plain numpy
-        return values.astype(np.float64)  # a new Series (copy-on-write: data copied if written)
-    return pd.Series(
-        pd.to_numeric(values, errors="coerce").astype("Float64").to_numpy(float, na_value=np.nan),
-        index=values.index,
-        name=values.name,
-    )
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """``numerator / denominator`` as float64, NaN where the denominator is missing or zero."""
-    num, den = _float(numerator), _float(denominator)
-    return num.div(den.where(den != 0))
-
-
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
-    """An empty frame with the given column names and dtypes."""
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
-
-
-def _finish(frame: pd.DataFrame, keys: Sequence[str], columns: dict[str, str]) -> pd.DataFrame:
-    """Sort by ``keys`` (missing keys last), order the columns and reset the index."""
-    if frame.empty:
-        return _empty(columns)
-    out = frame.sort_values(list(keys), na_position="last", kind="stable") if keys else frame
-    out = out.reset_index(drop=True)[list(columns)]
-    for name, dtype in columns.items():
-        if dtype in ("float64", "int64") and str(out[name].dtype) != dtype:
-            out[name] = _float(out[name]) if dtype == "float64" else out[name].astype(dtype)
-    return out
-
-
-def _group(frame: pd.DataFrame, keys: Sequence[str]):
-    """Group by ``keys`` keeping missing keys as their own group; one group when no keys."""
-    if keys:
-        return frame.groupby(list(keys), dropna=False, sort=False)
-    return frame.groupby(np.zeros(len(frame), dtype=int), sort=False)
-
-
-def _plans(pkg: Package, year: int | None) -> pd.DataFrame:
-    """Plans of ``year`` (every year when None)."""
-    plans = pkg["plans"]
-    if year is None:
-        # A new frame sharing the data: callers add columns to it, never to the package's.
-        return plans.copy(deep=False)
-    # Selecting rows makes a new frame; with copy-on-write (pandas 3) nothing a caller does
-    # to it reaches the package's frame, so no copy is made.
-    return plans[plans["year"].eq(year).fillna(False).to_numpy(bool)]
-
-
-def _spent_by_activity(pkg: Package) -> pd.Series:
-    """Disbursements plus expenditures per activity (float64, indexed by activity_id).
-
-    Computed once per package (most indicators need it); callers must not modify it.
-    """
-
-    def compute() -> pd.Series:
-        tx = pkg["transactions"]
-        spending = tx[tx["transaction_type"].isin(SPENDING_TYPES).fillna(False).to_numpy(bool)]
-        spending = spending[spending["activity_id"].notna().to_numpy(bool)]
-        return _float(spending.groupby("activity_id")["amount_vnd"].sum())
-
-    return pkg.derived("spent_by_activity", compute)
-
-
-def _spent(pkg: Package, plans: pd.DataFrame) -> pd.Series:
-    """Money spent on each activity of ``plans`` (0 where nothing was spent), float64."""
-    spent = plans["activity_id"].map(_spent_by_activity(pkg))
-    return _float(spent).fillna(0.0)
-
-
-def _partner_mask(communes: pd.DataFrame, year: int) -> pd.Series:
-    """Which communes are partners in ``year`` (role partner, partner_from <= year <= to)."""
-    start = _float(communes["partner_from"])
-    end = _float(communes["partner_to"])
-    role = communes["role"].eq("partner").fillna(False).to_numpy(bool)
-    return pd.Series(
-        role & (start <= year).to_numpy() & (year <= end).to_numpy(), index=communes.index
-    )
-
 
 # ------------------------------------------------------------------------------ indicators
 
@@ -223,23 +85,23 @@ def plan_vs_delivery(
         >>> t.loc[t["activity_type"] == "pupil_sponsorship", "units_rate"].item()  # 2 / 5
         0.4
     """
-    year = _check_year(year)
-    keys = _keys(by, PLAN_KEYS)
+    year = check_year(pkg, year)
+    keys = group_keys(by, PLAN_KEYS)
     columns = {k: str(pkg["plans"][k].dtype) for k in keys} | PLAN_VS_DELIVERY_MEASURES
-    act = _plans(pkg, year)
+    act = plans_of(pkg, year)
     if act.empty:
-        return _empty(columns)
+        return empty_frame(columns)
 
     outputs = pkg["outputs"].set_index("activity_id")
-    act["_planned_units"] = _float(act["planned_units"])
-    act["_delivered"] = _float(act["activity_id"].map(outputs["delivered_units"]))
+    act["_planned_units"] = as_float(act["planned_units"])
+    act["_delivered"] = as_float(act["activity_id"].map(outputs["delivered_units"]))
     act["_reported"] = act["activity_id"].isin(outputs.index).to_numpy(bool)
     act["_delivered_on_plan"] = act["_delivered"].fillna(0.0).where(act["_planned_units"].notna())
-    act["_amount"] = _float(act["planned_amount_vnd"])
-    act["_spent"] = _spent(pkg, act)
-    act["_spent_on_plan"] = act["_spent"].where(act["_amount"].notna())
+    act["_amount"] = as_float(act["planned_amount_vnd"])
+    act["spent_on"] = spent_on(pkg, act)
+    act["_spent_on_plan"] = act["spent_on"].where(act["_amount"].notna())
 
-    grouped = _group(act, keys)
+    grouped = group_by(act, keys)
     sums = {
         col: grouped[col].sum(min_count=1)  # NaN when no activity of the group has a value
         for col in ("_planned_units", "_delivered", "_delivered_on_plan", "_amount")
@@ -258,7 +120,7 @@ def plan_vs_delivery(
             "delivered_units": sums["_delivered"].mask(mixed),
             "units_rate": (sums["_delivered_on_plan"] / planned_units).where(planned_units > 0),
             "planned_amount_vnd": amount,
-            "spent_vnd": grouped["_spent"].sum(),
+            "spent_vnd": grouped["spent_on"].sum(),
             "amount_rate": (spent_on_plan / amount).where(amount > 0),
         }
     )
@@ -266,7 +128,7 @@ def plan_vs_delivery(
     for k in keys:
         out[k] = out[k].astype(columns[k])
     out["unit"] = out["unit"].astype("string")
-    return _finish(out, keys, columns)
+    return finish(out, keys, columns)
 
 
 def beneficiaries_reached(
@@ -296,8 +158,8 @@ def beneficiaries_reached(
         >>> beneficiaries_reached(pkg, 2024, by="sex")["people"].tolist()  # female, male
         [6, 1]
     """
-    year = _check_year(year)
-    keys = _keys(by, BENEFICIARY_KEYS)
+    year = check_year(pkg, year)
+    keys = group_keys(by, BENEFICIARY_KEYS)
     ben = pkg["beneficiaries"]
     if year is not None:
         ben = ben[ben["entry_year"].eq(year).fillna(False).to_numpy(bool)]
@@ -311,11 +173,11 @@ def beneficiaries_reached(
         )
     columns = {k: str(ben[k].dtype) for k in keys} | {"people": "int64"}
     if ben.empty:
-        return _empty(columns)
-    counts = _group(ben, keys)["beneficiary_id"].nunique()
+        return empty_frame(columns)
+    counts = group_by(ben, keys)["beneficiary_id"].nunique()
     out = (
         counts.rename("people").reset_index()
         if keys
         else pd.DataFrame({"people": [int(counts.iloc[0])]})
     )
-    return _finish(out, keys, columns)
+    return finish(out, keys, columns)

@@ -21,18 +21,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.indicators.effectiveness import (
+from analysis.indicators.common import (
     PLAN_KEYS,
     SPENDING_TYPES,
-    _check_year,
-    _empty,
-    _finish,
-    _float,
-    _group,
-    _keys,
-    _plans,
-    _ratio,
-    _spent,
+    as_float,
+    check_year,
+    empty_frame,
+    finish,
+    group_by,
+    group_keys,
+    plans_of,
+    ratio,
+    spent_on,
 )
 from analysis.package import Package
 
@@ -52,7 +52,7 @@ __all__ = [
 
 def _aggregate(act: pd.DataFrame, keys: list[str], sums: dict[str, str]) -> pd.DataFrame:
     """Per group: ``n_activities`` and the NaN-aware sums ``{output: input column}``."""
-    grouped = _group(act, keys)
+    grouped = group_by(act, keys)
     out = grouped.size().rename("n_activities").to_frame()
     for name, col in sums.items():
         out[name] = grouped[col].sum(min_count=1)
@@ -87,23 +87,23 @@ def budget_execution(
         >>> budget_execution(pkg, 2024)[["planned_amount_vnd", "spent_vnd"]].iloc[0].tolist()
         [130000000.0, 117000000.0]
     """
-    year = _check_year(year)
-    keys = _keys(by, PLAN_KEYS)
+    year = check_year(pkg, year)
+    keys = group_keys(by, PLAN_KEYS)
     columns = {k: str(pkg["plans"][k].dtype) for k in keys} | {
         "n_activities": "int64",
         "planned_amount_vnd": "float64",
         "spent_vnd": "float64",
         "execution_rate": "float64",
     }
-    act = _plans(pkg, year)
+    act = plans_of(pkg, year)
     act = act[act["planned_amount_vnd"].notna().to_numpy(bool)]
     if act.empty:
-        return _empty(columns)
-    act["_amount"] = _float(act["planned_amount_vnd"])
-    act["_spent"] = _spent(pkg, act)
-    out = _aggregate(act, keys, {"planned_amount_vnd": "_amount", "spent_vnd": "_spent"})
-    out["execution_rate"] = _ratio(out["spent_vnd"], out["planned_amount_vnd"])
-    return _finish(out, keys, columns)
+        return empty_frame(columns)
+    act["_amount"] = as_float(act["planned_amount_vnd"])
+    act["spent_on"] = spent_on(pkg, act)
+    out = _aggregate(act, keys, {"planned_amount_vnd": "_amount", "spent_vnd": "spent_on"})
+    out["execution_rate"] = ratio(out["spent_vnd"], out["planned_amount_vnd"])
+    return finish(out, keys, columns)
 
 
 def cost_per_beneficiary(
@@ -138,8 +138,8 @@ def cost_per_beneficiary(
         >>> t.set_index("activity_type")["cost_per_beneficiary_vnd"]["livelihood_capital"]
         np.float64(27500000.0)
     """
-    year = _check_year(year)
-    keys = _keys(by, PLAN_KEYS)
+    year = check_year(pkg, year)
+    keys = group_keys(by, PLAN_KEYS)
     columns = {k: str(pkg["plans"][k].dtype) for k in keys} | {
         "n_activities": "int64",
         "spent_vnd": "float64",
@@ -150,15 +150,15 @@ def cost_per_beneficiary(
     if year is not None:
         ben = ben[ben["entry_year"].eq(year).fillna(False).to_numpy(bool)]
     people = ben.groupby("activity_id")["beneficiary_id"].nunique()
-    act = _plans(pkg, year)
-    act["_people"] = _float(act["activity_id"].map(people)).fillna(0.0)
+    act = plans_of(pkg, year)
+    act["_people"] = as_float(act["activity_id"].map(people)).fillna(0.0)
     act = act[(act["_people"] > 0).to_numpy(bool)]
     if act.empty:
-        return _empty(columns)
-    act["_spent"] = _spent(pkg, act)
-    out = _aggregate(act, keys, {"spent_vnd": "_spent", "beneficiaries": "_people"})
-    out["cost_per_beneficiary_vnd"] = _ratio(out["spent_vnd"], out["beneficiaries"])
-    return _finish(out, keys, columns)
+        return empty_frame(columns)
+    act["spent_on"] = spent_on(pkg, act)
+    out = _aggregate(act, keys, {"spent_vnd": "spent_on", "beneficiaries": "_people"})
+    out["cost_per_beneficiary_vnd"] = ratio(out["spent_vnd"], out["beneficiaries"])
+    return finish(out, keys, columns)
 
 
 def cost_per_unit(pkg: Package, year: int | None = None) -> pd.DataFrame:
@@ -186,7 +186,7 @@ def cost_per_unit(pkg: Package, year: int | None = None) -> pd.DataFrame:
         >>> t.loc[t["unit"] == "house", "cost_per_unit_vnd"].item()
         50000000.0
     """
-    year = _check_year(year)
+    year = check_year(pkg, year)
     keys = ["activity_type", "unit"]
     columns = {
         "activity_type": "string",
@@ -196,17 +196,17 @@ def cost_per_unit(pkg: Package, year: int | None = None) -> pd.DataFrame:
         "delivered_units": "float64",
         "cost_per_unit_vnd": "float64",
     }
-    act = _plans(pkg, year)
-    act["_delivered"] = _float(
+    act = plans_of(pkg, year)
+    act["_delivered"] = as_float(
         act["activity_id"].map(pkg["outputs"].set_index("activity_id")["delivered_units"])
     )
     act = act[((act["_delivered"] > 0) & act["unit"].notna()).to_numpy(bool)]
     if act.empty:
-        return _empty(columns)
-    act["_spent"] = _spent(pkg, act)
-    out = _aggregate(act, keys, {"spent_vnd": "_spent", "delivered_units": "_delivered"})
-    out["cost_per_unit_vnd"] = _ratio(out["spent_vnd"], out["delivered_units"])
-    return _finish(out, keys, columns)
+        return empty_frame(columns)
+    act["spent_on"] = spent_on(pkg, act)
+    out = _aggregate(act, keys, {"spent_vnd": "spent_on", "delivered_units": "_delivered"})
+    out["cost_per_unit_vnd"] = ratio(out["spent_vnd"], out["delivered_units"])
+    return finish(out, keys, columns)
 
 
 def unit_cost_benchmarks(pkg: Package) -> pd.DataFrame:
@@ -238,14 +238,14 @@ def unit_cost_benchmarks(pkg: Package) -> pd.DataFrame:
     }
     uc = pkg["unit_costs"].copy(deep=False)
     if uc.empty:
-        return _empty(columns)
-    uc["_amount"] = _float(uc["amount_vnd"])
+        return empty_frame(columns)
+    uc["_amount"] = as_float(uc["amount_vnd"])
     out = (
         uc.groupby(keys, dropna=False)["_amount"]
         .agg(n="count", min_vnd="min", median_vnd="median", max_vnd="max")
         .reset_index()
     )
-    return _finish(out, keys, columns)
+    return finish(out, keys, columns)
 
 
 def cost_vs_benchmark(pkg: Package, year: int | None = None) -> pd.DataFrame:
@@ -284,14 +284,14 @@ def cost_vs_benchmark(pkg: Package, year: int | None = None) -> pd.DataFrame:
     }
     costs = cost_per_unit(pkg, year)
     if costs.empty:
-        return _empty(columns)
+        return empty_frame(columns)
     bench = unit_cost_benchmarks(pkg).rename(
         columns={"median_vnd": "benchmark_median_vnd", "n": "benchmark_n"}
     )
     out = costs.merge(bench[[*keys, "benchmark_median_vnd", "benchmark_n"]], on=keys, how="left")
     out["benchmark_n"] = out["benchmark_n"].fillna(0)
-    out["ratio"] = _ratio(out["cost_per_unit_vnd"], out["benchmark_median_vnd"])
-    return _finish(out, keys, columns)
+    out["ratio"] = ratio(out["cost_per_unit_vnd"], out["benchmark_median_vnd"])
+    return finish(out, keys, columns)
 
 
 def time_to_disbursement(pkg: Package, year: int | None = None) -> pd.DataFrame:
@@ -320,7 +320,7 @@ def time_to_disbursement(pkg: Package, year: int | None = None) -> pd.DataFrame:
         >>> time_to_disbursement(pkg, 2024)["days"].tolist()  # cows, house, pupils
         [30.0, 45.0, 60.0]
     """
-    year = _check_year(year)
+    year = check_year(pkg, year)
     columns = {
         "activity_id": "string",
         "activity_type": "string",
@@ -328,16 +328,16 @@ def time_to_disbursement(pkg: Package, year: int | None = None) -> pd.DataFrame:
         "first_disbursement": "datetime64[us]",
         "days": "float64",
     }
-    act = _plans(pkg, year)
+    act = plans_of(pkg, year)
     tx = pkg["transactions"]
     tx = tx[tx["activity_id"].isin(act["activity_id"]).fillna(False).to_numpy(bool)]
     if tx.empty:
-        return _empty(columns)
+        return empty_frame(columns)
     first = tx.groupby(["activity_id", "transaction_type"])["date"].min().unstack()
     first = first.reindex(columns=["commitment", "disbursement"])
     first = first[first.notna().any(axis=1)]
     if first.empty:
-        return _empty(columns)
+        return empty_frame(columns)
     out = pd.DataFrame(
         {
             "activity_id": first.index.astype("string"),
@@ -349,7 +349,7 @@ def time_to_disbursement(pkg: Package, year: int | None = None) -> pd.DataFrame:
         out["activity_id"].map(act.set_index("activity_id")["activity_type"]).astype("string")
     )
     out["days"] = (out["first_disbursement"] - out["first_commitment"]).dt.days.astype(float)
-    out = _finish(out, ["activity_id"], columns)
+    out = finish(out, ["activity_id"], columns)
     for col in ("first_commitment", "first_disbursement"):
         out[col] = pd.to_datetime(out[col])
     return out
@@ -444,26 +444,26 @@ def funds_mobilised(pkg: Package, year: int | None = None) -> FundsMobilised:
         >>> f.incoming_vnd, f.spent_vnd, f.coverage  # 150 / 120 million
         (150000000.0, 120000000.0, 1.25)
     """
-    year = _check_year(year)
+    year = check_year(pkg, year)
     columns = {"contributor_kind": "string", "incoming_vnd": "float64", "share": "float64"}
     tx = pkg["transactions"]
     if year is not None:
         tx = tx[(tx["date"].dt.year == year).fillna(False).to_numpy(bool)]
     incoming = tx[tx["transaction_type"].eq("incoming_funds").fillna(False).to_numpy(bool)]
     spending = tx[tx["transaction_type"].isin(SPENDING_TYPES).fillna(False).to_numpy(bool)]
-    total_in = float(_float(incoming["amount_vnd"]).sum())
-    total_spent = float(_float(spending["amount_vnd"]).sum())
+    total_in = float(as_float(incoming["amount_vnd"]).sum())
+    total_spent = float(as_float(spending["amount_vnd"]).sum())
     if incoming.empty:
-        table = _empty(columns)
+        table = empty_frame(columns)
     else:
         table = (
-            incoming.assign(_amount=_float(incoming["amount_vnd"]))
+            incoming.assign(_amount=as_float(incoming["amount_vnd"]))
             .groupby("contributor_kind", dropna=False)["_amount"]
             .sum()
             .rename("incoming_vnd")
             .reset_index()
         )
         table["share"] = table["incoming_vnd"] / total_in if total_in > 0 else np.nan
-        table = _finish(table, ["contributor_kind"], columns)
+        table = finish(table, ["contributor_kind"], columns)
     coverage = total_in / total_spent if total_spent > 0 else math.nan
     return FundsMobilised(table, total_in, total_spent, coverage)

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.indicators.effectiveness import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    _check_year,
-    _float,
-    _partner_mask,
+from analysis.indicators.common import (
+    as_float,
+    check_year,
+    partner_mask,
+    phase_years,
 )
 from analysis.inference import BootstrapResult, DidResult, bootstrap_ci, did_permutation
 from analysis.package import Package
@@ -38,7 +37,6 @@ __all__ = [
 ]
 
 MEASURES = ("poor", "poor_or_near_poor")
-STATS_FIRST_YEAR, STATS_LAST_YEAR = 2019, 2025
 """Years that commune statistics may cover (baseline years come before the programme)."""
 
 
@@ -86,13 +84,13 @@ def poverty_panel(pkg: Package, *, measure: str = "poor") -> pd.DataFrame:
 def _poverty_panel(pkg: Package, measure: str) -> pd.DataFrame:
     stats = pkg["commune_statistics"]
     communes = pkg["communes"].set_index("commune_code")
-    households = _float(stats["households"])
-    poor = _float(stats["poor_households"])
+    households = as_float(stats["households"])
+    poor = as_float(stats["poor_households"])
     if measure == "poor":
         counted = poor
     else:
-        both = poor + _float(stats["near_poor_households"])
-        counted = both.fillna(_float(stats["poor_or_near_poor_households"]))
+        both = poor + as_float(stats["near_poor_households"])
+        counted = both.fillna(as_float(stats["poor_or_near_poor_households"]))
     out = pd.DataFrame(
         {
             "commune_code": stats["commune_code"].astype("string"),
@@ -103,9 +101,9 @@ def _poverty_panel(pkg: Package, measure: str) -> pd.DataFrame:
         }
     )
     out["rate_pct"] = (counted * 100.0).div(households.where(households > 0))
-    frm = _float(stats["commune_code"].map(communes["partner_from"]))
-    to = _float(stats["commune_code"].map(communes["partner_to"]))
-    yr = _float(stats["year"])
+    frm = as_float(stats["commune_code"].map(communes["partner_from"]))
+    to = as_float(stats["commune_code"].map(communes["partner_to"]))
+    yr = as_float(stats["year"])
     out["partner"] = (
         out["role"].eq("partner").fillna(False).to_numpy(bool)
         & (frm <= yr).to_numpy()
@@ -186,19 +184,18 @@ def poverty_did(
         >>> d.result.n_assignments, round(d.result.p_value, 4)  # C(4, 2) = 6; 2 / 6
         (6, 0.3333)
     """
-    year = _check_year(year, allow_none=False)
+    year = check_year(pkg, year, allow_none=False)
     _check_measure(measure)
+    first, _ = phase_years(pkg)
+    stats_first, stats_last = phase_years(pkg, "commune_statistics")
     pre = tuple(
         sorted(
-            {
-                _check_year(y, lo=STATS_FIRST_YEAR, hi=STATS_LAST_YEAR, allow_none=False)
-                for y in baseline
-            }
+            {check_year(pkg, y, lo=stats_first, hi=stats_last, allow_none=False) for y in baseline}
         )
     )
     if not pre:
         raise ValueError("baseline must name at least one year")
-    post = tuple(range(FIRST_YEAR, year + 1)) if phase else (year,)
+    post = tuple(range(first, year + 1)) if phase else (year,)
     overlap = sorted(set(pre) & set(post))
     if overlap:
         raise ValueError(f"baseline years {overlap} are also post years")
@@ -207,15 +204,15 @@ def poverty_did(
     if phase:
         treated_mask = (
             communes["role"].eq("partner").fillna(False).to_numpy(bool)
-            & (_float(communes["partner_from"]) <= year).to_numpy()
-            & (_float(communes["partner_to"]) >= FIRST_YEAR).to_numpy()
+            & (as_float(communes["partner_from"]) <= year).to_numpy()
+            & (as_float(communes["partner_to"]) >= first).to_numpy()
         )
     else:
-        treated_mask = _partner_mask(communes, year).to_numpy(bool)
+        treated_mask = partner_mask(communes, year).to_numpy(bool)
     control_mask = communes["role"].eq("comparison").fillna(False).to_numpy(bool)
     treated = sorted(communes.loc[treated_mask, "commune_code"].astype(str))
     controls = sorted(communes.loc[control_mask & ~treated_mask, "commune_code"].astype(str))
-    when = f"2021–{year}" if phase else str(year)
+    when = f"{first}–{year}" if phase else str(year)
     if not treated:
         raise ValueError(f"no partner commune in {when}: nothing to compare")
     if not controls:
@@ -235,8 +232,8 @@ def poverty_did(
     changes = pd.DataFrame({"commune_code": pd.array(design, dtype="string")})
     changes["group"] = np.where(changes["commune_code"].isin(treated), "treated", "control")
     changes["group"] = changes["group"].astype("string")
-    changes["pre_rate"] = _float(changes["commune_code"].map(pre_rate))
-    changes["post_rate"] = _float(changes["commune_code"].map(post_rate))
+    changes["pre_rate"] = as_float(changes["commune_code"].map(pre_rate))
+    changes["post_rate"] = as_float(changes["commune_code"].map(post_rate))
     changes["change"] = changes["post_rate"] - changes["pre_rate"]
     kept = changes["change"].notna()
     dropped = changes.loc[~kept, "commune_code"].astype(str).tolist()
@@ -319,7 +316,8 @@ def income_change(pkg: Package, year: int, *, measure: str = "poor") -> IncomeCh
         >>> income_change(pkg, 2024).mean_change.estimate  # (600 + 300 + 300) / 3 thousand
         400000.0
     """
-    year = _check_year(year, lo=FIRST_YEAR + 1, hi=LAST_YEAR, allow_none=False)
+    first, last = phase_years(pkg)
+    year = check_year(pkg, year, lo=first + 1, hi=last, allow_none=False)
     _check_measure(measure)
     poor_statuses = ["poor"] if measure == "poor" else ["poor", "near_poor"]
     ben = pkg["beneficiaries"].set_index("beneficiary_id")
@@ -333,10 +331,10 @@ def income_change(pkg: Package, year: int, *, measure: str = "poor") -> IncomeCh
     ids = sorted(set(at_entry.index) & set(at_year.index))
     changes = pd.DataFrame({"beneficiary_id": pd.array(ids, dtype="string")})
     changes["entry_year"] = changes["beneficiary_id"].map(at_entry["entry_year"]).astype("Int64")
-    changes["income_entry"] = _float(
+    changes["income_entry"] = as_float(
         changes["beneficiary_id"].map(at_entry["income_per_person_month_vnd"])
     )
-    changes["income_year"] = _float(
+    changes["income_year"] = as_float(
         changes["beneficiary_id"].map(at_year["income_per_person_month_vnd"])
     )
     changes["change_vnd"] = changes["income_year"] - changes["income_entry"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from analysis.indicators.effectiveness import beneficiaries_reached, plan_vs_delivery
@@ -203,8 +202,3 @@ def revolving_projection(pkg: Package, *, until: int = 2030) -> Projection | Non
         pd.DataFrame(rows),
         bool(births > deaths + sales),
     )
-
-
-def cumulative(values: pd.Series) -> np.ndarray:
-    """Running total (used for trend tables)."""
-    return np.cumsum(values.to_numpy(dtype=float))

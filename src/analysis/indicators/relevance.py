@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.indicators.effectiveness import ALL, _check_year, _empty, _finish
+from analysis.indicators.common import (
+    ALL,
+    check_year,
+    empty_frame,
+    finish,
+)
 from analysis.package import Package
 
 __all__ = ["targeting_shares"]
@@ -58,12 +63,12 @@ def targeting_shares(pkg: Package, year: int | None = None) -> pd.DataFrame:
         >>> int(t.loc["all", "n"]), round(float(t.loc["all", "share_poor_or_near_poor"]), 4)
         (7, 0.8571)
     """
-    year = _check_year(year)
+    year = check_year(pkg, year)
     ben = pkg["beneficiaries"].copy(deep=False)
     if year is not None:
         ben = ben[ben["entry_year"].eq(year).fillna(False).to_numpy(bool)]
     if ben.empty:
-        return _empty(TARGETING_COLUMNS)
+        return empty_frame(TARGETING_COLUMNS)
     status = ben["poverty_status_entry"]
     ben["activity_type"] = (
         ben["activity_id"]
@@ -86,7 +91,7 @@ def targeting_shares(pkg: Package, year: int | None = None) -> pd.DataFrame:
     shares = list(TARGETING_COLUMNS)[2:]
     by_type = flags.groupby("activity_type", dropna=False)[shares].mean()
     by_type.insert(0, "n", flags.groupby("activity_type", dropna=False).size())
-    by_type = _finish(by_type.reset_index(), ["activity_type"], TARGETING_COLUMNS)
+    by_type = finish(by_type.reset_index(), ["activity_type"], TARGETING_COLUMNS)
     overall = pd.DataFrame(
         [{"activity_type": ALL, "n": len(flags), **{s: float(flags[s].mean()) for s in shares}}]
     )

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.indicators.effectiveness import (
+from analysis.indicators.common import (
     ALL,
-    FIRST_YEAR,
-    LAST_YEAR,
-    _check_year,
-    _empty,
-    _finish,
-    _float,
+    as_float,
+    check_year,
+    empty_frame,
+    finish,
+    phase_years,
 )
 from analysis.package import Package
 
@@ -106,12 +105,12 @@ def livestock_summary(pkg: Package, year: int | None = None) -> pd.DataFrame:
         >>> int(t.loc["all", "herd_alive"]), t.loc["all", "survival_rate"]  # 2+1-1; 1-1/2
         (2, np.float64(0.5))
     """
-    year = _check_year(year)
+    year = check_year(pkg, year)
     ev = pkg["livestock_events"].copy(deep=False)
     if year is not None:
         ev = ev[(ev["date"] <= pd.Timestamp(year, 12, 31)).fillna(False).to_numpy(bool)]
     if ev.empty:
-        return _empty(LIVESTOCK_COLUMNS)
+        return empty_frame(LIVESTOCK_COLUMNS)
     commune_of = pkg["beneficiaries"].set_index("beneficiary_id")["commune_code"]
     ev["_commune"] = ev["beneficiary_id"].map(commune_of)
     origin = ev[ev["event_type"].isin(["received", "calf_born"]).fillna(False).to_numpy(bool)]
@@ -123,7 +122,7 @@ def livestock_summary(pkg: Package, year: int | None = None) -> pd.DataFrame:
         .astype("string")
     )
     by_commune = _livestock_counts(ev, ev["_commune"])
-    per_commune = _finish(
+    per_commune = finish(
         by_commune.assign(commune_code=by_commune.index.to_numpy()),
         ["commune_code"],
         LIVESTOCK_COLUMNS,
@@ -169,7 +168,7 @@ def poverty_persistence(
         >>> poverty_persistence(pkg, 2025)["n"].tolist()  # 2 people left in 2024; none by 2023
         [2, 0]
     """
-    year = _check_year(year, allow_none=False)
+    year = check_year(pkg, year, allow_none=False)
     if not horizons or any(
         isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in horizons
     ):
@@ -215,7 +214,7 @@ GRADUATED_COLUMNS = {
 }
 
 
-def graduated_communes(pkg: Package, *, programme_end: int = LAST_YEAR) -> pd.DataFrame:
+def graduated_communes(pkg: Package, *, programme_end: int | None = None) -> pd.DataFrame:
     """Partner communes whose partnership ended before the end of the phase, and why.
 
     Definition: communes with role ``partner`` whose ``partner_to`` is before
@@ -224,7 +223,7 @@ def graduated_communes(pkg: Package, *, programme_end: int = LAST_YEAR) -> pd.Da
 
     Args:
         pkg: The loaded package.
-        programme_end: Last year of the phase (default 2025).
+        programme_end: Last year of the phase (default: the package's last plan year).
 
     Returns:
         commune_code, name_official, province_name, partner_from, partner_to, exit_reason;
@@ -237,11 +236,13 @@ def graduated_communes(pkg: Package, *, programme_end: int = LAST_YEAR) -> pd.Da
         >>> graduated_communes(pkg)["partner_to"].tolist()
         [2023]
     """
-    _check_year(programme_end, lo=FIRST_YEAR, hi=LAST_YEAR, allow_none=False)
+    programme_end = check_year(
+        pkg, phase_years(pkg)[1] if programme_end is None else programme_end, allow_none=False
+    )
     communes = pkg["communes"]
     ended = (
-        (communes["role"].eq("partner") & (_float(communes["partner_to"]) < programme_end))
+        (communes["role"].eq("partner") & (as_float(communes["partner_to"]) < programme_end))
         .fillna(False)
         .to_numpy(bool)
     )
-    return _finish(communes[ended], ["commune_code"], GRADUATED_COLUMNS)
+    return finish(communes[ended], ["commune_code"], GRADUATED_COLUMNS)
