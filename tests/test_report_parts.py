@@ -340,3 +340,16 @@ def test_a_dollar_sign_in_a_commune_name_prints_as_itself_in_charts():
     report = PhaseReport.load(lang="vi", pkg=changed)
     html = report.map() + report.totals()
     assert "Mô Rai $5" in html
+
+
+def test_html_is_safe_by_construction():
+    """Fragments are markupsafe Markup: plain text joined to them is escaped, wherever it is
+    joined (a forgotten esc() is no injection)."""
+    from analysis.report import html as H
+
+    hostile = "<script>alert(1)</script>"
+    assert str(H.Fragment("<p>") + hostile) == "<p>&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert "<script>" not in H.join([H.p("ok"), hostile])
+    assert "<script>" not in H.section("s", hostile, hostile)
+    assert "<script>" not in H.page("profile", hostile)
+    assert str(H.element("a", "x", href='"><script>')) == '<a href="&#34;&gt;&lt;script&gt;">x</a>'

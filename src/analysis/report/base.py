@@ -306,25 +306,22 @@ class BaseReport:
         pkg_title = self.pkg.descriptor.get(localized("title", self.lang, self.pkg.descriptor), "")
         now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
         parts = [
-            f"<header>{H.h(1, title)}",
+            H.h(1, title),
             H.p(pkg_title, "subtitle"),
             H.p(self._t("report.generated", when=now), "note generated"),
         ]
         share = self._share.set_index("resource").loc["all", "share"]
         if not is_nan(share) and share > 0:
-            parts.append(
-                f'<div class="banner" role="note">'
-                f"{H.esc(self._t('report.banner', share=self._pct(share)))}</div>"
-            )
+            banner = self._t("report.banner", share=self._pct(share))
+            parts.append(H.element("div", banner, class_="banner", role="note"))
         if self.NAV:
-            links = "".join(
-                f'<li><a href="#{s}">{H.esc(self.section_title(s))}</a></li>' for s in self.SECTIONS
-            )
-            parts.append(
-                f'<nav aria-label="{H.esc(self._t("report.contents"))}"><ol>{links}</ol></nav>'
-            )
-        parts.append("</header>")
-        return H.join(parts)
+            links = [
+                H.element("li", H.element("a", self.section_title(s), href=f"#{s}"))
+                for s in self.SECTIONS
+            ]
+            contents = self._t("report.contents")
+            parts.append(H.element("nav", H.element("ol", *links), aria_label=contents))
+        return H.element("header", *parts)
 
     # ------------------------------------------------------------------ shared lookups
     def _commune_names(self) -> dict[str, str]:
@@ -676,7 +673,7 @@ class BaseReport:
                 ),
             ),
         ]
-        return H.Fragment('<footer class="provenance">' + H.definition_list(items) + "</footer>")
+        return H.element("footer", H.definition_list(items), class_="provenance")
 
     # ------------------------------------------------------------------ workbook
     def save_tables(self, path: str) -> None:

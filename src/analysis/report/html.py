@@ -8,12 +8,12 @@ people counts go through :mod:`analysis.disclosure`, so no table can show a smal
 from __future__ import annotations
 
 import base64
-import html
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+from markupsafe import Markup, escape
 
 from analysis.i18n import (
     format_date,
@@ -26,8 +26,11 @@ from analysis.i18n import (
 )
 
 
-class Fragment(str):
-    """A piece of trusted HTML (built only by this module's functions)."""
+class Fragment(Markup):
+    """A piece of trusted HTML, on markupsafe's ``Markup``: any plain text joined to it (with
+    ``+``, :func:`join`, :func:`section`, :func:`page`) is escaped, so a forgotten
+    :func:`esc` cannot become an injection. Only this module's functions wrap markup they
+    built themselves."""
 
     def _repr_html_(self) -> str:
         return str(self)
@@ -40,48 +43,53 @@ class Fragment(str):
         """
         printer.text(f"<HTML: {len(self):,} characters>")
 
-    def __add__(self, other: str) -> Fragment:
-        return Fragment(str.__add__(self, other))
 
-
-def esc(value: object) -> str:
-    """Escape any text for HTML (quotes included)."""
-    return html.escape("" if value is None else str(value), quote=True)
+def esc(value: object) -> Fragment:
+    """Escape any text for HTML (quotes included); markup stays as it is."""
+    return Fragment(escape("" if value is None else value))
 
 
 def join(parts: Iterable[str]) -> Fragment:
-    return Fragment("".join(parts))
+    """Parts joined: fragments as they are, plain text escaped."""
+    return Fragment(Markup("").join(parts))
+
+
+def element(tag: str, *children: str, **attributes: str) -> Fragment:
+    """``<tag attributes>children</tag>``: attribute values and plain-text children escaped
+    (``class_`` for ``class``, ``aria_label`` for ``aria-label``)."""
+    attrs = "".join(
+        f' {name.rstrip("_").replace("_", "-")}="{esc(value)}"'
+        for name, value in attributes.items()
+    )
+    return Fragment(f"<{tag}{attrs}>") + join(children) + Fragment(f"</{tag}>")
 
 
 def p(text: str, cls: str | None = None) -> Fragment:
     """A paragraph of plain text (escaped)."""
-    attr = f' class="{esc(cls)}"' if cls else ""
-    return Fragment(f"<p{attr}>{esc(text)}</p>")
+    return element("p", text, class_=cls) if cls else element("p", text)
 
 
 def h(level: int, text: str) -> Fragment:
-    return Fragment(f"<h{level}>{esc(text)}</h{level}>")
+    return element(f"h{int(level)}", text)
 
 
 def missing(text: str) -> Fragment:
     """A visible note that evidence is missing, instead of silently dropping a table."""
-    return Fragment(f'<p class="missing">{esc(text)}</p>')
+    return element("p", text, class_="missing")
 
 
 def ul(items: Iterable[str]) -> Fragment:
-    return Fragment("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+    return element("ul", *(element("li", i) for i in items))
 
 
 def section(section_id: str, title: str, *parts: str) -> Fragment:
     """A report section: one HTML element with a stable English id."""
-    return Fragment(
-        f'<section id="{esc(section_id)}"><h2>{esc(title)}</h2>' + "".join(parts) + "</section>"
-    )
+    return element("section", element("h2", title), *parts, id=section_id)
 
 
 def page(cls: str, *parts: str) -> Fragment:
     """A block laid out by the stylesheet class ``cls`` (e.g. the one-page commune profile)."""
-    return Fragment(f'<div class="{esc(cls)}">' + "".join(parts) + "</div>")
+    return element("div", *parts, class_=cls)
 
 
 def kpis(items: Iterable[tuple[str, str]]) -> Fragment:
