@@ -178,3 +178,34 @@ def test_the_descriptor_names_its_id_contributors_sources_and_homepage():
     assert d["homepage"].startswith("http")
     assert {c["role"] for c in d["contributors"]} >= {"author", "maintainer"}
     assert any("2024" in s["title"] for s in d["sources"])
+
+
+def test_the_tiny_fixture_has_the_bundled_schema():
+    """The fixture's resources (names, paths, fields, keys, roles) are the bundled package's:
+    a test on the fixture tests the real schema (the fixture's descriptor had drifted)."""
+    import json
+
+    from analysis.paths import DATAPACKAGE, PROJECT_ROOT
+
+    tiny = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
+    bundled = json.loads(DATAPACKAGE.read_text(encoding="utf-8"))["resources"]
+    assert json.loads(tiny.read_text(encoding="utf-8"))["resources"] == bundled
+
+
+def test_every_resource_says_what_it_is_to_the_toolkit():
+    from analysis.schema import ROLES, Schema
+
+    schema = Schema.load()
+    for name, res in schema.resources.items():
+        assert res.get("role") in ROLES, name
+        assert isinstance(res.get("personLevel"), bool), name
+        assert isinstance(res.get("generated"), bool), name
+    # people's rows are the beneficiaries, their follow-ups and their cows; none of them has
+    # a field that could hold a name
+    assert schema.names(person_level=True) == [
+        "beneficiaries", "beneficiary_followups", "livestock_events"
+    ]  # fmt: skip
+    assert schema.intake_sheets() == [
+        "plans", "transactions", "beneficiaries", "beneficiary_followups", "livestock_events",
+        "commune_statistics",
+    ]  # fmt: skip

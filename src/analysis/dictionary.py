@@ -34,6 +34,18 @@ def _constraints(fld: dict) -> str:
     return "; ".join(parts)
 
 
+def _spine(res: dict) -> str:
+    """What the resource is to the toolkit (its role, person-level rows, intake, generator)."""
+    parts = [f"Role: {res.get('role', '—')}."]
+    if res.get("personLevel"):
+        parts.append("Rows describe people: pseudonymous, never listed in a report.")
+    if "intakeSheet" in res:
+        parts.append(f"Sheet {res['intakeSheet']} of the province's workbook.")
+    if res.get("generated"):
+        parts.append("The illustrative generator writes rows of it.")
+    return " ".join(parts)
+
+
 def render_dictionary(package: Path = DATAPACKAGE) -> str:
     """Markdown describing every resource and field of the package."""
     desc = json.loads(Path(package).read_text(encoding="utf-8"))
@@ -66,6 +78,8 @@ def render_dictionary(package: Path = DATAPACKAGE) -> str:
             "",
             f"File `{res['path']}`; primary key: "
             f"{', '.join(f'`{k}`' for k in ([pk] if isinstance(pk, str) else pk))}.",
+            "",
+            _spine(res),
         ]
         for fk in schema.get("foreignKeys", []):
             ref = fk["reference"]

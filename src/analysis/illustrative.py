@@ -92,6 +92,8 @@ from typing import Any
 
 import numpy as np
 
+from analysis.schema import Schema
+
 __all__ = ["DEFAULT_SEED", "ILLUSTRATIVE_SOURCE", "generate", "write"]
 
 DEFAULT_SEED = 20210101
@@ -244,17 +246,9 @@ EVENT_ORDER = {"received": 0, "calf_born": 1, "passed_on": 2, "sold": 3, "died":
 FOLLOWED_TYPES = ("charity_house", "livelihood_capital", "pupil_sponsorship")
 GIFT_TYPES = ("tet_gifts", "visits_gifts")
 
-GENERATED = (
-    "plans",
-    "outputs",
-    "transactions",
-    "beneficiaries",
-    "beneficiary_followups",
-    "livestock_events",
-    "commune_statistics",
-    "indicator_values",
-)
-"""Resources this module writes, in generation order."""
+GENERATED = tuple(Schema.load().names(generated=True))
+"""Resources this module writes (their ``generated`` property in ``datapackage.json``), in
+the descriptor's order."""
 
 
 # --------------------------------------------------------------------------- package access

@@ -68,21 +68,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.paths import DATAPACKAGE
+from analysis.schema import Schema
 
 YEARS = np.arange(2021, 2026)
 STAT_YEARS = np.arange(2019, 2026)
 SOURCE = "illustrative_generator"
-COPIED = (
-    "sources",
-    "implementing_units",
-    "unit_costs",
-    "national_programmes",
-    "programme_links",
-    "indicators",
-    "toc_nodes",
-    "toc_links",
-    "toc_evidence",
-)
+COPIED = tuple(Schema.load().names(role="reference"))
+"""Resources copied from the bundled package as they are (``role: reference``)."""
 MAX_ANIMALS = 99_999
 """``animal_id`` is ``A`` and five digits."""
 DEATH_RATE = -np.log(1 - 0.04) / 365.25

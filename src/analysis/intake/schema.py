@@ -21,6 +21,7 @@ from pathlib import Path
 from analysis.i18n import _catalogue
 from analysis.intake.parse import CodeMatcher, canonical_number, fold
 from analysis.package import FALSE_VALUES, ILLUSTRATIVE_KIND, TRUE_VALUES
+from analysis.schema import Schema
 
 __all__ = [
     "HELP_SHEET",
@@ -32,15 +33,9 @@ __all__ = [
     "Resource",
 ]
 
-PROVINCE_RESOURCES = (
-    "plans",
-    "transactions",
-    "beneficiaries",
-    "beneficiary_followups",
-    "livestock_events",
-    "commune_statistics",
-)
-"""The resources a province reports, one sheet each, in the workbook's order."""
+PROVINCE_RESOURCES = tuple(Schema.load().intake_sheets())
+"""The resources a province reports, one sheet each, in the workbook's order (their
+``intakeSheet`` property in ``datapackage.json``)."""
 
 HELP_SHEET = "Hướng dẫn"
 LISTS_SHEET = "_lists"
