@@ -15,6 +15,7 @@ import pandas as pd
 from analysis import indicators as ind
 from analysis.i18n import format_number, label, localized, t
 from analysis.indicators import phase as ph
+from analysis.indicators.registry import CRITERIA, evidence_of
 from analysis.package import Package
 from analysis.provenance import phase_rows
 from analysis.ratings import findings, load_rules
@@ -215,14 +216,8 @@ class PhaseReport(BaseReport):
                 else float("nan")
             )
 
-        return {
-            "relevance": share("beneficiaries"),
-            "coherence": share("plans"),
-            "effectiveness": share("outputs"),
-            "efficiency": share("transactions"),
-            "impact": share("commune_statistics"),
-            "sustainability": share("livestock_events", "beneficiary_followups"),
-        }
+        # The resources behind each criterion are those of its indicators (one declaration).
+        return {criterion: share(*evidence_of(criterion)) for criterion in CRITERIA}
 
     # ------------------------------------------------------------------ sections
     def summary(self) -> H.Fragment:
