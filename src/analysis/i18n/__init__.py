@@ -45,6 +45,7 @@ __all__ = [
     "t",
 ]
 
+
 def _languages() -> tuple[str, ...]:
     """The languages of the catalogue, in the order of its first message (Vietnamese first):
     adding a language is adding its texts to the catalogue (and its label columns to the
