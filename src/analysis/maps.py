@@ -513,213 +513,438 @@ def commune_map(
             text or ``highlight`` is not in the frame.
         MapDataMissing: If the boundary data package is not installed.
     """
+    points = _read_communes(communes, labels, highlight)
+    view = _view_extent(communes, points, extent, margin, highlight)
+    outlines = country_outlines(
+        dict.fromkeys([*MAP_COUNTRIES, *(country_names or {})]), DEFAULT_BBOX
+    )
+    page = _page_layout(view, width, title)
+    in_view = points.located & page.contains(points.lon, points.lat)
+
+    with plt.rc_context(STYLE):
+        fig, ax = _new_map_axes(page, title)
+        _draw_countries(ax, outlines, zorder=1)
+        _draw_markers(ax, points, in_view, highlight)
+        obstacles = _draw_commune_labels(ax, points, np.flatnonzero(in_view), highlight, page)
+        _draw_country_names(ax, outlines, country_names or {}, page, obstacles)
+        free_corners = _draw_legend(ax, points.roles, labels, obstacles, page.size)
+        if inset and view != DEFAULT_BBOX:
+            _draw_inset(fig, ax, view, free_corners, obstacles, page.size)
+    return CommuneMap(fig, points.left_off)
+
+
+# --------------------------------------------------------------------------------------------
+# The steps of drawing a commune map, in the order commune_map takes them.
+
+_MARKER_SIZE = 5.5
+"""Marker size (points) of a commune, in the map and in its legend."""
+_HIGHLIGHT_SIZE = 9.5
+"""Marker size (points) of the highlighted commune; also the marker size labels keep clear of."""
+
+
+class _RoleStyle(NamedTuple):
+    """How the communes of one role are drawn: the marker, its colours, its id and layer."""
+
+    marker: str
+    face: str
+    edge: str
+    gid: str
+    zorder: float
+    """Layer of the ordinary markers; the highlighted commune is drawn one layer above."""
+
+
+_ROLE_STYLES = {
+    PARTNER: _RoleStyle("o", _INK, _INK, "commune-partner", 5.5),
+    COMPARISON: _RoleStyle("s", "white", "#3c3c3c", "commune-comparison", 5),
+}
+"""Partners are filled black circles, comparisons hollow squares (greyscale-safe)."""
+
+
+_LEADER = {"arrowstyle": "-", "color": "#555555", "linewidth": 0.5, "shrinkA": 1.5, "shrinkB": 3.5}
+"""Line from a label in a stacked column to its marker (``arrowprops`` of ``annotate``)."""
+
+
+@dataclass(frozen=True)
+class _CommunePoints:
+    """The columns of the communes frame that the map reads, as arrays in frame order."""
+
+    codes: np.ndarray
+    names: np.ndarray
+    roles: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+
+    @property
+    def located(self) -> np.ndarray:
+        """Boolean mask of the communes that have both coordinates."""
+        return ~(np.isnan(self.lat) | np.isnan(self.lon))
+
+    @property
+    def lonlat(self) -> np.ndarray:
+        """``(n, 2)`` array of (longitude, latitude), NaN where a coordinate is missing."""
+        return np.column_stack([self.lon, self.lat])
+
+    @property
+    def left_off(self) -> list[str]:
+        """``name_in_source`` of the communes without both coordinates, in frame order."""
+        return [str(n) for n, ok in zip(self.names, self.located, strict=True) if not ok]
+
+
+def _read_communes(
+    communes: pd.DataFrame, labels: Mapping[str, str], highlight: str | None
+) -> _CommunePoints:
+    """Check the communes frame and the arguments that refer to it, and read its columns.
+
+    Args:
+        communes: The frame passed to :func:`commune_map`.
+        labels: Legend text for each role.
+        highlight: The ``commune_code`` to highlight, or ``None``.
+
+    Returns:
+        The frame's codes, names, roles and coordinates as arrays.
+
+    Raises:
+        ValueError: If a column is missing, a role is unknown, a role present has no legend
+            text or ``highlight`` is not in the frame.
+    """
     missing = [c for c in REQUIRED_COLUMNS if c not in communes.columns]
     if missing:
         raise ValueError(f"the communes frame lacks column(s): {', '.join(missing)}")
-    codes = _column(communes, "commune_code", "str")
-    names = _column(communes, "name_in_source", "str")
-    roles = _column(communes, "role", "str")
-    lat = _column(communes, "latitude", "float")
-    lon = _column(communes, "longitude", "float")
-    unknown = sorted(set(roles) - set(ROLES))
+    points = _CommunePoints(
+        codes=_column(communes, "commune_code", "str"),
+        names=_column(communes, "name_in_source", "str"),
+        roles=_column(communes, "role", "str"),
+        lat=_column(communes, "latitude", "float"),
+        lon=_column(communes, "longitude", "float"),
+    )
+    unknown = sorted(set(points.roles) - set(ROLES))
     if unknown:
         raise ValueError(f"unknown role(s) {unknown}; expected one of {ROLES}")
-    absent = [r for r in ROLES if r in set(roles) and r not in labels]
+    absent = [r for r in ROLES if r in set(points.roles) and r not in labels]
     if absent:
         raise ValueError(f"no legend text for role(s) {absent}")
-    if highlight is not None and highlight not in set(codes):
+    if highlight is not None and highlight not in set(points.codes):
         raise ValueError(f"highlight {highlight!r} is not a commune_code of the frame")
+    return points
 
-    located = ~(np.isnan(lat) | np.isnan(lon))
-    left_off = [str(n) for n, ok in zip(names, located, strict=True) if not ok]
-    lonlat = np.column_stack([lon, lat])
 
-    bbox = DEFAULT_BBOX
+def _view_extent(
+    communes: pd.DataFrame,
+    points: _CommunePoints,
+    extent: Sequence[float] | Literal["auto"] | None,
+    margin: float,
+    highlight: str | None,
+) -> BBox:
+    """The (west, south, east, north) the map shows, inside :data:`DEFAULT_BBOX`.
+
+    Args:
+        communes: The communes frame (its ``province_code``, if any, focuses ``"auto"``).
+        points: The frame's columns, as read by :func:`_read_communes`.
+        extent: ``None``, ``"auto"`` or (west, south, east, north), as for
+            :func:`commune_map`.
+        margin: Degrees around the communes for ``extent="auto"``.
+        highlight: The highlighted ``commune_code``, or ``None``.
+
+    Returns:
+        :data:`DEFAULT_BBOX` for ``None``; for ``"auto"``, the located communes (those of the
+        highlighted commune's province, if known) with ``margin`` around them; otherwise
+        ``extent`` shifted inside :data:`DEFAULT_BBOX`.
+
+    Raises:
+        ValueError: If ``extent`` is a string other than ``"auto"`` or not a valid rectangle.
+    """
     if extent is None:
-        view = bbox
-    elif isinstance(extent, str):
+        return DEFAULT_BBOX
+    if isinstance(extent, str):
         if extent != "auto":
             raise ValueError(f"extent must be a 4-tuple, None or 'auto', got {extent!r}")
-        focus = located.copy()
+        focus = points.located.copy()
         if highlight is not None and "province_code" in communes.columns:
             province = _column(communes, "province_code", "str")
-            same = province == province[list(codes).index(highlight)]
+            same = province == province[list(points.codes).index(highlight)]
             if (focus & same).any():
                 focus &= same
-        view = _auto_extent(lonlat[focus], margin, bbox)
-    else:
-        view = tuple(float(v) for v in extent)
-        if len(view) != 4 or not (view[0] < view[2] and view[1] < view[3]):
-            raise ValueError(f"extent must be (west, south, east, north), got {extent!r}")
-        view = _fit_inside(view, bbox)
+        return _auto_extent(points.lonlat[focus], margin, DEFAULT_BBOX)
+    view = tuple(float(v) for v in extent)
+    if len(view) != 4 or not (view[0] < view[2] and view[1] < view[3]):
+        raise ValueError(f"extent must be (west, south, east, north), got {extent!r}")
+    return _fit_inside(view, DEFAULT_BBOX)
+
+
+@dataclass(frozen=True)
+class _PageLayout:
+    """Where the map's axes lie on the figure, and how degrees convert to points on them.
+
+    The axes fill the figure but for a thin margin and the title; 1° of latitude is drawn
+    1/cos(mid-latitude) times as long as 1° of longitude. Lengths are in inches unless named
+    otherwise; positions in points are measured from the lower-left corner of the axes.
+    """
+
+    view: BBox
+    fig_width: float
+    fig_height: float
+    side: float
+    """Margin around the axes (and below the title)."""
+    axes_width: float
+    axes_height: float
+    aspect: float
+    """Drawn length of 1° of latitude over that of 1° of longitude."""
+
+    @property
+    def kx(self) -> float:
+        """Points per degree of longitude."""
+        west, _, east, _ = self.view
+        return self.axes_width * 72 / (east - west)
+
+    @property
+    def ky(self) -> float:
+        """Points per degree of latitude."""
+        _, south, _, north = self.view
+        return self.axes_height * 72 / (north - south)
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """Width and height of the axes, in points."""
+        return (self.axes_width * 72, self.axes_height * 72)
+
+    @property
+    def axes_rect(self) -> tuple[float, float, float, float]:
+        """The axes as (left, bottom, width, height) in figure fractions."""
+        return (
+            self.side / self.fig_width,
+            self.side / self.fig_height,
+            self.axes_width / self.fig_width,
+            self.axes_height / self.fig_height,
+        )
+
+    def contains(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Boolean mask of the coordinates inside the view (NaN is outside)."""
+        west, south, east, north = self.view
+        return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+    def to_pt(self, points: np.ndarray) -> np.ndarray:
+        """Convert an ``(n, 2)`` array of (lon, lat) to points on the axes."""
+        west, south, _, _ = self.view
+        return np.column_stack([(points[:, 0] - west) * self.kx, (points[:, 1] - south) * self.ky])
+
+    def to_degrees(self, x: float, y: float) -> tuple[float, float]:
+        """Convert a position in points on the axes back to (lon, lat)."""
+        west, south, _, _ = self.view
+        return (west + x / self.kx, south + y / self.ky)
+
+
+def _page_layout(view: BBox, width: float, title: str) -> _PageLayout:
+    """The page geometry of a map of ``view`` on a figure ``width`` inches wide.
+
+    The height follows from the view's proportions; a title adds room above the axes.
+    """
     west, south, east, north = view
-    zoomed = view != bbox
-
-    outlines = country_outlines(dict.fromkeys([*MAP_COUNTRIES, *(country_names or {})]), bbox)
-
-    # Page geometry: the axes fill the figure but for the title; 1° of latitude is drawn
-    # 1/cos(mid-latitude) times as long as 1° of longitude.
     aspect = 1.0 / math.cos(math.radians((south + north) / 2))
     side = 0.08
-    ax_w = width - 2 * side
-    ax_h = ax_w * (north - south) * aspect / (east - west)
+    axes_width = width - 2 * side
+    axes_height = axes_width * (north - south) * aspect / (east - west)
     top = 0.42 if title else side
-    fig_h = ax_h + top + side
-    kx = ax_w * 72 / (east - west)  # points per degree
-    ky = ax_h * 72 / (north - south)
-    size = (ax_w * 72, ax_h * 72)
+    return _PageLayout(
+        view=view,
+        fig_width=width,
+        fig_height=axes_height + top + side,
+        side=side,
+        axes_width=axes_width,
+        axes_height=axes_height,
+        aspect=aspect,
+    )
 
-    def to_pt(points: np.ndarray) -> np.ndarray:
-        return np.column_stack([(points[:, 0] - west) * kx, (points[:, 1] - south) * ky])
 
-    in_view = located & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-    shown = np.flatnonzero(in_view)
+def _frame_axes(ax, bbox: BBox, aspect: float) -> None:
+    """Set up axes as a map frame: ``bbox`` in view, no ticks or grid, a thin grey border."""
+    west, south, east, north = bbox
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_aspect(aspect, adjustable="box")
+    ax.grid(False)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_color(_BORDER)
+        spine.set_linewidth(0.6)
+    ax.set_facecolor("white")
 
-    with plt.rc_context(STYLE):
-        fig = new_figure(figsize=(width, fig_h))
-        ax = fig.add_axes((side / width, side / fig_h, ax_w / width, ax_h / fig_h))
-        ax.set_xlim(west, east)
-        ax.set_ylim(south, north)
-        ax.set_aspect(aspect, adjustable="box")
-        ax.grid(False)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(True)
-            spine.set_color(_BORDER)
-            spine.set_linewidth(0.6)
-        ax.set_facecolor("white")
-        if title:
-            ax.set_title(title, loc="left", pad=6)
-        _draw_countries(ax, outlines, zorder=1)
 
-        # Markers.
-        marker_size = 5.5
-        big = 9.5
-        for role, marker, face, edge, gid in (
-            (PARTNER, "o", _INK, _INK, "commune-partner"),
-            (COMPARISON, "s", "white", "#3c3c3c", "commune-comparison"),
-        ):
-            for is_big in (False, True):
-                mask = in_view & (roles == role)
-                mask &= (codes == highlight) if is_big else (codes != highlight)
-                if not mask.any():
-                    continue
-                ax.plot(
-                    lon[mask],
-                    lat[mask],
-                    linestyle="none",
-                    marker=marker,
-                    markersize=big if is_big else marker_size,
-                    markerfacecolor=face,
-                    markeredgecolor=edge,
-                    markeredgewidth=1.3 if is_big else 1.0,
-                    zorder=(6.5 if is_big else 5.5) if role == PARTNER else (6 if is_big else 5),
-                    gid="commune-highlight" if is_big else gid,
-                )
+def _new_map_axes(page: _PageLayout, title: str):
+    """A new figure with the map's framed axes placed as ``page`` says, and its title.
 
-        # Commune labels.
-        xy = to_pt(lonlat[shown]) if len(shown) else np.zeros((0, 2))
-        bold = [codes[i] == highlight for i in shown]
-        widths = np.array(
-            [_text_width(names[i], LABEL_SIZE, b) for i, b in zip(shown, bold, strict=True)]
-        )
-        placed = _layout_labels(xy, widths, size, marker=big / 2) if len(shown) else []
-        obstacles = [label.box for label in placed]
-        obstacles += [_Box(x, y, big / 2, big / 2) for x, y in xy]
-        for label in placed:
-            i = shown[label.index]
-            ax.annotate(
-                names[i],
-                xy=(lon[i], lat[i]),
-                xytext=(label.x - xy[label.index, 0], label.y - xy[label.index, 1]),
-                textcoords="offset points",
-                ha=label.ha,
-                va="center",
-                fontsize=LABEL_SIZE,
-                fontweight="bold" if bold[label.index] else "normal",
-                color=_INK,
-                zorder=7,
-                gid="commune-label",
-                path_effects=_HALO,
-                annotation_clip=False,
-                arrowprops=(
-                    {
-                        "arrowstyle": "-",
-                        "color": "#555555",
-                        "linewidth": 0.5,
-                        "shrinkA": 1.5,
-                        "shrinkB": 3.5,
-                    }
-                    if label.leader
-                    else None
-                ),
-            )
+    Call it inside ``plt.rc_context(STYLE)``.
 
-        # Country names, each where its text is clearest of borders, markers and labels.
-        for code, name in (country_names or {}).items():
-            box = _place_country(outlines.get(code, ()), name, to_pt, size, obstacles)
-            if box is None:
+    Returns:
+        ``(figure, axes)``.
+    """
+    fig = new_figure(figsize=(page.fig_width, page.fig_height))
+    ax = fig.add_axes(page.axes_rect)
+    _frame_axes(ax, page.view, page.aspect)
+    if title:
+        ax.set_title(title, loc="left", pad=6)
+    return fig, ax
+
+
+def _draw_markers(ax, points: _CommunePoints, in_view: np.ndarray, highlight: str | None) -> None:
+    """One marker per commune in view: a line per role, and a larger one for ``highlight``.
+
+    The lines' gids are the role's (``commune-partner``, ``commune-comparison``) or
+    ``commune-highlight``; partners are drawn above comparisons.
+    """
+    for role, style in _ROLE_STYLES.items():
+        for is_big in (False, True):
+            mask = in_view & (points.roles == role)
+            mask &= (points.codes == highlight) if is_big else (points.codes != highlight)
+            if not mask.any():
                 continue
-            ax.text(
-                west + box.cx / kx,
-                south + box.cy / ky,
-                name,
-                ha="center",
-                va="center",
-                fontsize=COUNTRY_SIZE,
-                color="#4a4a4a",
-                zorder=3,
-                gid="country-name",
-                path_effects=_HALO,
+            ax.plot(
+                points.lon[mask],
+                points.lat[mask],
+                linestyle="none",
+                marker=style.marker,
+                markersize=_HIGHLIGHT_SIZE if is_big else _MARKER_SIZE,
+                markerfacecolor=style.face,
+                markeredgecolor=style.edge,
+                markeredgewidth=1.3 if is_big else 1.0,
+                zorder=style.zorder + 1 if is_big else style.zorder,
+                gid="commune-highlight" if is_big else style.gid,
             )
-            obstacles.append(box)
 
-        # Legend and overview, in the corners clearest of everything drawn.
-        handles = [
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="o",
-                markersize=marker_size,
-                markerfacecolor=_INK,
-                markeredgecolor=_INK,
-                label=labels[PARTNER],
-            )
-            if role == PARTNER
-            else Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="s",
-                markersize=marker_size,
-                markerfacecolor="white",
-                markeredgecolor="#3c3c3c",
-                label=labels[COMPARISON],
-            )
-            for role in ROLES
-            if role in set(roles)
-        ]
-        corners = ["lower right", "lower left", "upper right", "upper left"]
-        if handles:
-            text_w = max(_text_width(h.get_label(), STYLE["font.size"] - 1) for h in handles)
-            half = ((text_w + 30) / 2, (len(handles) * 14 + 8) / 2)
-            corner = _clearest_corner(corners, half, obstacles, size)
-            ax.legend(
-                handles=handles,
-                loc=corner,
-                fontsize=STYLE["font.size"] - 1,
-                frameon=True,
-                framealpha=0.92,
-                edgecolor="white",
-                borderpad=0.5,
-            )
-            obstacles.append(_corner_box(corner, half, size))
-            corners.remove(corner)
-        if zoomed and inset:
-            _draw_inset(fig, ax, view, corners, obstacles, size)
-    return CommuneMap(fig, left_off)
+
+def _draw_commune_labels(
+    ax, points: _CommunePoints, shown: np.ndarray, highlight: str | None, page: _PageLayout
+) -> list[_Box]:
+    """Label each commune in view with its name, placed so that no two labels collide.
+
+    Labels that do not fit beside their marker are stacked in a column with leader lines
+    (see :func:`_layout_labels`); the highlighted commune's label is bold.
+
+    Args:
+        ax: The map's axes.
+        points: The communes' columns.
+        shown: Indices (into ``points``) of the communes in view.
+        highlight: The highlighted ``commune_code``, or ``None``.
+        page: The map's page geometry.
+
+    Returns:
+        The boxes, in points, of every label and every marker: what later texts must avoid.
+    """
+    xy = page.to_pt(points.lonlat[shown]) if len(shown) else np.zeros((0, 2))
+    bold = [points.codes[i] == highlight for i in shown]
+    widths = np.array(
+        [_text_width(points.names[i], LABEL_SIZE, b) for i, b in zip(shown, bold, strict=True)]
+    )
+    marker = _HIGHLIGHT_SIZE / 2
+    placed = _layout_labels(xy, widths, page.size, marker=marker) if len(shown) else []
+    for label in placed:
+        i = shown[label.index]
+        ax.annotate(
+            points.names[i],
+            xy=(points.lon[i], points.lat[i]),
+            xytext=(label.x - xy[label.index, 0], label.y - xy[label.index, 1]),
+            textcoords="offset points",
+            ha=label.ha,
+            va="center",
+            fontsize=LABEL_SIZE,
+            fontweight="bold" if bold[label.index] else "normal",
+            color=_INK,
+            zorder=7,
+            gid="commune-label",
+            path_effects=_HALO,
+            annotation_clip=False,
+            arrowprops=dict(_LEADER) if label.leader else None,
+        )
+    obstacles = [label.box for label in placed]
+    obstacles += [_Box(x, y, marker, marker) for x, y in xy]
+    return obstacles
+
+
+def _draw_country_names(
+    ax,
+    outlines: Outlines,
+    country_names: Mapping[str, str],
+    page: _PageLayout,
+    obstacles: list[_Box],
+) -> None:
+    """Write each country's name where its text is clearest of borders, markers and labels.
+
+    A name is left out where too little of its country is in view (see
+    :func:`_place_country`). Each name written is appended to ``obstacles``.
+    """
+    for code, name in country_names.items():
+        box = _place_country(outlines.get(code, ()), name, page.to_pt, page.size, obstacles)
+        if box is None:
+            continue
+        ax.text(
+            *page.to_degrees(box.cx, box.cy),
+            name,
+            ha="center",
+            va="center",
+            fontsize=COUNTRY_SIZE,
+            color="#4a4a4a",
+            zorder=3,
+            gid="country-name",
+            path_effects=_HALO,
+        )
+        obstacles.append(box)
+
+
+def _legend_handle(role: str, label: str) -> Line2D:
+    """The legend entry of one role: its marker, at the ordinary size, and its text."""
+    style = _ROLE_STYLES[role]
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=style.marker,
+        markersize=_MARKER_SIZE,
+        markerfacecolor=style.face,
+        markeredgecolor=style.edge,
+        label=label,
+    )
+
+
+def _draw_legend(
+    ax,
+    roles: np.ndarray,
+    labels: Mapping[str, str],
+    obstacles: list[_Box],
+    size: tuple[float, float],
+) -> list[str]:
+    """Add the legend of the roles present in the corner clearest of everything drawn.
+
+    Args:
+        ax: The map's axes.
+        roles: The role of every commune in the frame (drawn or not).
+        labels: Legend text for each role.
+        obstacles: Boxes, in points, of what is drawn; the legend's box is appended.
+        size: Width and height of the axes, in points.
+
+    Returns:
+        The corners still free (for the overview inset), in order of preference.
+    """
+    corners = ["lower right", "lower left", "upper right", "upper left"]
+    handles = [_legend_handle(role, labels[role]) for role in ROLES if role in set(roles)]
+    if not handles:
+        return corners
+    fontsize = STYLE["font.size"] - 1
+    text_w = max(_text_width(h.get_label(), fontsize) for h in handles)
+    half = ((text_w + 30) / 2, (len(handles) * 14 + 8) / 2)
+    corner = _clearest_corner(corners, half, obstacles, size)
+    ax.legend(
+        handles=handles,
+        loc=corner,
+        fontsize=fontsize,
+        frameon=True,
+        framealpha=0.92,
+        edgecolor="white",
+        borderpad=0.5,
+    )
+    obstacles.append(_corner_box(corner, half, size))
+    corners.remove(corner)
+    return corners
 
 
 def _draw_countries(ax, outlines: Outlines, zorder: float, linewidth: float = 0.6) -> None:
@@ -814,17 +1039,7 @@ def _draw_inset(fig, ax, view: BBox, corners: list[str], obstacles: list[_Box], 
         in_h / fig_h,
     )
     inset = fig.add_axes(rect, gid="locator-inset")
-    inset.set_xlim(west, east)
-    inset.set_ylim(south, north)
-    inset.set_aspect(aspect, adjustable="box")
-    inset.grid(False)
-    inset.set_xticks([])
-    inset.set_yticks([])
-    inset.set_facecolor("white")
-    for spine in inset.spines.values():
-        spine.set_visible(True)
-        spine.set_color(_BORDER)
-        spine.set_linewidth(0.6)
+    _frame_axes(inset, DEFAULT_BBOX, aspect)
     _draw_countries(inset, country_outlines(MAP_COUNTRIES, DEFAULT_BBOX), 1, linewidth=0.3)
     vw, vs, ve, vn = view
     inset.add_patch(
