@@ -63,7 +63,21 @@ def test_phase_did_and_relevance_rating(phase_html):
 
 def test_phase_prints_the_rating_thresholds(phase_html):
     methods = phase_html[phase_html.index('<section id="methods">') :]
-    assert "ratings.json" in methods and "0.8" in methods and "0.6" in methods
+    methods = methods[: methods.index("</section>")]
+    # Relevance 0.8 / 0.6, in Vietnamese decimals; no file path in a Vietnamese report.
+    assert "≥ 0,80 là đạt, ≥ 0,60 là đạt một phần" in methods
+    assert "ratings.json" not in methods
+    # The rule that withholds judgements, with its limit (0.5 in the config file).
+    assert "Không xếp loại khi hơn 50,0%" in methods
+
+
+def test_phase_prints_the_glossary(phase_html):
+    from analysis.glossary import TERMS
+    from analysis.i18n import t
+
+    methods = phase_html[phase_html.index('<section id="methods">') :]
+    for term in TERMS:
+        assert t(f"glossary.{term.key}.term", "vi") in methods
 
 
 def test_phase_map_is_embedded_with_alt_text(phase_html):

@@ -17,7 +17,12 @@ Example:
 """
 
 from analysis.indicators.coherence import LinkedShare, programme_alignment, share_of_plan_linked
-from analysis.indicators.effectiveness import beneficiaries_reached, plan_vs_delivery
+from analysis.indicators.effectiveness import (
+    Completion,
+    beneficiaries_reached,
+    completion_rate,
+    plan_vs_delivery,
+)
 from analysis.indicators.efficiency import (
     DisbursementDelay,
     FundsMobilised,
@@ -39,12 +44,16 @@ from analysis.indicators.impact import (
 )
 from analysis.indicators.relevance import targeting_shares
 from analysis.indicators.sustainability import (
+    CalvingRate,
+    calving_rate,
     graduated_communes,
     livestock_summary,
     poverty_persistence,
 )
 
 __all__ = [
+    "CalvingRate",
+    "Completion",
     "DisbursementDelay",
     "FundsMobilised",
     "IncomeChange",
@@ -52,6 +61,8 @@ __all__ = [
     "PovertyDid",
     "beneficiaries_reached",
     "budget_execution",
+    "calving_rate",
+    "completion_rate",
     "cost_per_beneficiary",
     "cost_per_unit",
     "cost_vs_benchmark",

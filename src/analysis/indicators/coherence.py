@@ -26,7 +26,7 @@ from analysis.indicators.common import (
 )
 from analysis.package import Package
 
-__all__ = ["LinkedShare", "programme_alignment", "share_of_plan_linked"]
+__all__ = ["DOCUMENTED_KINDS", "LinkedShare", "programme_alignment", "share_of_plan_linked"]
 
 ALIGNMENT_COLUMNS = {
     "activity_type": "string",
@@ -85,6 +85,12 @@ def programme_alignment(pkg: Package, year: int | None = None) -> pd.DataFrame:
     return finish(out, ["activity_type", "programme_id"], ALIGNMENT_COLUMNS)
 
 
+DOCUMENTED_KINDS = ("plan", "agreement", "report", "news", "workbook")
+"""Kinds of source that can show an activity serving a national programme: documents about
+this programme. A ``reference`` (a decision, the toolkit's own results framework) says what
+a programme is, not that this programme's activity serves it."""
+
+
 @dataclass(frozen=True)
 class LinkedShare:
     """Planned money in activity types linked to a national programme.
@@ -93,11 +99,18 @@ class LinkedShare:
         planned_amount_vnd: All planned money of the year (activities stating an amount).
         linked_amount_vnd: The part in activity types linked to at least one programme.
         share: ``linked_amount_vnd / planned_amount_vnd`` (NaN when nothing is planned).
+        documented_amount_vnd: The part in activity types with a link whose source is a
+            document about this programme (:data:`DOCUMENTED_KINDS`).
+        documented_share: ``documented_amount_vnd / planned_amount_vnd``; NaN when nothing
+            is planned or when no link at all is documented (the links are then the
+            toolkit's reading, not evidence).
     """
 
     planned_amount_vnd: float
     linked_amount_vnd: float
     share: float
+    documented_amount_vnd: float = 0.0
+    documented_share: float = math.nan
 
 
 def share_of_plan_linked(pkg: Package, year: int | None = None) -> LinkedShare:
@@ -106,7 +119,10 @@ def share_of_plan_linked(pkg: Package, year: int | None = None) -> LinkedShare:
     Definition: numerator = planned amounts of the activities of ``year`` (all years when
     None) whose type has at least one row in ``programme_links``; denominator = planned
     amounts of all activities of the year. Activities without a planned amount count in
-    neither. Unit: fraction (1.0 = 100 %).
+    neither. Unit: fraction (1.0 = 100 %). The documented share counts in its numerator
+    only the activity types with a link whose source is of a documented kind
+    (:data:`DOCUMENTED_KINDS`); it is what the coherence rating reads, because links the
+    toolkit drew itself make the plain share 100 % by construction.
 
     Args:
         pkg: The loaded package.
@@ -122,11 +138,23 @@ def share_of_plan_linked(pkg: Package, year: int | None = None) -> LinkedShare:
         >>> s = share_of_plan_linked(pkg, 2024)
         >>> s.linked_amount_vnd, s.planned_amount_vnd  # house 50 + pupils 30; + cows 50
         (80000000.0, 130000000.0)
+        >>> s.documented_share  # every link is the toolkit's own results framework
+        nan
     """
     year = check_year(pkg, year)
     plans = plans_of(pkg, year)
     amount = as_float(plans["planned_amount_vnd"]).fillna(0.0)
-    linked = plans["activity_type"].isin(pkg["programme_links"]["activity_type"])
+    links = pkg["programme_links"]
+    kind = links["source_id"].map(pkg["sources"].set_index("source_id")["kind"])
+    documented_types = links.loc[kind.isin(DOCUMENTED_KINDS).fillna(False).to_numpy(bool)]
+    linked = plans["activity_type"].isin(links["activity_type"]).fillna(False).to_numpy(bool)
+    documented = (
+        plans["activity_type"].isin(documented_types["activity_type"]).fillna(False).to_numpy(bool)
+    )
     total = float(amount.sum())
-    part = float(amount[linked.fillna(False).to_numpy(bool)].sum())
-    return LinkedShare(total, part, part / total if total > 0 else math.nan)
+    part = float(amount[linked].sum())
+    shown = float(amount[documented].sum())
+    documented_share = shown / total if total > 0 and len(documented_types) else math.nan
+    return LinkedShare(
+        total, part, part / total if total > 0 else math.nan, shown, documented_share
+    )

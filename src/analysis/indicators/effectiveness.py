@@ -9,7 +9,9 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -27,7 +29,7 @@ from analysis.indicators.common import (
 )
 from analysis.package import Package
 
-__all__ = ["beneficiaries_reached", "plan_vs_delivery"]
+__all__ = ["Completion", "beneficiaries_reached", "completion_rate", "plan_vs_delivery"]
 
 # ------------------------------------------------------------------------------ indicators
 
@@ -129,6 +131,67 @@ def plan_vs_delivery(
         out[k] = out[k].astype(columns[k])
     out["unit"] = out["unit"].astype("string")
     return finish(out, keys, columns)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """How far the activities with planned units delivered them.
+
+    Attributes:
+        n_activities: Activities of the period that state planned units.
+        n_complete: Those that delivered at least their planned units.
+        n_over: Those that delivered more than planned (counted as complete).
+        rate: Mean completion (NaN when no activity states planned units).
+    """
+
+    n_activities: int
+    n_complete: int
+    n_over: int
+    rate: float
+
+
+def completion_rate(pkg: Package, year: int | None = None) -> Completion:
+    """Average completion of the planned activities: the effectiveness headline.
+
+    Definition: for each activity of ``year`` (all years when None) that states planned
+    units, ``completion = min(delivered units, planned units) / planned units`` (an activity
+    without an output row delivered nothing); ``rate`` is the mean over those activities,
+    each counting once. Houses, pupils and gifts are never added together, activities
+    without planned units are left out, and delivering beyond plan in one activity does not
+    make up for another (``n_over`` says how many delivered beyond plan). Unit: fraction.
+
+    Args:
+        pkg: The loaded package.
+        year: Plan year (2021–2025), or None for all years pooled.
+
+    Returns:
+        A :class:`Completion`.
+
+    Raises:
+        ValueError: For a year outside 2021–2025.
+
+    Example:
+        >>> completion_rate(pkg, 2024).rate  # house 1 of 1, pupils 2 of 5: (1 + 0.4) / 2
+        0.7
+        >>> completion_rate(pkg, None).rate  # and 2023: house 1 of 1, cows 2 of 2
+        0.85
+    """
+    year = check_year(pkg, year)
+    act = plans_of(pkg, year)
+    planned = as_float(act["planned_units"])
+    act = act[(planned > 0).fillna(False).to_numpy(bool)]
+    if act.empty:
+        return Completion(0, 0, 0, math.nan)
+    planned = as_float(act["planned_units"])
+    outputs = pkg["outputs"].set_index("activity_id")["delivered_units"]
+    delivered = as_float(act["activity_id"].map(outputs)).fillna(0.0)
+    completion = delivered.clip(upper=planned) / planned
+    return Completion(
+        len(act),
+        int((delivered >= planned).sum()),
+        int((delivered > planned).sum()),
+        float(completion.mean()),
+    )
 
 
 def beneficiaries_reached(

@@ -9,6 +9,9 @@ Example:
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import pandas as pd
 
 from analysis.indicators.common import (
@@ -21,7 +24,13 @@ from analysis.indicators.common import (
 )
 from analysis.package import Package
 
-__all__ = ["graduated_communes", "livestock_summary", "poverty_persistence"]
+__all__ = [
+    "CalvingRate",
+    "calving_rate",
+    "graduated_communes",
+    "livestock_summary",
+    "poverty_persistence",
+]
 
 LIVESTOCK_COLUMNS = {
     "commune_code": "string",
@@ -131,6 +140,74 @@ def livestock_summary(pkg: Package, year: int | None = None) -> pd.DataFrame:
     out = pd.concat([per_commune, total], ignore_index=True)
     out["commune_code"] = out["commune_code"].astype("string")
     return out[list(LIVESTOCK_COLUMNS)]
+
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class CalvingRate:
+    """Calves born to the cows the scheme handed out, per year each cow was in the scheme.
+
+    Attributes:
+        animals: Animals received by households (the scheme's breeding stock).
+        animal_years: Years those animals spent in the scheme by the cut-off.
+        calves: Calves born to them by the cut-off.
+        rate: ``calves / animal_years`` (NaN when no animal-year has passed).
+    """
+
+    animals: int
+    animal_years: float
+    calves: int
+    rate: float
+
+
+def calving_rate(pkg: Package, year: int | None = None) -> CalvingRate:
+    """Calves per animal-year: herd growth adjusted for how long each cow has been held.
+
+    Definition: the animals are those with a ``received`` event dated up to 31 December of
+    ``year`` (the whole ledger when None: up to its last event). Each is exposed from the
+    day it was received to the cut-off, or to the day it died or was sold if earlier
+    (passing it on to the next household does not end its exposure). Numerator: ``calf_born``
+    events up to the cut-off whose ``mother_animal_id`` is one of these animals. Denominator:
+    the sum of their exposures in years of 365.25 days. Unit: calves per animal-year. Unlike
+    :func:`livestock_summary`'s herd per animal received, a scheme that has just handed out
+    its cows is not judged on calves they have had no time to bear.
+
+    Args:
+        pkg: The loaded package.
+        year: Cut-off year (2021–2025), or None for the whole ledger.
+
+    Returns:
+        A :class:`CalvingRate`.
+
+    Raises:
+        ValueError: For a year outside 2021–2025.
+
+    Example:
+        >>> r = calving_rate(pkg, 2024)  # 601 + 468 days held; one calf
+        >>> r.animals, r.calves, round(r.animal_years * 365.25), round(r.rate, 4)
+        (2, 1, 1069, 0.3417)
+    """
+    year = check_year(pkg, year)
+    ev = pkg["livestock_events"]
+    if year is not None:
+        ev = ev[(ev["date"] <= pd.Timestamp(year, 12, 31)).fillna(False).to_numpy(bool)]
+    received = ev[ev["event_type"].eq("received").fillna(False).to_numpy(bool)]
+    received = received.drop_duplicates("animal_id")
+    if received.empty:
+        return CalvingRate(0, 0.0, 0, math.nan)
+    cut_off = pd.Timestamp(year, 12, 31) if year is not None else ev["date"].max()
+    left = ev[ev["event_type"].isin(["died", "sold"]).fillna(False).to_numpy(bool)]
+    ended = left.groupby("animal_id")["date"].min()
+    until = received["animal_id"].map(ended).fillna(cut_off).clip(upper=cut_off)
+    days = float((until - received["date"]).dt.days.clip(lower=0).sum())
+    calves = ev["event_type"].eq("calf_born") & ev["mother_animal_id"].isin(received["animal_id"])
+    n_calves = int(calves.fillna(False).sum())
+    animal_years = days / DAYS_PER_YEAR
+    return CalvingRate(
+        len(received), animal_years, n_calves, n_calves / animal_years if days else math.nan
+    )
 
 
 PERSISTENCE_COLUMNS = {

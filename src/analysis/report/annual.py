@@ -897,4 +897,5 @@ class AnnualReport(BaseReport):
             "methods",
             self._t("section.methods"),
             *self.method_paragraphs(self._t("methods.did", n=treated)),
+            *self.glossary(),
         )

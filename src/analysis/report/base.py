@@ -515,6 +515,23 @@ class BaseReport:
             )
         ]
 
+    def glossary(self) -> list:
+        """The glossary: each headline figure's one definition (:mod:`analysis.glossary`)."""
+        from analysis.glossary import TERMS
+
+        return [
+            H.h(3, self._t("glossary.title")),
+            H.dl(
+                [
+                    (
+                        self._t(f"glossary.{term.key}.term"),
+                        self._t(f"glossary.{term.key}.definition"),
+                    )
+                    for term in TERMS
+                ]
+            ),
+        ]
+
     def did_figures(self, r) -> dict:
         """A difference-in-differences result's figures, formatted for the sentences."""
         from analysis.i18n import format_number

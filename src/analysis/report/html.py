@@ -82,6 +82,11 @@ def ul(items: Iterable[str]) -> Fragment:
     return element("ul", *(element("li", i) for i in items))
 
 
+def dl(items: Iterable[tuple[str, str]]) -> Fragment:
+    """A definition list of (term, definition) pairs, both plain text (escaped)."""
+    return element("dl", *(element("dt", a) + element("dd", b) for a, b in items))
+
+
 def section(section_id: str, title: str, *parts: str) -> Fragment:
     """A report section: one HTML element with a stable English id."""
     return element("section", element("h2", title), *parts, id=section_id)

@@ -168,40 +168,48 @@ class PhaseReport(BaseReport):
             return exc
 
     def _figures(self) -> dict:
+        """The whole-phase figures the rating rules compare (:func:`analysis.ratings.findings`)."""
         shares = ind.targeting_shares(self.pkg, None)
         overall = shares[shares["activity_type"] == "all"]
-        pvd = ind.plan_vs_delivery(self.pkg, None, by="activity_type")
-        with_units = pvd.dropna(subset=["planned_units"])
-        units_rate = (
-            with_units["delivered_units"].sum() / with_units["planned_units"].sum()
-            if len(with_units) and with_units["planned_units"].sum()
-            else None
-        )
-        execution = ind.budget_execution(self.pkg, None)
+        linked = ind.share_of_plan_linked(self.pkg, None)
         did = self._did()
-        herd = self.indicator(ind.livestock_summary, None)
-        herd_all = herd[herd["commune_code"] == "all"]
         persistence = self.indicator(ind.poverty_persistence, self.last_year)
         stayed = persistence[persistence["horizon_years"] == 1]
-        return {
+        figures = {
             "people": int(overall["n"].iloc[0]) if len(overall) else 0,
             "share_poor_or_near_poor": float(overall["share_poor_or_near_poor"].iloc[0])
             if len(overall)
             else None,
-            "share_of_plan_linked": ind.share_of_plan_linked(self.pkg, None).share,
-            "units_delivered_rate": units_rate,
-            "budget_execution_rate": float(execution["execution_rate"].iloc[0])
-            if len(execution)
-            else None,
-            "did_estimate": None if isinstance(did, Exception) else did.result.estimate,
-            "did_p_value": None if isinstance(did, Exception) else did.result.p_value,
-            "did_n_treated": 0 if isinstance(did, Exception) else did.result.n_treated,
-            "herd_per_animal": float(herd_all["herd_per_animal_received"].iloc[0])
-            if len(herd_all)
-            else None,
+            "share_of_plan_linked": linked.share,
+            "documented_share_of_plan_linked": linked.documented_share,
+            "units_delivered_rate": ind.completion_rate(self.pkg, None).rate,
+            "cost_vs_benchmark": ind.cost_vs_benchmark(self.pkg, None)["ratio"].max(),
+            "calves_per_animal_year": ind.calving_rate(self.pkg, None).rate,
             "stayed_out_share": float(stayed["share_still_out"].iloc[0])
             if len(stayed) and stayed["n"].iloc[0] >= self.min_cell
             else None,
+        }
+        return figures | self._did_figures(did)
+
+    @staticmethod
+    def _did_figures(did) -> dict:
+        """The impact rule's figures from the difference-in-differences (None when it failed)."""
+        if isinstance(did, Exception):
+            return {"did_estimate": None, "did_p_value": None, "did_n_treated": 0}
+        sensitivity = getattr(did, "sensitivity", None)
+        robust = (
+            bool((sensitivity["estimate"] < 0).all())
+            if sensitivity is not None and len(sensitivity)
+            else None
+        )
+        placebo = getattr(did, "pretrend", None)
+        return {
+            "did_estimate": did.result.estimate,
+            "did_p_value": did.result.p_value,
+            "did_min_p": did.result.min_p_value,
+            "did_n_treated": did.result.n_treated,
+            "did_pretrend_p": getattr(placebo, "p_value", None),
+            "did_robust": robust,
         }
 
     def _criterion_share(self) -> dict[str, float]:
@@ -248,55 +256,93 @@ class PhaseReport(BaseReport):
         return H.section("summary", self._t("section.summary"), H.kpis(items), H.p(text))
 
     def findings(self) -> H.Fragment:
-        """A rating per DAC criterion, from rules whose thresholds are in the config file."""
+        """A rating per DAC criterion, from rules whose thresholds are in the config file;
+        withheld where the evidence is mostly illustrative."""
         figures = self._figures()
         rules = load_rules()
         rated = findings(figures, rules, self._criterion_share())
-        rows = []
-        for f in rated:
-            value = f.values.get("value")
-            rows.append(
+        frame = pd.DataFrame(
+            [
                 {
                     "criterion": self._t(f"section.{f.criterion}"),
                     "rating": self._t(f"rating.{f.rating}"),
-                    "finding": self._finding_sentence(f, figures),
+                    "finding": self._finding_sentence(f, rules),
                     "illustrative": f.illustrative_share,
-                    "value": value,
+                    "demonstration": self._t(f"rating.{f.demonstration}")
+                    if f.demonstration
+                    else "—",
                 }
-            )
-        frame = pd.DataFrame(rows)
+                for f in rated
+            ]
+        )
         cols = {
             "criterion": Col(self._t("phase.col_criterion")),
             "rating": Col(self._t("phase.col_rating")),
             "finding": Col(self._t("phase.col_finding")),
             "illustrative": Col(self._t("dq.share"), "percent"),
+            "demonstration": Col(self._t("phase.col_demonstration")),
         }
+        withheld = sum(f.reason == "illustrative" for f in rated)
         return H.section(
             "findings",
             self._t("section.findings"),
-            H.p(self._t("phase.findings_intro")),
+            H.p(
+                self._t(
+                    "phase.findings_intro",
+                    limit=self._pct(rules["max_illustrative_share"]),
+                    withheld=withheld,
+                    n=len(rated),
+                )
+            ),
             self.table("findings", frame, cols, caption=self._t("phase.findings_caption")),
         )
 
-    def _finding_sentence(self, f, figures: dict) -> str:
-        v = f.values
+    def _finding_sentence(self, f, rules: dict) -> str:
+        """What the rule compared, and why a rating is withheld when it is."""
+        if f.reason == "illustrative":
+            return self._t(
+                "phase.finding_withheld",
+                share=self._pct(f.illustrative_share),
+                limit=self._pct(rules["max_illustrative_share"]),
+                measured=self._measured(f),
+            )
         if f.rating == "insufficient_evidence":
-            return self._t("phase.finding_insufficient")
-        if f.criterion in ("relevance", "coherence", "effectiveness", "efficiency"):
+            return self._t(f"phase.finding_insufficient.{f.reason}")
+        return self._measured(f)
+
+    def _measured(self, f) -> str:
+        """The figures a rule compared, in a sentence."""
+        v = f.values
+        if f.criterion in ("relevance", "coherence", "effectiveness"):
+            if _missing_value(v.get("value")):  # coherence: no documented link at all
+                reason = "undocumented" if f.criterion == "coherence" else "missing"
+                return self._t(f"phase.finding_insufficient.{reason}")
             value = v["value"]
             if f.criterion == "relevance":  # a share of the phase's people
                 value = self.share(value, ("reached", "phase"))
             return self._t(f"phase.finding_{f.criterion}", value=self._pct(value))
+        if f.criterion == "efficiency":
+            if _missing_value(v.get("value")):
+                return self._t("phase.finding_insufficient.missing")
+            return self._t(
+                "phase.finding_efficiency", value=format_number(v["value"], self.lang, 2)
+            )
         if f.criterion == "impact":
+            if _missing_value(v.get("value")) or _missing_value(v.get("p")):
+                return self._t("phase.finding_insufficient.missing")
             return self._t(
                 "phase.finding_impact",
                 did=format_number(v["value"], self.lang, 1),
                 p=format_number(v["p"], self.lang, 4),
+                min_p=format_number(v.get("min_p"), self.lang, 4),
             )
+        missing = self._t("missing_value")
         return self._t(
             "phase.finding_sustainability",
-            herd=format_number(v["herd"], self.lang, 1),
-            stayed=self._pct(v["stayed"]) if not is_nan(v["stayed"]) else self._t("missing_value"),
+            calving=missing
+            if _missing_value(v["calving"])
+            else format_number(v["calving"], self.lang, 2),
+            stayed=missing if _missing_value(v["stayed"]) else self._pct(v["stayed"]),
         )
 
     def totals(self) -> H.Fragment:
@@ -683,32 +729,39 @@ class PhaseReport(BaseReport):
         return H.section("map", self._t("section.map"), *map_parts(self, None))
 
     def methods(self) -> H.Fragment:
-        """Designs and limits, and the rating thresholds from the config file."""
+        """Designs and limits, the glossary, and each rating rule with its threshold and why."""
         rules = load_rules()
         did = self._did()
         n = 0 if isinstance(did, Exception) else did.result.n_treated
-        thresholds = [
-            self._t("phase.rule.relevance", **rules["relevance"]),
-            self._t("phase.rule.coherence", **rules["coherence"]),
-            self._t("phase.rule.effectiveness", **rules["effectiveness"]),
-            self._t(
-                "phase.rule.efficiency",
-                lo=rules["efficiency"]["met"][0],
-                hi=rules["efficiency"]["met"][1],
-                plo=rules["efficiency"]["partly_met"][0],
-                phi=rules["efficiency"]["partly_met"][1],
-            ),
-            self._t("phase.rule.impact", **rules["impact"]),
-            self._t("phase.rule.sustainability", **rules["sustainability"]),
-            self._t("phase.rule.people", n=rules["min_people"]),
+        rule_items = [
+            self._t("phase.rule.withheld", limit=self._pct(rules["max_illustrative_share"]))
         ]
+        for criterion in CRITERIA:
+            values = {
+                k: self._threshold(v)
+                for k, v in rules[criterion].items()
+                if isinstance(v, int | float) and not isinstance(v, bool)
+            }
+            rule_items.append(
+                self._t(f"phase.rule.{criterion}", **values)
+                + " "
+                + self._t(f"phase.rule_why.{criterion}")
+            )
+        rule_items.append(self._t("phase.rule.people", n=rules["min_people"]))
         return H.section(
             "methods",
             self._t("section.methods"),
             *self.method_paragraphs(self._t("phase.methods_did", n=n)),
             H.h(3, self._t("phase.rules_title")),
-            H.ul(thresholds),
+            H.ul(rule_items),
+            *self.glossary(),
         )
+
+    def _threshold(self, value: float) -> str:
+        """A threshold in the reader's number format (integers stay integers)."""
+        if float(value).is_integer() and value >= 1:
+            return format_number(value, self.lang, 0)
+        return format_number(value, self.lang, 2)
 
 
 def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
@@ -749,6 +802,11 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
     if left_off:
         parts.append(H.p(report._t("map.left_off", communes=", ".join(left_off)), "note"))
     return parts
+
+
+def _missing_value(value) -> bool:
+    """None or NaN: a figure the data do not give."""
+    return value is None or is_nan(value)
 
 
 def _group(value) -> str:
