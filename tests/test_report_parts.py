@@ -236,32 +236,59 @@ def test_a_chart_is_drawn_once_when_it_is_saved():
 
 def test_the_years_table_adds_up_each_year_from_the_raw_files():
     """The summary's year-by-year table, against sums taken straight from the CSV files with
-    the csv module: planned amounts of the year's plans that state one, and disbursements
-    plus expenditures on those plans."""
+    the csv module, with the glossary's definitions: planned = the year's stated planned
+    amounts; disbursed = disbursements plus expenditures on ALL the year's activities
+    (budgeted or not); execution rate = disbursed on the budgeted activities / planned."""
     import csv
 
     def rows(name):
         with (TINY.parent / "data" / f"{name}.csv").open(encoding="utf-8") as fh:
             return list(csv.DictReader(fh))
 
-    planned, spent, activity_year = {}, {}, {}
+    planned, spent, spent_budgeted, activity_year, budgeted = {}, {}, {}, {}, set()
     for plan in rows("plans"):
+        y = int(plan["year"])
+        activity_year[plan["activity_id"]] = y
         if plan["planned_amount_vnd"]:
-            y = int(plan["year"])
-            activity_year[plan["activity_id"]] = y
+            budgeted.add(plan["activity_id"])
             planned[y] = planned.get(y, 0) + float(plan["planned_amount_vnd"])
     for tx in rows("transactions"):
         y = activity_year.get(tx["activity_id"])
         if y is not None and tx["transaction_type"] in ("disbursement", "expenditure"):
             spent[y] = spent.get(y, 0) + float(tx["amount_vnd"])
-    years = {int(p["year"]) for p in rows("plans") if int(p["year"]) <= 2024}
+            if tx["activity_id"] in budgeted:
+                spent_budgeted[y] = spent_budgeted.get(y, 0) + float(tx["amount_vnd"])
+    years = sorted({int(p["year"]) for p in rows("plans") if int(p["year"]) <= 2024})
 
     report = AnnualReport.load(year=2024, lang="en", package_path=str(TINY), min_cell=5)
     report.summary()
     table = report.tables["years"]
-    assert table["year"].tolist() == [str(y) for y in sorted(years)]
-    assert table["planned"].tolist() == [planned.get(y, 0.0) for y in sorted(years)]
-    assert table["spent"].tolist() == [spent.get(y, 0.0) for y in sorted(years)]
+    assert table["year"].tolist() == [str(y) for y in years]
+    assert table["planned"].tolist() == [planned.get(y, 0.0) for y in years]
+    assert table["spent"].tolist() == [spent.get(y, 0.0) for y in years]
+    assert table["rate"].tolist() == pytest.approx([spent_budgeted[y] / planned[y] for y in years])
+    # 2024: 120 million disbursed in all, 117 million of it on the budgeted activities.
+    assert (spent[2024], spent_budgeted[2024]) == (120_000_000, 117_000_000)
+
+
+def test_the_phase_year_table_equals_the_annual_reports():
+    """One definition per figure: each year's planned money, disbursed money and people in the
+    phase report are those the annual report of that year prints in its key figures."""
+    from analysis.report.phase import PhaseReport
+
+    phase = PhaseReport.load(lang="en", package_path=str(TINY), min_cell=5)
+    phase.totals()
+    by_year = phase.tables["totals_by_year"].set_index("year")
+    for year in (2023, 2024):
+        annual = AnnualReport.load(year=year, lang="en", package_path=str(TINY), min_cell=5)
+        annual.summary()
+        row = annual.tables["key_figures"].iloc[0]
+        assert by_year.loc[str(year), "planned_vnd"] == row["planned"]
+        assert by_year.loc[str(year), "spent_vnd"] == row["spent"]
+        assert (
+            annual.ledger.values[("reached", year)]
+            == phase.ledger.values[("reached", "phase", "year", year)]
+        )
 
 
 def test_numbered_axes_have_at_most_seven_intervals():

@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis import indicators as ind
 from analysis.i18n import format_number, label, localized, sort_key, t
+from analysis.indicators import phase as ph
 from analysis.package import Package
 from analysis.provenance import year_rows
 from analysis.report import html as H
@@ -272,10 +273,12 @@ class AnnualReport(BaseReport):
     def summary(self) -> H.Fragment:
         """Key figures and sentences generated from the data, and the years before."""
         plans = self._plans()
-        execution = self.indicator(ind.budget_execution, self.year)
-        planned = float(execution["planned_amount_vnd"].sum()) if len(execution) else 0.0
-        spent = float(execution["spent_vnd"].sum()) if len(execution) else 0.0
-        rate = spent / planned if planned else float("nan")
+        # One definition each (analysis.glossary): disbursed = on all the year's activities,
+        # as in the phase report's year table; the execution rate = on budgeted activities.
+        totals = self._year_totals()
+        planned = float(totals.at[self.year, "planned_vnd"]) if self.year in totals.index else 0.0
+        spent = float(totals.at[self.year, "spent_vnd"]) if self.year in totals.index else 0.0
+        rate = self._execution_rates().get(self.year, float("nan"))
         people = self._people_total()
         shares = self.indicator(ind.targeting_shares, self.year)
         overall = shares[shares["activity_type"] == "all"]
@@ -328,38 +331,57 @@ class AnnualReport(BaseReport):
                     minp=format_number(r.min_p_value, self.lang, 4),
                 )
             )
-        parts = [H.kpis(items), *(H.p(s) for s in sentences), self._trend_table()]
+        key_figures = pd.DataFrame(
+            [{"planned": planned, "spent": spent, "rate": rate, "people": ("reached", self.year)}]
+        )
+        parts = [
+            H.kpis(items),
+            *(H.p(s) for s in sentences),
+            self._trend_table(),
+            # The key figures as numbers in the workbook (the boxes above show them).
+            self.table(
+                "key_figures", key_figures, self._year_columns(), self._t("kpi.caption"), show=False
+            ),
+        ]
         return H.section("summary", self._t("section.summary"), *parts)
 
-    def _trend_table(self) -> H.Fragment:
-        years = sorted(y for y in self.pkg["plans"]["year"].dropna().unique() if y <= self.year)
-        # One pass over every year's plans rather than one per year (the same sums).
+    def _year_totals(self) -> pd.DataFrame:
+        """Planned, disbursed and people per plan year: the phase report's year table."""
+        totals = self.indicator(ph.totals_by_year)
+        return totals.set_index(totals["year"].astype(int))
+
+    def _execution_rates(self) -> dict[int, float]:
+        """The execution rate of each plan year (:func:`analysis.indicators.budget_execution`)."""
         by_year = self.indicator(ind.budget_execution, None, by="year")
-        by_year = by_year.set_index(by_year["year"].astype(int))
-        rows = []
-        for y in years:
-            known = int(y) in by_year.index
-            planned = float(by_year.at[int(y), "planned_amount_vnd"]) if known else 0.0
-            spent = float(by_year.at[int(y), "spent_vnd"]) if known else 0.0
-            rows.append(
-                {
-                    "year": str(int(y)),
-                    "planned": planned,
-                    "spent": spent,
-                    "rate": spent / planned if planned else float("nan"),
-                    "people": ("reached", int(y)),
-                }
-            )
-        frame = pd.DataFrame(rows)
-        if len(frame) < 2:
-            return H.missing(self._t("missing.previous_years"))
-        cols = {
-            "year": Col(self._t("col.year"), "year"),
+        return dict(zip(by_year["year"].astype(int), by_year["execution_rate"], strict=True))
+
+    def _year_columns(self) -> dict[str, Col]:
+        """A year's planned, disbursed, execution rate and people (glossary definitions)."""
+        return {
             "planned": Col(self._t("col.planned"), "money"),
             "spent": Col(self._t("col.spent"), "money"),
             "rate": Col(self._t("col.execution_rate"), "percent"),
             "people": Col(self._t("col.people"), "people"),
         }
+
+    def _trend_table(self) -> H.Fragment:
+        totals = self._year_totals()
+        rates = self._execution_rates()
+        rows = [
+            {
+                "year": str(y),
+                "planned": float(totals.at[y, "planned_vnd"]),
+                "spent": float(totals.at[y, "spent_vnd"]),
+                "rate": rates.get(y, float("nan")),
+                "people": ("reached", y),
+            }
+            for y in totals.index
+            if y <= self.year
+        ]
+        frame = pd.DataFrame(rows)
+        if len(frame) < 2:
+            return H.missing(self._t("missing.previous_years"))
+        cols = {"year": Col(self._t("col.year"), "year")} | self._year_columns()
         return H.h(3, self._t("summary.years_title")) + self.table(
             "years",
             frame,
