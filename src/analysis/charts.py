@@ -11,7 +11,7 @@ session's plotting backend alone, so a chart returned in JupyterLab shows inline
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -137,14 +137,19 @@ def grouped_bars(
     lang: str,
     scale: float = 1.0,
     max_categories: int = 12,
+    illustrative: Sequence[bool] | None = None,
+    illustrative_label: str = "",
 ):
     """Side-by-side bars of ``series`` columns per ``category`` (values divided by ``scale``).
 
     More than ``max_categories`` categories are reduced to the largest ones plus "…" so that a
-    chart for hundreds of communes stays legible.
+    chart for hundreds of communes stays legible. Categories flagged in ``illustrative`` (one
+    flag per row of ``frame``) are drawn with a dashed outline and a lighter fill, and the
+    legend explains them with ``illustrative_label``.
     """
     with plt.rc_context(STYLE):
         data = frame.copy()
+        data["_illustrative"] = list(illustrative) if illustrative is not None else False
         if len(data) > max_categories:
             data = data.nlargest(max_categories, series[0])
         fig, ax = _figure(height=max(3.0, 0.3 * len(data) + 2))
@@ -153,7 +158,7 @@ def grouped_bars(
         height = 0.8 / max(len(series), 1)
         for i, (col, lbl) in enumerate(zip(series, series_labels, strict=True)):
             values = pd.to_numeric(data[col], errors="coerce").astype(float).fillna(0) / scale
-            ax.barh(
+            bars = ax.barh(
                 y + i * height,
                 values,
                 height=height,
@@ -163,11 +168,19 @@ def grouped_bars(
                 hatch=HATCHES[i % len(HATCHES)],
                 label=lbl,
             )
+            for bar, flagged in zip(bars, data["_illustrative"], strict=True):
+                if flagged:
+                    bar.set_alpha(0.45)
+                    bar.set_linestyle("--")
         ax.set_yticks(y + height * (len(series) - 1) / 2, data[category].astype(str).tolist())
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
         _title(ax, title)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
+        if data["_illustrative"].any() and illustrative_label:
+            ax.barh(
+                [], [], color="white", edgecolor="#222222", linestyle="--", label=illustrative_label
+            )
         ax.legend(loc="lower right")
         _fit(fig)
     return fig
@@ -186,8 +199,16 @@ def trend_lines(
     marker_label: str | None = None,
     ylim: tuple[float, float] | None = None,
     size: tuple[float, float] = (7.5, 3.6),
+    illustrative: Collection | None = None,
+    illustrative_label: str = "",
 ):
-    """Lines over ``x`` for each column in ``groups``, distinguished by line style and marker."""
+    """Lines over ``x`` for each column in ``groups``, distinguished by line style and marker.
+
+    Points whose ``x`` is in ``illustrative`` (years resting on illustrative rows, say) are
+    drawn hollow, real ones filled; the legend explains the hollow marker with
+    ``illustrative_label``.
+    """
+    hollow = set(illustrative or ())
     with plt.rc_context(STYLE):
         fig, ax = _figure(*size)
         _apply(ax)
@@ -200,6 +221,26 @@ def trend_lines(
                 marker=MARKERS[i % len(MARKERS)],
                 linewidth=2,
                 label=lbl,
+            )
+            shown = frame[frame[x].astype(int).isin(hollow).to_numpy(bool)]
+            ax.plot(
+                shown[x].astype(int),
+                pd.to_numeric(shown[col], errors="coerce"),
+                linestyle="none",
+                marker=MARKERS[i % len(MARKERS)],
+                markerfacecolor="white",
+                markeredgecolor=GREYS[i % 2 * 1],
+                zorder=3,
+            )
+        if hollow & set(frame[x].astype(int)) and illustrative_label:
+            ax.plot(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markerfacecolor="white",
+                markeredgecolor="#222222",
+                label=illustrative_label,
             )
         if marker_x is not None:
             ax.axvline(marker_x, color=ACCENT, linewidth=1, linestyle=":")

@@ -95,6 +95,44 @@ def illustrative_share(pkg: Package, rows: dict[str, pd.DataFrame]) -> pd.DataFr
     return out
 
 
+def illustrative_keys(pkg: Package, rows: dict[str, pd.DataFrame], key: str) -> set[str]:
+    """The values of ``key`` behind which some of ``rows`` are illustrative.
+
+    A row is attributed to the key value of the plan it belongs to: plans directly; outputs,
+    transactions and beneficiaries through their ``activity_id``; follow-ups and livestock
+    events through their beneficiary's activity. A resource that carries ``key`` itself
+    (``commune_code`` and ``year`` of the commune statistics, say) is attributed directly.
+    Values are returned as text, so a table's key column compares whatever its dtype.
+
+    Example: with one illustrative transaction of a 2024 charity-house activity,
+    ``illustrative_keys(pkg, rows, "activity_type")`` holds ``"charity_house"``.
+    """
+    plans = pkg["plans"]
+    plan_key = (
+        pd.Series(plans[key].to_numpy(), index=plans["activity_id"])
+        if key in plans.columns
+        else None
+    )
+    ben = pkg["beneficiaries"].set_index("beneficiary_id")["activity_id"]
+    found: set[str] = set()
+    for name, frame in rows.items():
+        flagged = frame[pkg.is_illustrative(frame).to_numpy(bool)] if len(frame) else frame
+        if flagged.empty:
+            continue
+        if key in flagged.columns and name != "plans" and "activity_id" not in flagged.columns:
+            values = flagged[key]
+        elif plan_key is None:
+            continue
+        elif "activity_id" in flagged.columns:
+            values = flagged["activity_id"].map(plan_key)
+        elif "beneficiary_id" in flagged.columns:
+            values = flagged["beneficiary_id"].map(ben).map(plan_key)
+        else:
+            continue
+        found |= {str(v) for v in values.dropna().unique()}
+    return found
+
+
 def illustrative_money_share(pkg: Package, rows: dict[str, pd.DataFrame]) -> float:
     """Share of the transaction amounts (all types) in ``rows`` from illustrative rows."""
     tx = rows["transactions"]

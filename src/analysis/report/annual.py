@@ -335,12 +335,18 @@ class AnnualReport(BaseReport):
             [{"planned": planned, "spent": spent, "rate": rate, "people": ("reached", self.year)}]
         )
         parts = [
-            H.kpis(items),
+            H.kpis(items, illustrative=self.illustrative_rows(key_figures, "year", [self.year])[0]),
             *(H.p(s) for s in sentences),
             self._trend_table(),
             # The key figures as numbers in the workbook (the boxes above show them).
             self.table(
-                "key_figures", key_figures, self._year_columns(), self._t("kpi.caption"), show=False
+                "key_figures",
+                key_figures,
+                self._year_columns(),
+                self._t("kpi.caption"),
+                show=False,
+                marks="year",
+                keys=[self.year],
             ),
         ]
         return H.section("summary", self._t("section.summary"), *parts)
@@ -387,6 +393,7 @@ class AnnualReport(BaseReport):
             frame,
             cols,
             caption=self._t("summary.years_caption"),
+            marks="year",
         )
 
     # ------------------------------------------------------------------ relevance
@@ -442,6 +449,8 @@ class AnnualReport(BaseReport):
                 cols,
                 caption=self._t("relevance.caption"),
                 total_row=True,
+                marks="activity_type",
+                keys=list(shares["activity_type"]),
             ),
             H.p(self._t("relevance.note"), "note"),
         )
@@ -479,7 +488,14 @@ class AnnualReport(BaseReport):
                     amount=self._money(linked.linked_amount_vnd),
                 )
             ),
-            self.table("coherence", shown, cols, caption=self._t("coherence.caption")),
+            self.table(
+                "coherence",
+                shown,
+                cols,
+                caption=self._t("coherence.caption"),
+                marks="activity_type",
+                keys=list(align["activity_type"]),
+            ),
             H.p(self._t("coherence.note"), "note"),
         )
 
@@ -519,9 +535,11 @@ class AnnualReport(BaseReport):
                     shown,
                     cols,
                     caption=self._t("effectiveness.delivery_caption"),
+                    marks="activity_type",
+                    keys=list(by_type["activity_type"]),
                 )
             )
-            parts.append(self._money_chart(shown))
+            parts.append(self._money_chart(shown.assign(_key=list(by_type["activity_type"]))))
         by_commune = ind.plan_vs_delivery(self.pkg, self.year, by="commune_code")
         if not by_commune.empty:
             names = self._commune_names()
@@ -540,7 +558,12 @@ class AnnualReport(BaseReport):
             }
             parts.append(
                 self.table(
-                    "by_commune", shown, cols, caption=self._t("effectiveness.commune_caption")
+                    "by_commune",
+                    shown,
+                    cols,
+                    caption=self._t("effectiveness.commune_caption"),
+                    marks="commune_code",
+                    keys=list(by_commune["commune_code"]),
                 )
             )
         parts.append(H.h(3, self._t("effectiveness.people_title")))
@@ -597,7 +620,13 @@ class AnnualReport(BaseReport):
         return (
             H.h(3, self._t("plan.title", year=self.year))
             + H.p(intro)
-            + self.table("plan", shown, cols, caption=self._t("plan.caption", year=self.year))
+            + self.table(
+                "plan",
+                shown,
+                cols,
+                caption=self._t("plan.caption", year=self.year),
+                marks="activity_id",
+            )
         )
 
     def _money_chart(self, shown: pd.DataFrame) -> H.Fragment:
@@ -614,6 +643,8 @@ class AnnualReport(BaseReport):
             ylabel=self._t("chart.million_vnd"),
             lang=self.lang,
             scale=1e6,
+            illustrative=self.illustrative_rows(data, "activity_type", data["_key"]),
+            illustrative_label=self._t("chart.illustrative"),
         )
         alt = self._t(
             "chart.money_alt",
@@ -659,6 +690,7 @@ class AnnualReport(BaseReport):
                     frame,
                     cols,
                     total_row=True,
+                    marks="all",
                     caption=self._t(
                         "effectiveness.people_caption", by=self._t(f"col.{field_name}").lower()
                     ),
@@ -725,7 +757,11 @@ class AnnualReport(BaseReport):
             )
             parts.append(
                 self.table(
-                    "funds_mobilised", shown, cols, caption=self._t("efficiency.funds_caption")
+                    "funds_mobilised",
+                    shown,
+                    cols,
+                    caption=self._t("efficiency.funds_caption"),
+                    marks="all",
                 )
             )
         return H.section("efficiency", self._t("section.efficiency"), *parts)
@@ -826,6 +862,7 @@ class AnnualReport(BaseReport):
                 lang=self.lang,
                 marker_x=2021.5 if self.year >= 2022 else None,
                 marker_label=self._t("chart.standard_change"),
+                **self.chart_marks(trend, "year"),
             )
             alt = self._t(
                 "chart.poverty_alt",

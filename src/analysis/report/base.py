@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -32,6 +33,7 @@ from analysis.i18n import (
 from analysis.package import Package, read_package
 from analysis.provenance import (
     git_commit,
+    illustrative_keys,
     illustrative_money_share,
     illustrative_share,
     library_versions,
@@ -262,6 +264,8 @@ class BaseReport:
         *,
         total_row: bool = False,
         show: bool = True,
+        marks: str | None = None,
+        keys: Sequence | None = None,
     ) -> H.Fragment:
         """Show a table and keep it for the workbook: one declaration serves both.
 
@@ -269,17 +273,68 @@ class BaseReport:
         kind); ``people`` and ``count`` columns hold ledger keys, shown or hidden by the
         ledger the same way on the page and in the workbook. With ``show=False`` the table
         only goes to the workbook (the data behind a chart).
+
+        ``marks`` says which rows rest on illustrative rows (:meth:`illustrative_rows`): a
+        key (``year``, ``activity_type``, ``commune_code``...) whose values are
+        ``frame[marks]`` or ``keys``, or ``"all"`` for a table drawn from everything the
+        report uses. Marked rows carry the mark on the page and ``illustrative`` in the
+        workbook.
         """
         kept = frame[list(columns)].reset_index(drop=True).copy()
         for col, spec in columns.items():
             if spec.kind in ("people", "count"):
                 kept[col] = [self._count_cell(k) for k in kept[col]]
-        self.sheets.append(Sheet(name, kept, dict(columns), caption))
+        flags = self.illustrative_rows(frame, marks, keys) if marks else None
+        sheet_columns = dict(columns)
+        if flags is not None:
+            kept["illustrative"] = [self._t("mark.yes") if f else "" for f in flags]
+            sheet_columns["illustrative"] = Col(self._t("mark.column"))
+        self.sheets.append(Sheet(name, kept, sheet_columns, caption))
         if not show:
             return H.Fragment("")
         return H.table(
-            frame, columns, lang=self.lang, caption=caption, ledger=self.ledger, total_row=total_row
+            frame,
+            columns,
+            lang=self.lang,
+            caption=caption,
+            ledger=self.ledger,
+            total_row=total_row,
+            illustrative=flags,
         )
+
+    def chart_marks(self, frame: pd.DataFrame, x: str, *, whole: bool = False) -> dict:
+        """A year chart's marking: the years of ``frame[x]`` that rest on illustrative rows
+        (every year when ``whole``: a chart drawn from everything the report uses)."""
+        flags = self.illustrative_rows(frame, "all" if whole else x, list(frame[x].astype(int)))
+        years = [int(y) for y, f in zip(frame[x], flags, strict=True) if f]
+        return {"illustrative": years, "illustrative_label": self._t("chart.illustrative")}
+
+    def illustrative_rows(self, frame: pd.DataFrame, key: str, keys: Sequence | None = None):
+        """Per row of ``frame``: does it rest on illustrative rows of this report's scope?
+
+        With ``key == "all"`` every row does when any row the report uses is illustrative.
+        Otherwise a row does when its ``key`` value has an illustrative row behind it
+        (:func:`analysis.provenance.illustrative_keys`); a row whose value is no key (a
+        total, a missing value) does when any row of the table does.
+        """
+        any_flag = bool(self._share.set_index("resource").loc["all", "illustrative_rows"])
+        if key == "all":
+            return [any_flag] * len(frame)
+        values = list(frame[key]) if keys is None else list(keys)
+        cache = self._computed.setdefault("illustrative_keys", {})
+        if key not in cache:
+            cache[key] = illustrative_keys(self.pkg, self.rows(), key)
+        flagged = cache[key]
+        known = flagged | {
+            str(v)
+            for frame_ in (self.pkg["plans"], *self.rows().values())
+            if key in frame_.columns
+            for v in frame_[key].dropna().unique()
+        }
+        flags = [str(v) in flagged for v in values]
+        return [
+            f or (str(v) not in known and any(flags)) for f, v in zip(flags, values, strict=True)
+        ]
 
     def _count_cell(self, key):
         """A ledger count as the workbook holds it: the number, or the hidden mark."""
@@ -313,7 +368,8 @@ class BaseReport:
         share = self._share.set_index("resource").loc["all", "share"]
         if not is_nan(share) and share > 0:
             banner = self._t("report.banner", share=self._pct(share))
-            parts.append(H.element("div", banner, class_="banner", role="note"))
+            legend = self._t("report.mark_legend")
+            parts.append(H.element("div", f"{banner} {legend}", class_="banner", role="note"))
         if self.NAV:
             links = [
                 H.element("li", H.element("a", self.section_title(s), href=f"#{s}"))
@@ -416,7 +472,15 @@ class BaseReport:
                 for v, c in zip(herd[col], herd["commune_code"], strict=True)
             ]
         cols = self.livestock_columns("commune_code", self._t("col.commune"))
-        return self.table("livestock", shown, cols, total_row=True, caption=caption)
+        return self.table(
+            "livestock",
+            shown,
+            cols,
+            total_row=True,
+            caption=caption,
+            marks="commune_code",
+            keys=list(herd["commune_code"]),
+        )
 
     # ------------------------------------------------------------------ shared tables
     def cost_tables(self, year: int | None, cpb_caption: str, bench_caption: str) -> list:
@@ -444,7 +508,16 @@ class BaseReport:
                 "beneficiaries": Col(self._t("col.people"), "people"),
                 "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
             }
-            parts.append(self.table("cost_per_beneficiary", shown, cols, caption=cpb_caption))
+            parts.append(
+                self.table(
+                    "cost_per_beneficiary",
+                    shown,
+                    cols,
+                    caption=cpb_caption,
+                    marks="activity_type",
+                    keys=list(cpb["activity_type"]),
+                )
+            )
         bench = ind.cost_vs_benchmark(self.pkg, year)
         bench = bench[bench["benchmark_n"] > 0]
         if bench.empty:
@@ -472,7 +545,14 @@ class BaseReport:
             "ratio": Col(self._t("col.ratio"), "number1"),
         }
         return parts + [
-            self.table("cost_vs_benchmark", shown, cols, caption=bench_caption),
+            self.table(
+                "cost_vs_benchmark",
+                shown,
+                cols,
+                caption=bench_caption,
+                marks="activity_type",
+                keys=list(bench["activity_type"]),
+            ),
             H.p(self._t("efficiency.bench_note"), "note"),
         ]
 
@@ -521,7 +601,7 @@ class BaseReport:
 
         return [
             H.h(3, self._t("glossary.title")),
-            H.dl(
+            H.definition_list(
                 [
                     (
                         self._t(f"glossary.{term.key}.term"),
@@ -571,7 +651,14 @@ class BaseReport:
             "post_rate": Col(post_title, "number1"),
             "change": Col(self._t("col.change_points"), "number1"),
         }
-        return parts + [self.table("did_communes", changes, cols, caption=caption)]
+        table = self.table(
+            "did_communes",
+            changes,
+            cols,
+            caption=caption,
+            marks="commune_code",
+        )
+        return [*parts, table]
 
     def persistence_table(self, year: int):
         """Households that left poverty and were still out 1 and 2 years later (None when no
@@ -605,6 +692,7 @@ class BaseReport:
             shown,
             cols,
             caption=self._t("sustainability.persistence_caption"),
+            marks="all",
         )
 
     # ------------------------------------------------------------------ data quality

@@ -186,6 +186,7 @@ class CommuneProfile(BaseReport):
                     },
                     total_row=True,
                     caption=self._t("commune.people_caption"),
+                    marks="all",
                 )
             )
         return H.section("people", self._t("commune.section.people"), *parts)
@@ -245,6 +246,7 @@ class CommuneProfile(BaseReport):
                 table,
                 cols,
                 caption=self._t("commune.support_caption"),
+                marks="all",
             ),
         )
 
@@ -280,6 +282,7 @@ class CommuneProfile(BaseReport):
             },
             caption=self._t("commune.outcomes_title"),
             show=False,  # the chart's data
+            marks="all",
         )
         names = ", ".join(
             sorted(communes.loc[communes["commune_code"].isin(peers), "name_in_source"])
@@ -291,6 +294,7 @@ class CommuneProfile(BaseReport):
             [self.info["name_in_source"], self._t("commune.comparison_mean")],
             ylabel=self._t("chart.poverty_ylabel_pct"),
             lang=self.lang,
+            **self.chart_marks(frame, "year", whole=True),
         )
         alt = self._t(
             "commune.outcomes_alt",

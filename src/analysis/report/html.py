@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -82,11 +82,6 @@ def ul(items: Iterable[str]) -> Fragment:
     return element("ul", *(element("li", i) for i in items))
 
 
-def dl(items: Iterable[tuple[str, str]]) -> Fragment:
-    """A definition list of (term, definition) pairs, both plain text (escaped)."""
-    return element("dl", *(element("dt", a) + element("dd", b) for a, b in items))
-
-
 def section(section_id: str, title: str, *parts: str) -> Fragment:
     """A report section: one HTML element with a stable English id."""
     return element("section", element("h2", title), *parts, id=section_id)
@@ -97,10 +92,18 @@ def page(cls: str, *parts: str) -> Fragment:
     return element("div", *parts, class_=cls)
 
 
-def kpis(items: Iterable[tuple[str, str]]) -> Fragment:
-    """Key figures as (value, label) boxes."""
+ILLUSTRATIVE_MARK = "*"
+"""The mark of a figure that rests on illustrative rows (with the ``illustrative`` style)."""
+
+
+def kpis(items: Iterable[tuple[str, str]], *, illustrative: bool = False) -> Fragment:
+    """Key figures as (value, label) boxes; marked when they rest on illustrative rows."""
+    cls = "kpi illustrative" if illustrative else "kpi"
+    mark = (
+        f'<span class="mark" aria-hidden="true">{ILLUSTRATIVE_MARK}</span>' if illustrative else ""
+    )
     boxes = "".join(
-        f'<div class="kpi"><div class="value">{esc(v)}</div>'
+        f'<div class="{cls}"><div class="value">{esc(v)}{mark}</div>'
         f'<div class="label">{esc(lbl)}</div></div>'
         for v, lbl in items
     )
@@ -179,12 +182,15 @@ def table(
     caption: str,
     ledger=None,
     total_row: bool = False,
+    illustrative: Sequence[bool] | None = None,
 ) -> Fragment:
     """An HTML table of ``frame`` showing ``columns`` (in that order), formatted for ``lang``.
 
     ``people`` columns hold ledger keys: ``ledger`` (the report's
     :class:`analysis.disclosure.Ledger`) shows each count or hides it, the same way in every
-    table of the report. The last row is styled as a total with ``total_row``.
+    table of the report. The last row is styled as a total with ``total_row``. Rows flagged
+    in ``illustrative`` rest on illustrative rows: styled ``illustrative`` and their first
+    cell marked with :data:`ILLUSTRATIVE_MARK` (the report explains the mark once).
     """
     head = "".join(f'<th scope="col">{esc(c.title)}</th>' for c in columns.values())
     classes = [
@@ -200,11 +206,18 @@ def table(
     ]
     body = []
     last = len(frame) - 1
+    flags = list(illustrative) if illustrative is not None else [False] * len(frame)
     for i, texts in enumerate(zip(*shown, strict=True)):
-        cells = "".join(
-            f"<td{cls}>{esc(text)}</td>" for cls, text in zip(classes, texts, strict=True)
-        )
-        cls = ' class="total"' if total_row and i == last else ""
+        marked = [esc(text) for text in texts]
+        if flags[i] and marked:
+            marked[0] += Fragment(
+                f'<span class="mark" aria-hidden="true">{ILLUSTRATIVE_MARK}</span>'
+            )
+        cells = "".join(f"<td{cls}>{text}</td>" for cls, text in zip(classes, marked, strict=True))
+        row_classes = [
+            c for c, on in (("total", total_row and i == last), ("illustrative", flags[i])) if on
+        ]
+        cls = f' class="{" ".join(row_classes)}"' if row_classes else ""
         body.append(f"<tr{cls}>{cells}</tr>")
     return Fragment(
         f'<table class="data"><caption>{esc(caption)}</caption>'

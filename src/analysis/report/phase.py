@@ -253,7 +253,9 @@ class PhaseReport(BaseReport):
             spent=self._money(spent),
             people=self.people_text(people),
         )
-        return H.section("summary", self._t("section.summary"), H.kpis(items), H.p(text))
+        marked = self.illustrative_rows(totals, "all")
+        kpis = H.kpis(items, illustrative=bool(marked) and marked[0])
+        return H.section("summary", self._t("section.summary"), kpis, H.p(text))
 
     def findings(self) -> H.Fragment:
         """A rating per DAC criterion, from rules whose thresholds are in the config file;
@@ -368,6 +370,7 @@ class PhaseReport(BaseReport):
                 shown,
                 cols,
                 caption=self._t("phase.by_year_caption"),
+                marks="year",
             )
         ]
         fig = charts.trend_lines(
@@ -381,6 +384,7 @@ class PhaseReport(BaseReport):
             [self._t("col.planned"), self._t("col.spent"), self._t("col.incoming")],
             ylabel=self._t("chart.million_vnd"),
             lang=self.lang,
+            **self.chart_marks(totals, "year"),
         )
         alt = self._t(
             "phase.trend_alt",
@@ -402,6 +406,7 @@ class PhaseReport(BaseReport):
         ):
             frame = self.indicator(ph.totals_by, by)
             frame = frame.assign(people=[("reached", "phase", by, _group(v)) for v in frame[by]])
+            keys = list(frame[by])
             if by == "commune_code":
                 frame = frame.assign(
                     commune_code=[
@@ -431,6 +436,8 @@ class PhaseReport(BaseReport):
                     frame,
                     cols,
                     caption=self._t("phase.by_caption", by=self._t(heading).lower()),
+                    marks=by,
+                    keys=keys,
                 )
             )
         return H.section("totals", self._t("section.totals"), *parts)
@@ -484,6 +491,7 @@ class PhaseReport(BaseReport):
                     traj,
                     cols,
                     caption=self._t("phase.trajectory_caption"),
+                    marks="all",
                 )
             )
             fig = charts.trend_lines(
@@ -545,6 +553,7 @@ class PhaseReport(BaseReport):
                     shown,
                     cols,
                     caption=self._t("phase.ledger_caption"),
+                    marks="all",
                 )
             )
         projection = ph.revolving_projection(self.pkg)
@@ -577,6 +586,7 @@ class PhaseReport(BaseReport):
                     projection.table.assign(year=projection.table["year"].astype(str)),
                     cols,
                     caption=self._t("phase.projection_caption"),
+                    marks="all",
                 )
             )
         persistence = self.persistence_table(self.last_year)
