@@ -20,7 +20,9 @@ left blank at rates like those of real data:
   (45% of the pairs of neighbours merge, the others are unchanged): unknown for 8%
   (``successor_name_2025`` blank, ``successor_province_2025`` blank for a third of those), no
   note for 4% of the others; ``comparison_note`` on about a third of the
-  comparison communes (merged with a partner, possible spill-over, not on the border).
+  comparison communes (merged with a partner, possible spill-over, not on the border), with
+  the matching ``design_flags``; ``merged_year`` 2025 for the communes merged with a known
+  successor.
 * **plans**: a charity house (absent for 4% of commune-years) and a livelihood package per
   partner commune and year (model blank for 5%; ginseng vine in 15% of the partners, breeding
   cows elsewhere); per province and year Tết gifts (no amount for 20%), pupil sponsorship in
@@ -139,6 +141,8 @@ COMPARISON_NOTES = (
     "Merged with a partner commune in 2025: compare before July 2025 only.",
     "Received gifts from a Hanoi district union: possible spill-over.",
 )
+COMPARISON_FLAGS = ("not_known_on_border", "merged_with_partner", "hanoi_union_gifts")
+"""``design_flags`` of the comparison communes carrying each of ``COMPARISON_NOTES``."""
 SUCCESSOR_NOTES = (
     (
         ("Unchanged according to the 2025 list (illustrative).", ""),
@@ -345,6 +349,12 @@ def _communes(rng: np.random.Generator, n: int, provinces: int) -> dict:
         "exit_reason": np.where(partner & (end == 2023), reason, ""),
         "comparison_note": np.select(
             [partner, off_border, with_partner, spill], ["", *COMPARISON_NOTES], ""
+        ),
+        "design_flags": np.select(
+            [partner, off_border, with_partner, spill], ["", *COMPARISON_FLAGS], ""
+        ),
+        "merged_year": np.where(
+            successor["_merged"] & (successor["successor_name_2025"] != ""), 2025, np.nan
         ),
         "source_id": SOURCE,
         "_province": prov,
