@@ -1,7 +1,15 @@
 """Impact: did poverty fall faster in partner communes, and did beneficiaries' incomes rise?
 
-Inference comes from :mod:`analysis.inference`: a difference-in-differences with a
-randomisation p-value over communes, and percentile bootstrap intervals.
+Inference comes from :mod:`analysis.inference`: a difference-in-differences of commune poverty
+rates whose design follows the programme's (issue 16): districts are the strata of the
+matching (each holds its partners and its comparison communes), each partner is compared over
+its own partner years only (cohorts by first partner year), communes merged in the 2025
+reform are not used after their merger, and the p-value permutes the partners' labels within
+districts (descriptive: the partners were chosen, not drawn). :func:`poverty_did` gives the
+main estimate (unweighted and household-weighted, per cohort, with a placebo over the
+baseline); :func:`poverty_did_sensitivity` shows how it moves when one commune, the flagged
+comparison communes (``communes.design_flags``) or the change of poverty standard in 2022 is
+left out. Beneficiaries' incomes get percentile bootstrap intervals.
 
 Example:
     >>> from analysis.package import load_package
@@ -12,32 +20,41 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from analysis.indicators.common import (
-    as_float,
-    check_year,
-    partner_mask,
-    phase_years,
+from analysis.indicators.common import as_float, check_year, phase_years
+from analysis.inference import (
+    BootstrapResult,
+    DidResult,
+    StaggeredDid,
+    Window,
+    bootstrap_ci,
+    did_permutation,
+    staggered_did,
 )
-from analysis.inference import BootstrapResult, DidResult, bootstrap_ci, did_permutation
 from analysis.package import Package
 
 __all__ = [
+    "DESCRIPTIVE_NOTE",
+    "STANDARD_CHANGE_YEAR",
     "IncomeChange",
     "PovertyDid",
+    "commune_flags",
+    "declared_flags",
     "income_change",
     "poverty_did",
+    "poverty_did_sensitivity",
     "poverty_panel",
 ]
 
 MEASURES = ("poor", "poor_or_near_poor")
-"""Years that commune statistics may cover (baseline years come before the programme)."""
+"""What counts as poor in a poverty rate: poor households, or poor and near-poor households."""
 
 
 def _check_measure(measure: str) -> str:
@@ -121,18 +138,95 @@ def _poverty_panel(pkg: Package, measure: str) -> pd.DataFrame:
     return out.sort_values(["commune_code", "year"]).reset_index(drop=True)[columns]
 
 
+STANDARD_CHANGE_YEAR = 2022
+"""First year counted under the multidimensional poverty standard (Decree 07/2021/NĐ-CP).
+
+Earlier years (2019–2021) were counted under the 2016–2020 standard (Decision 59/2015/QĐ-TTg,
+still in use for 2021): a rate before 2022 and a rate from 2022 on measure different things."""
+
+DESCRIPTIVE_NOTE = (
+    "The partner communes were chosen, not drawn at random: the p-value describes how unusual "
+    "the estimate is among the reassignments of the partner labels within districts; it is "
+    "not a test against a known random assignment."
+)
+"""What the permutation p-value of :func:`poverty_did` means (reports print it)."""
+
+SENSITIVITY_COLUMNS = (
+    "variant",
+    "detail",
+    "estimate",
+    "p_value",
+    "min_p_value",
+    "n_treated",
+    "n_control",
+    "n_assignments",
+    "exact",
+    "estimate_weighted",
+    "p_value_weighted",
+    "note",
+)
+"""Columns of :func:`poverty_did_sensitivity`."""
+
+
 @dataclass(frozen=True, eq=False)
 class PovertyDid:
     """Difference-in-differences of commune poverty rates, partners against comparisons.
 
+    The design: districts are strata (each holds its partners and its matched comparison
+    communes); each partner is compared over its own exposure years only; the p-value
+    permutes the partners' labels within districts. It is descriptive: the partners were
+    chosen, not drawn (``descriptive``, ``note``).
+
     Attributes:
-        result: The :class:`~analysis.inference.DidResult` (estimate in percentage points).
-        changes: commune_code, group (``treated`` or ``control``), pre_rate, post_rate,
-            change (percentage points) for the communes kept; treated first, then by code.
-        dropped: Communes of the design left out for lack of a pre or post rate.
+        result: The main estimate, a :class:`~analysis.inference.DidResult` in percentage
+            points: the unweighted mean over partner communes of each partner's change minus
+            the comparisons' change over the same years; its p-value and smallest reachable
+            p-value come from the assignments that keep each district's number of partners
+            (and of each cohort). ``control_change`` is the comparisons' change over the
+            partners' years, averaged over partners.
+        changes: One row per commune kept: commune_code, group (``treated``/``control``),
+            pre_rate, post_rate, change (percentage points), district_code, cohort (first
+            partner year), pre_first, pre_last, post_first, post_last (the partner's own
+            years), control_change, effect (change - control_change), households (the weight:
+            mean households over the baseline years), design_flags; treated first, then by
+            code. A comparison's rates are over all the baseline and post years of the design.
+        dropped: Communes of the design left out for lack of a baseline or post rate (those
+            left out only because of a merger are in ``excluded``).
         pre: Baseline years.
-        post: Post years.
+        post: Years of the window (the report year, or the phase up to it); each partner
+            counts only its own partner years among them.
         measure: ``"poor"`` or ``"poor_or_near_poor"``.
+        weighted: The same design weighted by households (partners by their households;
+            comparisons' mean change household-weighted): the change for the average
+            household rather than the average commune. Same assignments as ``result``.
+        cohorts: One row per cohort (first partner year): cohort, communes (``;``-joined
+            codes), n_treated, share (its weight in ``result``: n_treated / all partners),
+            first_post, last_post, estimate, p_value, estimate_weighted, p_value_weighted.
+        strata: One row per district: district_code, district_name, n_treated, n_control,
+            n_assignments (distinct arrangements within it; their product is
+            ``result.n_assignments`` when exact).
+        placebo: Placebo difference-in-differences over the baseline (``placebo_pre`` to
+            ``placebo_post``: the last baseline year as "post", the earlier ones as "pre";
+            2019 to 2020 by default, before any partner year), same communes and same
+            within-district permutation; None when it cannot be computed. Commune statistics
+            start in 2019, so the default baseline holds a single pair of years: the placebo
+            tests one pre-programme change, not a trend.
+        placebo_pre: Placebo "baseline" years.
+        placebo_post: Placebo "post" years.
+        placebo_note: Why there is no placebo ("" when there is one).
+        merged: Communes of the design merged in a year of the window or before
+            (``communes.merged_year``): their rates from that year on are not used.
+        excluded: Communes of the design left out on purpose: commune_code, role, reason
+            (``flagged:<flags>``, ``left_out``, ``other_standard``: no year of the window
+            under the poverty standard of its first partner year, ``merged:<year>``: every
+            year it would count comes after its merger).
+        exclude_flags: Flags whose comparison communes were left out.
+        one_standard: True when only years under one poverty standard were compared.
+        descriptive: Always True: the partners were chosen, not drawn at random.
+        note: :data:`DESCRIPTIVE_NOTE`.
+        pretrend: The same as ``placebo`` (the name the rating rules read).
+        sensitivity: :func:`poverty_did_sensitivity` of this design, computed on first use
+            (None for a variant: flags excluded, communes left out or one standard).
     """
 
     result: DidResult
@@ -141,51 +235,273 @@ class PovertyDid:
     pre: tuple[int, ...]
     post: tuple[int, ...]
     measure: str
+    weighted: DidResult
+    cohorts: pd.DataFrame
+    strata: pd.DataFrame
+    placebo: DidResult | None
+    placebo_pre: tuple[int, ...]
+    placebo_post: tuple[int, ...]
+    placebo_note: str
+    merged: tuple[str, ...]
+    excluded: pd.DataFrame
+    exclude_flags: tuple[str, ...]
+    one_standard: bool
+    descriptive: bool = True
+    note: str = DESCRIPTIVE_NOTE
+    _sensitivity: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def pretrend(self) -> DidResult | None:
+        """The placebo over the baseline years (None when there is none)."""
+        return self.placebo
+
+    @functools.cached_property
+    def sensitivity(self) -> pd.DataFrame | None:
+        """:func:`poverty_did_sensitivity` of this design (None for a variant)."""
+        return None if self._sensitivity is None else self._sensitivity()
 
 
-def poverty_did(
-    pkg: Package,
-    year: int,
-    *,
-    baseline: Sequence[int] = (2019, 2020),
-    measure: str = "poor",
-    phase: bool = False,
-) -> PovertyDid:
-    """Change in the poverty rate of partner communes minus that of comparison communes.
+def commune_flags(communes: pd.DataFrame) -> pd.Series:
+    """Each commune's design flags as a frozenset (empty when none), indexed like ``communes``.
 
-    Definition: for each commune, ``change = mean rate over post years - mean rate over
-    baseline years`` (available years only). Treated: communes that are partners in
-    ``year`` (``phase=True``: every commune that was a partner in some year of
-    2021..``year``). Controls: communes whose role is ``comparison``. Post years: ``year``
-    (``phase=True``: 2021..``year``). Estimate = mean change of treated - mean change of
-    controls, in percentage points (negative: poverty fell faster in partner communes);
-    its p-value comes from reassigning the treated label over the kept communes
-    (:func:`analysis.inference.did_permutation`). Numerator and denominator are those of
-    :func:`poverty_panel`. With so few communes, read the estimate with its p-value and the
-    smallest p-value the design allows (``result.min_p_value``).
-
-    Args:
-        pkg: The loaded package.
-        year: Year of the comparison (2021–2025).
-        baseline: Pre-programme years (2019–2025, none of them a post year).
-        measure: ``"poor"`` or ``"poor_or_near_poor"``.
-        phase: Compare the whole phase so far instead of the single year.
-
-    Returns:
-        A :class:`PovertyDid`.
-
-    Raises:
-        ValueError: For a year outside 2021–2025, baseline years that are invalid or overlap
-            the post years, an unknown measure, or when no treated or no control commune
-            has both a baseline and a post rate.
-
-    Example:
-        >>> d = poverty_did(pkg, 2024)
-        >>> d.result.n_assignments, round(d.result.p_value, 4)  # C(4, 2) = 6; 2 / 6
-        (6, 0.3333)
+    ``communes.design_flags`` holds codes separated by ``;``; every code is read the same
+    way, whatever it is (a code added to the schema later needs no change here).
     """
+    if "design_flags" not in communes.columns:
+        return pd.Series([frozenset()] * len(communes), index=communes.index, dtype=object)
+    return communes["design_flags"].map(
+        lambda v: frozenset() if pd.isna(v) else frozenset(filter(None, str(v).split(";")))
+    )
+
+
+def declared_flags(pkg: Package) -> tuple[str, ...]:
+    """The flag codes ``datapackage.json`` declares for ``communes.design_flags``."""
+    try:
+        values = pkg.field("communes", "design_flags").get("flagValues", [])
+    except KeyError:
+        return ()
+    return tuple(v["value"] for v in values)
+
+
+def _flags_to_exclude(pkg: Package, exclude_flags: Iterable[str] | bool) -> tuple[str, ...] | None:
+    """The flags asked for, checked against the declared ones; None means every flag."""
+    if exclude_flags is True:
+        return None
+    if exclude_flags is False:
+        return ()
+    asked = (exclude_flags,) if isinstance(exclude_flags, str) else tuple(exclude_flags)
+    declared = declared_flags(pkg)
+    unknown = sorted(set(asked) - set(declared)) if declared else []
+    if unknown:
+        raise ValueError(f"unknown design flag(s) {unknown}; declared: {list(declared)}")
+    return asked
+
+
+def _same_standard(
+    pre: tuple[int, ...], post: tuple[int, ...], start: int, stats_first: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A partner's baseline and post years restricted to the poverty standard of its first
+    partner year: before :data:`STANDARD_CHANGE_YEAR` the 2016–2020 standard, from it the
+    multidimensional one. The baseline is ``pre`` under that standard or, when none of it is
+    (a partner from 2022 on), the years before the partner's start under it."""
+    new = start >= STANDARD_CHANGE_YEAR
+
+    def same(t: int) -> bool:
+        return (t >= STANDARD_CHANGE_YEAR) == new
+
+    post_same = tuple(t for t in post if same(t))
+    pre_same = tuple(t for t in pre if same(t) and t < start)
+    if not pre_same:
+        pre_same = tuple(t for t in range(stats_first, start) if same(t))
+    return pre_same, post_same
+
+
+def _design(
+    pkg: Package,
+    pre: tuple[int, ...],
+    window: tuple[int, ...],
+    flags: tuple[str, ...] | None,
+    leave_out: set[str],
+    one_standard: bool,
+) -> tuple[dict[str, Window], list[str], pd.DataFrame]:
+    """The partners' windows, the comparison communes and the communes left out on purpose.
+
+    A partner is in the design when some of its partner years fall in ``window``; its post
+    years are those, its cohort its first partner year. A comparison commune is a control
+    unless left out or flagged with one of ``flags`` (None: any flag). A partner is never a
+    control, in any year.
+    """
+    communes = pkg["communes"]
+    stats_first, _ = phase_years(pkg, "commune_statistics")
+    codes = communes["commune_code"].astype(str).to_numpy()
+    role = communes["role"].astype("string").fillna("").to_numpy()
+    start = as_float(communes["partner_from"]).to_numpy()
+    end = as_float(communes["partner_to"]).to_numpy()
+    flagged = commune_flags(communes).to_numpy()
+    windows: dict[str, Window] = {}
+    controls: list[str] = []
+    excluded: list[tuple[str, str, str]] = []
+    for code, r, a, b, f in zip(codes, role, start, end, flagged, strict=True):
+        if r == "partner":
+            post = tuple(t for t in window if a <= t <= b)
+            if not post:
+                continue  # not a partner in the window: neither treated nor control
+            cohort_pre = pre
+            if max(pre) >= a:
+                raise ValueError(
+                    f"baseline years {[t for t in pre if t >= a]} are partner years of {code} "
+                    f"(partner from {int(a)}): a baseline must come before"
+                )
+            if one_standard:
+                cohort_pre, post = _same_standard(pre, post, int(a), stats_first)
+            if code in leave_out:
+                excluded.append((code, r, "left_out"))
+            elif not post or not cohort_pre:
+                excluded.append((code, r, "other_standard"))
+            else:
+                windows[code] = Window(cohort_pre, post, int(a))
+        elif r == "comparison":
+            hit = f if flags is None else f & set(flags)
+            if code in leave_out:
+                excluded.append((code, r, "left_out"))
+            elif hit:
+                excluded.append((code, r, "flagged:" + ";".join(sorted(hit))))
+            else:
+                controls.append(code)
+    unknown = sorted(leave_out - set(windows) - set(controls) - {e[0] for e in excluded})
+    if unknown:
+        raise ValueError(f"communes {unknown} are not in the design: cannot leave them out")
+    frame = pd.DataFrame(excluded, columns=["commune_code", "role", "reason"], dtype="string")
+    return windows, controls, frame
+
+
+def _design_panel(pkg: Package, measure: str, codes: list[str]) -> tuple[pd.DataFrame, dict]:
+    """Rates of the design's communes, none from the year of a commune's merger on, and the
+    communes merged (code -> year of the merger)."""
+    panel = poverty_panel(pkg, measure=measure)
+    panel = panel[panel["commune_code"].isin(codes).to_numpy(bool)].copy()
+    communes = pkg["communes"].set_index("commune_code")
+    merged_in = (
+        as_float(communes["merged_year"])
+        if "merged_year" in communes.columns
+        else pd.Series(np.nan, index=communes.index)
+    )
+    year = as_float(panel["year"])
+    merger = as_float(panel["commune_code"].map(merged_in))
+    after = (year >= merger).to_numpy(bool)
+    panel.loc[after, "rate_pct"] = np.nan
+    panel = panel.assign(year=panel["year"].astype(int))
+    merged = {c: int(y) for c, y in merged_in.items() if c in set(codes) and not math.isnan(y)}
+    return panel, merged
+
+
+def _weights(panel: pd.DataFrame, pre: tuple[int, ...]) -> dict[str, float]:
+    """Households per commune: the mean over the baseline years (over every year used when
+    the baseline gives none)."""
+    known = panel[panel["rate_pct"].notna().to_numpy(bool)]
+    base = known[known["year"].isin(pre).to_numpy(bool)].groupby("commune_code")["households"]
+    weights = known.groupby("commune_code")["households"].mean()
+    weights.update(base.mean().dropna())
+    return {str(k): float(v) for k, v in weights.items()}
+
+
+def _placebo(
+    panel: pd.DataFrame, changes: pd.DataFrame, pre: tuple[int, ...], n_draws: int
+) -> tuple[DidResult | None, tuple[int, ...], tuple[int, ...], str]:
+    """Placebo over the baseline: the last baseline year as "post", the earlier ones as
+    "pre", the same communes and the same permutation within districts."""
+    if len(pre) < 2:
+        return None, (), (), f"the baseline has one year ({pre[0]}): no placebo"
+    placebo_pre, placebo_post = pre[:-1], pre[-1:]
+    groups = changes.set_index("commune_code")
+    data = panel[panel["commune_code"].isin(groups.index).to_numpy(bool)]
+    data = data.assign(
+        treated=data["commune_code"].map(groups["group"]).eq("treated").to_numpy(bool),
+        district=data["commune_code"].map(groups["district_code"]).astype(str),
+    )
+    try:
+        result = did_permutation(
+            data,
+            unit="commune_code",
+            time="year",
+            outcome="rate_pct",
+            treated="treated",
+            pre=list(placebo_pre),
+            post=list(placebo_post),
+            strata="district",
+            n_draws=n_draws,
+        )
+    except ValueError as exc:
+        return None, placebo_pre, placebo_post, str(exc)
+    return result, placebo_pre, placebo_post, ""
+
+
+def _changes_table(pkg: Package, units: pd.DataFrame, windows: dict[str, Window]) -> pd.DataFrame:
+    """:class:`PovertyDid`'s ``changes`` from the design's units (treated first, by code)."""
+    communes = pkg["communes"].set_index("commune_code")
+    code = units["unit"].astype(str)
+    flags = commune_flags(communes.reset_index()).set_axis(communes.index)
+
+    def years(pick) -> pd.array:
+        return pd.array([pick(windows[c]) if c in windows else None for c in code], "Int64")
+
+    return pd.DataFrame(
+        {
+            "commune_code": pd.array(code, dtype="string"),
+            "group": pd.array(units["group"], dtype="string"),
+            "pre_rate": units["pre_mean"].astype(float),
+            "post_rate": units["post_mean"].astype(float),
+            "change": units["change"].astype(float),
+            "district_code": pd.array(units["stratum"].astype(str), dtype="string"),
+            "cohort": pd.array(units["cohort"], dtype="Int64"),
+            "pre_first": years(lambda w: min(w.pre)),
+            "pre_last": years(lambda w: max(w.pre)),
+            "post_first": years(lambda w: min(w.post)),
+            "post_last": years(lambda w: max(w.post)),
+            "control_change": units["control_change"].astype(float),
+            "effect": units["effect"].astype(float),
+            "households": units["weight"].astype(float),
+            "design_flags": pd.array(
+                [";".join(sorted(flags.get(c, frozenset()))) for c in code], dtype="string"
+            ),
+        }
+    )
+
+
+def _cohorts_table(cohorts: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """:class:`PovertyDid`'s ``cohorts``: the engine's rows with each cohort's communes."""
+    treated = changes[(changes["group"] == "treated").to_numpy(bool)]
+    members = treated.groupby("cohort")["commune_code"].agg(lambda s: ";".join(s))
+    out = cohorts.assign(
+        cohort=pd.array(cohorts["cohort"], dtype="Int64"),
+        communes=pd.array(cohorts["cohort"].map(members), dtype="string"),
+    )
+    columns = ["cohort", "communes", "n_treated", "share", "first_post", "last_post"]
+    columns += ["estimate", "p_value", "estimate_weighted", "p_value_weighted"]
+    return out.sort_values("cohort").reset_index(drop=True)[columns]
+
+
+def _strata_table(pkg: Package, strata: pd.DataFrame) -> pd.DataFrame:
+    """:class:`PovertyDid`'s ``strata``: one row per district, by code."""
+    names = pkg["communes"].drop_duplicates("district_code").set_index("district_code")
+    code = strata["stratum"].astype(str)
+    out = pd.DataFrame(
+        {
+            "district_code": pd.array(code, dtype="string"),
+            "district_name": pd.array(code.map(names["district_name"]), dtype="string"),
+            "n_treated": strata["n_treated"].astype(int),
+            "n_control": strata["n_control"].astype(int),
+            "n_assignments": strata["n_assignments"].astype(int),
+        }
+    )
+    return out.sort_values("district_code").reset_index(drop=True)
+
+
+def _check_years(
+    pkg: Package, year: int, baseline: Sequence[int], phase: bool
+) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    """The checked year, baseline years and window years (refusing an overlap)."""
     year = check_year(pkg, year, allow_none=False)
-    _check_measure(measure)
     first, _ = phase_years(pkg)
     stats_first, stats_last = phase_years(pkg, "commune_statistics")
     pre = tuple(
@@ -199,66 +515,285 @@ def poverty_did(
     overlap = sorted(set(pre) & set(post))
     if overlap:
         raise ValueError(f"baseline years {overlap} are also post years")
+    return year, pre, post
 
-    communes = pkg["communes"]
-    if phase:
-        treated_mask = (
-            communes["role"].eq("partner").fillna(False).to_numpy(bool)
-            & (as_float(communes["partner_from"]) <= year).to_numpy()
-            & (as_float(communes["partner_to"]) >= first).to_numpy()
+
+def poverty_did(
+    pkg: Package,
+    year: int,
+    *,
+    baseline: Sequence[int] = (2019, 2020),
+    measure: str = "poor",
+    phase: bool = False,
+    exclude_flags: Iterable[str] | bool = (),
+    leave_out: Iterable[str] = (),
+    one_standard: bool = False,
+    placebo: bool = True,
+    n_draws: int = 20_000,
+) -> PovertyDid:
+    """Change in the poverty rate of partner communes minus that of comparison communes.
+
+    Design. The window is ``year`` (``phase=True``: the phase's first year to ``year``). A
+    partner is treated in its own partner years within the window only (Sín Thầu 2021–2023,
+    Leng Su Sìn from 2024): its cohort is its first partner year. A partner with no partner
+    year in the window takes no part, and a partner is never a control in any year.
+    Controls: the comparison communes (``role = comparison``), less those carrying one of
+    ``exclude_flags`` in ``communes.design_flags`` (``True``: any flag; any code is read the
+    same way) and those in ``leave_out``. A commune merged with others (``merged_year``) has
+    no rate from that year on: the merged unit is not the commune (so in 2025 most communes
+    drop out). Districts (``district_code``) are the strata of the matching.
+
+    Definition. Rates are those of :func:`poverty_panel` (numerator: counted households;
+    denominator: all households; percent). For a partner ``i`` and each of its post years
+    ``t``: ``dev_it = rate_it - mean rate of i over the baseline years``; ``C_t`` = mean of
+    the same deviation over the controls measured in ``t`` (each relative to its own
+    baseline). The partner's effect is ``mean_t (dev_it - C_t)``: its change minus the
+    comparisons' change over the same years. The estimate (``result``) is the unweighted
+    mean of the partners' effects, in percentage points (negative: poverty fell faster in
+    partner communes); it equals the cohort estimates (``cohorts``) weighted by their numbers
+    of partners. ``weighted`` weights partners and comparisons by households (mean over the
+    baseline years). With ``one_standard``, each partner's baseline and post years are
+    restricted to the poverty standard of its first partner year (:func:`_same_standard`):
+    the 2021 cohort compares 2021 with 2019–2020 (2021 was still counted under the 2016–2020
+    standard; from 2022 the cohort was already a partner, so it has no baseline under the
+    new standard and is left out of a window without 2021); a 2024 cohort compares 2024–2025
+    with 2022–2023.
+
+    Inference (:func:`analysis.inference.staggered_did`): the partners' windows are permuted
+    within districts, keeping each district's partners of each cohort (bundled package, 2024:
+    4 x 10 x 3 x 3 = 360 assignments, all enumerated). The p-value is descriptive: the
+    partners were chosen, not drawn (:data:`DESCRIPTIVE_NOTE`); read it with ``min_p_value``.
+
+    Placebo (``placebo``): the same communes and permutation from 2019 to 2020. Commune
+    statistics start in 2019, so only one baseline pair exists: one change, not a trend.
+
+    Args:
+        pkg: The loaded package.
+        year: Year of the comparison (2021–2025).
+        baseline: Pre-programme years (2019–2025, none of them in the window).
+        measure: ``"poor"`` or ``"poor_or_near_poor"``.
+        phase: Compare the whole phase so far instead of the single year.
+        exclude_flags: Flags (``communes.design_flags``) whose comparison communes are left
+            out; ``True`` for any flag.
+        leave_out: Commune codes of the design to leave out.
+        one_standard: Compare only years measured under one poverty standard.
+        placebo: Compute the placebo.
+        n_draws: Random assignments drawn when there are more than 200,000 (never for the
+            bundled package, whose assignments are all enumerated).
+
+    Returns:
+        A :class:`PovertyDid`.
+
+    Raises:
+        ValueError: For a year outside 2021–2025, baseline years that are invalid or overlap
+            the window, an unknown measure or flag, a commune to leave out that is not in
+            the design, or when no partner or no comparison commune has a baseline and a
+            post rate.
+
+    Example:
+        >>> d = poverty_did(pkg, 2024)
+        >>> d.result.n_assignments, round(d.result.p_value, 4)  # C(4, 2) = 6; 2 / 6
+        (6, 0.3333)
+    """
+    year, pre, post = _check_years(pkg, year, baseline, phase)
+    _check_measure(measure)
+    flags = _flags_to_exclude(pkg, exclude_flags)
+    leave_out = {str(c) for c in leave_out}
+    windows, controls, excluded = _design(pkg, pre, post, flags, leave_out, one_standard)
+    when = f"{post[0]}–{year}" if phase else str(year)
+    _check_sides(windows, controls, excluded, when)
+    did, panel, merged, out = _run_design(pkg, measure, pre, (windows, controls), when, n_draws)
+    changes = _changes_table(pkg, did.units, windows)
+    placebo_figures = (
+        _placebo(panel, changes, pre, n_draws) if placebo else (None, (), (), "not asked")
+    )
+    return PovertyDid(
+        result=did.result,
+        changes=changes,
+        dropped=[str(u) for u in did.result.dropped_units if u not in set(out["commune_code"])],
+        pre=pre,
+        post=post,
+        measure=measure,
+        weighted=did.weighted,
+        cohorts=_cohorts_table(did.cohorts, changes),
+        strata=_strata_table(pkg, did.strata),
+        placebo=placebo_figures[0],
+        placebo_pre=placebo_figures[1],
+        placebo_post=placebo_figures[2],
+        placebo_note=placebo_figures[3],
+        merged=tuple(c for c, y in sorted(merged.items()) if y <= year),
+        excluded=pd.concat([excluded, out], ignore_index=True),
+        exclude_flags=tuple(declared_flags(pkg)) if flags is None else flags,
+        one_standard=one_standard,
+        _sensitivity=None
+        if (flags or flags is None or leave_out or one_standard)
+        else functools.partial(
+            poverty_did_sensitivity,
+            pkg,
+            year,
+            baseline=pre,
+            measure=measure,
+            phase=phase,
+        ),
+    )
+
+
+def _check_sides(windows: dict, controls: list, excluded: pd.DataFrame, when: str) -> None:
+    """Refuse a design without partner or without comparison commune, saying why."""
+    if not windows:
+        partners = excluded[(excluded["role"] == "partner").to_numpy(bool)]
+        why = "; ".join(partners["commune_code"] + " " + partners["reason"])
+        raise ValueError(
+            f"no partner commune in {when}: nothing to compare"
+            + (f" (left out: {why})" if why else "")
         )
-    else:
-        treated_mask = partner_mask(communes, year).to_numpy(bool)
-    control_mask = communes["role"].eq("comparison").fillna(False).to_numpy(bool)
-    treated = sorted(communes.loc[treated_mask, "commune_code"].astype(str))
-    controls = sorted(communes.loc[control_mask & ~treated_mask, "commune_code"].astype(str))
-    when = f"{first}–{year}" if phase else str(year)
-    if not treated:
-        raise ValueError(f"no partner commune in {when}: nothing to compare")
     if not controls:
-        raise ValueError("the package has no comparison commune")
+        raise ValueError("the package has no comparison commune left in the design")
 
-    panel = poverty_panel(pkg, measure=measure)
-    design = treated + controls
-    panel = panel[panel["commune_code"].isin(design).to_numpy(bool)]
-    panel["treated"] = panel["commune_code"].isin(treated).to_numpy(bool)
-    rates = panel.dropna(subset=["rate_pct"])
-    pre_rate = (
-        rates[rates["year"].isin(pre).to_numpy(bool)].groupby("commune_code")["rate_pct"].mean()
-    )
-    post_rate = (
-        rates[rates["year"].isin(post).to_numpy(bool)].groupby("commune_code")["rate_pct"].mean()
-    )
-    changes = pd.DataFrame({"commune_code": pd.array(design, dtype="string")})
-    changes["group"] = np.where(changes["commune_code"].isin(treated), "treated", "control")
-    changes["group"] = changes["group"].astype("string")
-    changes["pre_rate"] = as_float(changes["commune_code"].map(pre_rate))
-    changes["post_rate"] = as_float(changes["commune_code"].map(post_rate))
-    changes["change"] = changes["post_rate"] - changes["pre_rate"]
-    kept = changes["change"].notna()
-    dropped = changes.loc[~kept, "commune_code"].astype(str).tolist()
-    changes = changes[kept.to_numpy(bool)].reset_index(drop=True)
-    span = f"baseline {list(pre)} and post {list(post)}"
-    if not (changes["group"] == "treated").any():
-        raise ValueError(
-            f"no partner commune has a {measure} rate in both {span}; dropped: {dropped}"
-        )
-    if not (changes["group"] == "control").any():
-        raise ValueError(
-            f"no comparison commune has a {measure} rate in both {span}; dropped: {dropped}"
-        )
 
-    panel = panel[panel["commune_code"].isin(changes["commune_code"]).to_numpy(bool)]
-    result = did_permutation(
-        panel.assign(year=panel["year"].astype(int)),
-        unit="commune_code",
-        time="year",
-        outcome="rate_pct",
-        treated="treated",
-        pre=list(pre),
-        post=list(post),
-    )
-    return PovertyDid(result, changes, dropped, pre, post, measure)
+def _run_design(
+    pkg: Package,
+    measure: str,
+    pre: tuple[int, ...],
+    units: tuple[dict[str, Window], list[str]],
+    when: str,
+    n_draws: int,
+) -> tuple[StaggeredDid, pd.DataFrame, dict[str, int], pd.DataFrame]:
+    """Estimate the design; returns the estimate, the panel used, the merged communes (code
+    -> year) and the communes left out because all the years they would count come after
+    their merger (commune_code, role, reason ``merged:<year>``)."""
+    windows, controls = units
+    panel, merged = _design_panel(pkg, measure, [*windows, *controls])
+    districts = pkg["communes"].set_index("commune_code")["district_code"].astype(str)
+    try:
+        did = staggered_did(
+            panel,
+            unit="commune_code",
+            time="year",
+            outcome="rate_pct",
+            windows=windows,
+            controls=controls,
+            strata={c: districts[c] for c in [*windows, *controls]},
+            weights=_weights(panel, pre),
+            n_draws=n_draws,
+        )
+    except ValueError as exc:
+        side = "partner" if "got 0 treated" in str(exc) else "comparison"
+        raise ValueError(
+            f"no {side} commune has a {measure} rate in both baseline {list(pre)} and its "
+            f"post years in {when} ({exc})"
+        ) from exc
+    every_post = {t for w in windows.values() for t in w.post}
+    rows = []
+    for code in did.result.dropped_units:
+        needed = windows[code].post if code in windows else every_post
+        if code in merged and min(needed) >= merged[code]:
+            role = "partner" if code in windows else "comparison"
+            rows.append((code, role, f"merged:{merged[code]}"))
+    out = pd.DataFrame(rows, columns=["commune_code", "role", "reason"], dtype="string")
+    return did, panel, merged, out
+
+
+def poverty_did_sensitivity(
+    pkg: Package,
+    year: int,
+    *,
+    baseline: Sequence[int] = (2019, 2020),
+    measure: str = "poor",
+    phase: bool = False,
+    n_draws: int = 2_000,
+) -> pd.DataFrame:
+    """The main estimate of :func:`poverty_did` and how it moves when the design changes.
+
+    Rows (``variant``, ``detail``): ``main``; ``leave_out_partner`` and
+    ``leave_out_comparison``, one per commune of the main design (its code in ``detail``);
+    ``without_flag``, one per flag carried by a comparison of the main design (the flag in
+    ``detail``), and ``without_flagged`` (every flagged comparison left out);
+    ``one_standard`` (only years counted under one poverty standard, see
+    :func:`poverty_did`). Each row gives the estimate and its p-value, the smallest p-value
+    its design can reach, the numbers of partners, comparisons and assignments, whether the
+    assignments were enumerated, and the household-weighted estimate with its p-value; a
+    variant that cannot be computed (no partner or no comparison left) has NaN figures and
+    says why in ``note``. Every row is a separate design, so its p-value is its own: the
+    table shows how far the estimate depends on one commune, on the flagged comparisons or
+    on the change of standard, not a corrected test.
+
+    Args:
+        pkg: The loaded package.
+        year: Year of the comparison (2021–2025).
+        baseline: Pre-programme years.
+        measure: ``"poor"`` or ``"poor_or_near_poor"``.
+        phase: Compare the whole phase so far instead of the single year.
+        n_draws: Random assignments per row when a design has more than 200,000 (a national
+            package: one row per commune, so fewer draws than :func:`poverty_did`'s 20,000
+            keep the table quick; the bundled package is always enumerated).
+
+    Returns:
+        A DataFrame with :data:`SENSITIVITY_COLUMNS`, the main row first.
+
+    Raises:
+        ValueError: When the main estimate itself cannot be computed (see
+            :func:`poverty_did`).
+
+    Example:
+        >>> s = poverty_did_sensitivity(pkg, 2024)
+        >>> s["variant"].tolist()[:3]
+        ['main', 'leave_out_partner', 'leave_out_partner']
+    """
+    common = {
+        "baseline": baseline,
+        "measure": measure,
+        "phase": phase,
+        "placebo": False,
+        "n_draws": n_draws,
+    }
+    main = poverty_did(pkg, year, **common)
+    rows = [_sensitivity_row("main", "", main)]
+    groups = main.changes.set_index("commune_code")["group"]
+    variants: list[tuple[str, str, dict]] = [
+        (f"leave_out_{'partner' if g == 'treated' else 'comparison'}", c, {"leave_out": [c]})
+        for c, g in groups.items()
+    ]
+    control_flags = main.changes.loc[
+        (main.changes["group"] == "control").to_numpy(bool), "design_flags"
+    ]
+    present = sorted({f for v in control_flags.dropna() for f in str(v).split(";") if f})
+    variants += [("without_flag", f, {"exclude_flags": [f]}) for f in present]
+    variants += [("without_flagged", "", {"exclude_flags": True}), ("one_standard", "", {})]
+    for variant, detail, options in variants:
+        if variant == "one_standard":
+            options = {"one_standard": True}
+        try:
+            did = poverty_did(pkg, year, **common, **options)
+        except ValueError as exc:
+            rows.append({"variant": variant, "detail": detail, "note": str(exc)})
+        else:
+            rows.append(_sensitivity_row(variant, detail, did))
+    frame = pd.DataFrame(rows).reindex(columns=list(SENSITIVITY_COLUMNS))
+    for column in ("n_treated", "n_control", "n_assignments"):
+        frame[column] = frame[column].astype("Int64")
+    frame["exact"] = frame["exact"].astype("boolean")
+    for column in ("variant", "detail", "note"):
+        frame[column] = frame[column].fillna("").astype("string")
+    return frame
+
+
+def _sensitivity_row(variant: str, detail: str, did: PovertyDid) -> dict:
+    r, w = did.result, did.weighted
+    return {
+        "variant": variant,
+        "detail": detail,
+        "estimate": r.estimate,
+        "p_value": r.p_value,
+        "min_p_value": r.min_p_value,
+        "n_treated": r.n_treated,
+        "n_control": r.n_control,
+        "n_assignments": r.n_assignments,
+        "exact": r.exact,
+        "estimate_weighted": w.estimate,
+        "p_value_weighted": w.p_value,
+        "note": "",
+    }
 
 
 @dataclass(frozen=True, eq=False)
