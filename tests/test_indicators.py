@@ -240,9 +240,10 @@ def test_cost_per_unit(pkg):
 
 def test_unit_cost_benchmarks(pkg):
     t = unit_cost_benchmarks(pkg)
-    # Houses: 50 M (Bình Định) and 90 M (Kon Tum): median (50 + 90) / 2 = 70 M. Pupils: 6 M.
-    assert t.values.tolist() == [
-        ["charity_house", "house", 2, 50 * M, 70 * M, 90 * M],
+    # Houses: 50 M of support (Bình Định); Kon Tum's 90 M is a stated worth (unit_value),
+    # not a support amount, so it is left out. Pupils: 6 M.
+    assert t.drop(columns="livelihood_model").values.tolist() == [
+        ["charity_house", "house", 1, 50 * M, 50 * M, 50 * M],
         ["pupil_sponsorship", "pupil", 1, 6 * M, 6 * M, 6 * M],
     ]
     empty = unit_cost_benchmarks(_with(pkg, unit_costs=pkg["unit_costs"].iloc[0:0]))
@@ -251,13 +252,44 @@ def test_unit_cost_benchmarks(pkg):
 
 def test_cost_vs_benchmark(pkg):
     t = cost_vs_benchmark(pkg, 2024)
-    # House 50 M / 70 M = 5/7; pupils 6 M per pupil per year / 6 M = 1; no benchmark for
+    # House 50 M / 50 M = 1; pupils 6 M per pupil per year / 6 M = 1; no benchmark for
     # livelihood packages or gifts in the fixture: NaN.
-    assert _row(t, unit="house")["ratio"] == pytest.approx(5 / 7)
+    assert _row(t, unit="house")["ratio"] == pytest.approx(1.0)
     assert _row(t, unit="pupil")["ratio"] == pytest.approx(1.0)
     assert math.isnan(_row(t, unit="gift")["ratio"])
     assert _row(t, unit="gift")["benchmark_n"] == 0
     assert cost_vs_benchmark(pkg, 2022).empty
+
+
+def _benchmark(pkg, **row):
+    extra = pd.DataFrame([{"year": 2022, "place": "x", "source_id": "vwu_kontum_2022"} | row])
+    costs = pd.concat([pkg["unit_costs"], extra], ignore_index=True)
+    return _with(pkg, unit_costs=costs.astype(pkg["unit_costs"].dtypes.to_dict()))
+
+
+def test_only_comparable_benchmarks_are_compared(pkg):
+    cows = {"activity_type": "livelihood_capital", "unit": "livelihood_package"}
+    # A 10 M pig package is no benchmark for the fixture's cow packages.
+    pigs = _benchmark(
+        pkg, benchmark_id="pigs", amount_vnd=10 * M, cost_basis="support_amount",
+        livelihood_model="breeding_pigs", **cows,
+    )  # fmt: skip
+    row = _row(cost_vs_benchmark(pigs, 2024), unit="livelihood_package")
+    assert row["benchmark_n"] == 0 and math.isnan(row["ratio"])
+    # A cow package's support amount is: the fixture's 2024 cows cost 55 M for 2 packages.
+    cow_model = pkg["plans"].set_index("activity_id").loc["2024-16834-01", "livelihood_model"]
+    same = _benchmark(
+        pkg, benchmark_id="cows", amount_vnd=25 * M, cost_basis="support_amount",
+        livelihood_model=cow_model, **cows,
+    )  # fmt: skip
+    row = _row(cost_vs_benchmark(same, 2024), unit="livelihood_package")
+    assert row["benchmark_n"] == 1 and row["ratio"] == pytest.approx(27.5 / 25)
+    # A house's full build cost is not a support amount: the house ratio stays 50 / 50.
+    build = _benchmark(
+        pkg, benchmark_id="build", amount_vnd=120 * M, cost_basis="build_cost",
+        activity_type="charity_house", unit="house",
+    )  # fmt: skip
+    assert _row(cost_vs_benchmark(build, 2024), unit="house")["ratio"] == pytest.approx(1.0)
 
 
 def test_time_to_disbursement(pkg):

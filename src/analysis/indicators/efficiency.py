@@ -161,22 +161,33 @@ def cost_per_beneficiary(
     return finish(out, keys, columns)
 
 
+COMPARABLE_BASIS = "support_amount"
+"""The programme's plans record what it gave per unit: only benchmarks of the same basis
+(``unit_costs.cost_basis``) are comparable; a house's full build cost is not."""
+
+UNIT_KEYS = ["activity_type", "unit", "livelihood_model"]
+"""What makes two unit costs comparable: the same support, unit and, for livelihood
+packages, the same model (four breeding cows are not a pig)."""
+
+
 def cost_per_unit(pkg: Package, year: int | None = None) -> pd.DataFrame:
-    """Cost per delivered unit, per activity type and unit.
+    """Cost per delivered unit, per activity type, unit and livelihood model.
 
     Definition: over the activities of ``year`` (all years when None) that report
     delivered units (> 0) in a stated unit, ``cost_per_unit_vnd = spent_vnd /
     delivered_units``. Numerator: disbursements + expenditures on those activities.
     Denominator: their delivered units. Unit: đồng per unit (per house, per pupil...). A
     plan covers one year, so for pupil sponsorship the cost is per pupil per year.
+    ``livelihood_model`` is missing for activities that are not livelihood packages.
 
     Args:
         pkg: The loaded package.
         year: Plan year (2021–2025), or None for all years pooled.
 
     Returns:
-        activity_type, unit, n_activities, spent_vnd, delivered_units, cost_per_unit_vnd;
-        sorted by activity_type and unit. Empty (same columns) when nothing was delivered.
+        activity_type, unit, livelihood_model, n_activities, spent_vnd, delivered_units,
+        cost_per_unit_vnd; sorted by the first three. Empty (same columns) when nothing was
+        delivered.
 
     Raises:
         ValueError: For a year outside 2021–2025.
@@ -187,10 +198,11 @@ def cost_per_unit(pkg: Package, year: int | None = None) -> pd.DataFrame:
         50000000.0
     """
     year = check_year(pkg, year)
-    keys = ["activity_type", "unit"]
+    keys = UNIT_KEYS
     columns = {
         "activity_type": "string",
         "unit": "string",
+        "livelihood_model": "string",
         "n_activities": "int64",
         "spent_vnd": "float64",
         "delivered_units": "float64",
@@ -210,33 +222,38 @@ def cost_per_unit(pkg: Package, year: int | None = None) -> pd.DataFrame:
 
 
 def unit_cost_benchmarks(pkg: Package) -> pd.DataFrame:
-    """Sourced benchmark unit costs, summarised per activity type and unit.
+    """Sourced benchmark unit costs comparable with the programme's, summarised.
 
-    Definition: the minimum, median and maximum of ``unit_costs.amount_vnd`` and the number
-    of benchmarks, per activity type and unit, over all years and places. Unit: đồng per
-    unit (for pupils: per pupil per year). No numerator or denominator: a distribution.
+    Definition: over the benchmarks whose ``cost_basis`` is a support amount (what the
+    programme's plans record; :data:`COMPARABLE_BASIS`), the minimum, median and maximum of
+    ``unit_costs.amount_vnd`` and the number of benchmarks, per activity type, unit and
+    livelihood model (:data:`UNIT_KEYS`), over all years and places. Unit: đồng per unit
+    (for pupils: per pupil per year). No numerator or denominator: a distribution.
 
     Args:
         pkg: The loaded package.
 
     Returns:
-        activity_type, unit, n, min_vnd, median_vnd, max_vnd; sorted by activity_type and
-        unit. Empty (same columns) when the package has no benchmark.
+        activity_type, unit, livelihood_model, n, min_vnd, median_vnd, max_vnd; sorted by
+        the keys. Empty (same columns) when the package has no comparable benchmark.
 
     Example:
-        >>> unit_cost_benchmarks(pkg).loc[0, ["min_vnd", "median_vnd", "max_vnd"]].tolist()
-        [50000000.0, 70000000.0, 90000000.0]
+        >>> t = unit_cost_benchmarks(pkg)  # Kon Tum's 90 M house is a worth, not a support
+        >>> t.loc[0, ["min_vnd", "median_vnd", "max_vnd"]].tolist(), int(t.loc[0, "n"])
+        ([50000000.0, 50000000.0, 50000000.0], 1)
     """
-    keys = ["activity_type", "unit"]
+    keys = UNIT_KEYS
     columns = {
         "activity_type": "string",
         "unit": "string",
+        "livelihood_model": "string",
         "n": "int64",
         "min_vnd": "float64",
         "median_vnd": "float64",
         "max_vnd": "float64",
     }
-    uc = pkg["unit_costs"].copy(deep=False)
+    uc = pkg["unit_costs"]
+    uc = uc[uc["cost_basis"].eq(COMPARABLE_BASIS).fillna(False).to_numpy(bool)].copy()
     if uc.empty:
         return empty_frame(columns)
     uc["_amount"] = as_float(uc["amount_vnd"])
@@ -251,19 +268,22 @@ def unit_cost_benchmarks(pkg: Package) -> pd.DataFrame:
 def cost_vs_benchmark(pkg: Package, year: int | None = None) -> pd.DataFrame:
     """Cost per unit compared with the median sourced benchmark.
 
-    Definition: ``ratio = cost_per_unit_vnd / benchmark_median_vnd`` for each activity type
-    and unit of :func:`cost_per_unit`, matched on activity type and unit with
-    :func:`unit_cost_benchmarks`. Numerator: the programme's cost per delivered unit.
-    Denominator: the median benchmark. Unit: ratio (1.0 = the benchmark; for pupil
-    sponsorship both are per pupil per year). NaN when no benchmark exists for the pair.
+    Definition: ``ratio = cost_per_unit_vnd / benchmark_median_vnd`` for each activity type,
+    unit and livelihood model of :func:`cost_per_unit`, matched on all three with the
+    comparable benchmarks of :func:`unit_cost_benchmarks` (support amounts only).
+    Numerator: the programme's cost per delivered unit. Denominator: the median benchmark.
+    Unit: ratio (1.0 = the benchmark; for pupil sponsorship both are per pupil per year).
+    NaN when no comparable benchmark exists (a cow package has none: the one published
+    livelihood package buys pigs).
 
     Args:
         pkg: The loaded package.
         year: Plan year (2021–2025), or None for all years pooled.
 
     Returns:
-        activity_type, unit, cost_per_unit_vnd, benchmark_median_vnd, benchmark_n, ratio;
-        sorted by activity_type and unit. Empty (same columns) when nothing was delivered.
+        activity_type, unit, livelihood_model, cost_per_unit_vnd, benchmark_median_vnd,
+        benchmark_n, ratio; sorted by the keys. Empty (same columns) when nothing was
+        delivered.
 
     Raises:
         ValueError: For a year outside 2021–2025.
@@ -273,10 +293,11 @@ def cost_vs_benchmark(pkg: Package, year: int | None = None) -> pd.DataFrame:
         >>> t.loc[t["unit"] == "pupil", "ratio"].item()  # 6 million / 6 million
         1.0
     """
-    keys = ["activity_type", "unit"]
+    keys = UNIT_KEYS
     columns = {
         "activity_type": "string",
         "unit": "string",
+        "livelihood_model": "string",
         "cost_per_unit_vnd": "float64",
         "benchmark_median_vnd": "float64",
         "benchmark_n": "int64",
@@ -288,7 +309,11 @@ def cost_vs_benchmark(pkg: Package, year: int | None = None) -> pd.DataFrame:
     bench = unit_cost_benchmarks(pkg).rename(
         columns={"median_vnd": "benchmark_median_vnd", "n": "benchmark_n"}
     )
-    out = costs.merge(bench[[*keys, "benchmark_median_vnd", "benchmark_n"]], on=keys, how="left")
+    # A missing model (a house, say) matches a missing model: merge on text, "" for none.
+    left = costs.assign(_model=costs["livelihood_model"].fillna("").astype(str))
+    right = bench.assign(_model=bench["livelihood_model"].fillna("").astype(str))
+    on = ["activity_type", "unit", "_model"]
+    out = left.merge(right[[*on, "benchmark_median_vnd", "benchmark_n"]], on=on, how="left")
     out["benchmark_n"] = out["benchmark_n"].fillna(0)
     out["ratio"] = ratio(out["cost_per_unit_vnd"], out["benchmark_median_vnd"])
     return finish(out, keys, columns)
