@@ -832,6 +832,8 @@ class AnnualReport(BaseReport):
         text = self._t("impact.did", year=self.year, **self.did_figures(r))
         parts = [
             H.p(text),
+            # The sensitivity table is the phase report's (one per package, not per year).
+            *self.did_design_parts(did, sensitivity=False),
             *self.did_commune_table(
                 did, self._t("col.post_rate", year=self.year), self._t("impact.did_caption")
             ),

@@ -660,6 +660,112 @@ class BaseReport:
         )
         return [*parts, table]
 
+    def did_design_parts(self, did, *, sensitivity: bool = True) -> list:
+        """How far the difference-in-differences can be trusted, beside the estimate: the
+        within-district permutation and its smallest p, the household-weighted estimate,
+        the placebo over the baseline, the communes left out and why, and the sensitivity
+        table (each commune left out, flagged comparisons left out, one poverty standard)."""
+        r, w = did.result, did.weighted
+        parts = [
+            H.p(
+                self._t(
+                    "impact.design",
+                    n=format_number(r.n_assignments, self.lang),
+                    strata=len(did.strata),
+                    minp=format_number(r.min_p_value, self.lang, 4),
+                    weighted=format_number(w.estimate, self.lang, 1),
+                    pw=format_number(w.p_value, self.lang, 4),
+                )
+            )
+        ]
+        placebo = did.placebo
+        if placebo is None:
+            parts.append(H.p(self._t("impact.no_placebo"), "note"))
+        else:
+            from analysis.ratings import load_rules
+
+            alpha = load_rules()["impact"]["alpha"]  # the rating rule's pre-trend threshold
+            verdict = "impact.pretrend_yes" if placebo.p_value <= alpha else "impact.pretrend_no"
+            parts.append(
+                H.p(
+                    self._t(
+                        "impact.placebo",
+                        pre="–".join(
+                            str(y) for y in sorted({min(did.placebo_pre), max(did.placebo_pre)})
+                        ),
+                        post=max(did.placebo_post),
+                        did=format_number(placebo.estimate, self.lang, 1),
+                        p=format_number(placebo.p_value, self.lang, 4),
+                    )
+                    + " "
+                    + self._t(verdict)
+                )
+            )
+        if len(did.excluded):
+            names = self._commune_names()
+            items = [
+                f"{names.get(c, c)} ({self._reason(reason)})"
+                for c, reason in zip(
+                    did.excluded["commune_code"], did.excluded["reason"], strict=True
+                )
+            ]
+            parts.append(H.p(self._t("impact.excluded", items="; ".join(items)), "note"))
+        return parts + (self._sensitivity_table(did) if sensitivity else [])
+
+    def _reason(self, reason: str) -> str:
+        """A commune's reason for leaving a design, in words (``flagged:a;b``, ``merged:2025``)."""
+        kind, _, detail = str(reason).partition(":")
+        if kind == "flagged":
+            flags = ", ".join(label("design_flags", f, self.lang) for f in detail.split(";") if f)
+            return self._t("impact.reason.flagged", flags=flags)
+        if kind == "merged":
+            return self._t("impact.reason.merged", year=detail)
+        return self._t(f"impact.reason.{kind}")
+
+    def _sensitivity_table(self, did) -> list:
+        """The sensitivity rows of the design, in words."""
+        table = did.sensitivity
+        if table is None or table.empty:
+            return []
+        names = self._commune_names()
+
+        def detail(variant: str, value) -> str:
+            if variant.startswith("leave_out"):
+                return names.get(value, value)
+            if variant == "without_flag":
+                return label("design_flags", value, self.lang)
+            return ""
+
+        shown = table.assign(
+            variant=[self._t(f"impact.variant.{v}") for v in table["variant"]],
+            detail=[detail(v, d) for v, d in zip(table["variant"], table["detail"], strict=True)],
+        )
+        cols = {
+            "variant": Col(self._t("impact.col_variant")),
+            "detail": Col(self._t("impact.col_detail")),
+            "estimate": Col(self._t("col.did_points"), "number1"),
+            "p_value": Col(self._t("col.p_value"), "number4"),
+            "min_p_value": Col(self._t("col.min_p"), "number4"),
+            "n_treated": Col(self._t("col.n_treated"), "number"),
+            "n_control": Col(self._t("col.n_control"), "number"),
+        }
+        robust = (
+            bool((table["estimate"].dropna() < 0).all())
+            if table["estimate"].notna().any()
+            else False
+        )
+        return [
+            H.h(3, self._t("impact.sensitivity_title")),
+            self.table(
+                "did_sensitivity",
+                shown,
+                cols,
+                caption=self._t("impact.sensitivity_caption"),
+                marks="all",
+            ),
+            H.p(self._t("impact.robust_yes" if robust else "impact.robust_no"), "note"),
+        ]
+
     def persistence_table(self, year: int):
         """Households that left poverty and were still out 1 and 2 years later (None when no
         household can be followed that long). Counts through the ledger; a share is withheld

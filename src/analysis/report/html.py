@@ -114,10 +114,11 @@ def kpis(items: Iterable[tuple[str, str]], *, illustrative: bool = False) -> Fra
 class Col:
     """How to show one column: its title and kind.
 
-    Kinds: ``text``, ``year``, ``money``, ``number``, ``number1`` (one decimal), ``percent``,
-    ``date``, ``people`` (a count of people: the cell holds its ledger key, and the ledger
-    shows it or hides it), ``count`` (another count of the ledger, such as calves born),
-    ``enum:<field>`` (a label from the catalogue), ``bool``. Any cell holding
+    Kinds: ``text``, ``year``, ``money``, ``number``, ``number1`` (one decimal), ``number4``
+    (four: p-values), ``percent``, ``date``, ``people`` (a count of people: the cell holds
+    its ledger key, and the ledger shows it or hides it), ``count`` (another count of the
+    ledger, such as calves born), ``enum:<field>`` (a label from the catalogue), ``bool``.
+    Any cell holding
     :data:`HIDDEN` shows the withheld mark.
     """
 
@@ -156,6 +157,8 @@ def format_cell(value: object, kind: str, lang: str, ledger=None) -> str:
         return format_number(value, lang)
     if kind == "number1":
         return format_number(value, lang, decimals=1)
+    if kind == "number4":  # p-values
+        return format_number(value, lang, decimals=4)
     if kind == "percent":
         return format_percent(value, lang)
     if kind == "date":
@@ -171,7 +174,7 @@ def format_cell(value: object, kind: str, lang: str, ledger=None) -> str:
     )
 
 
-NUMERIC_KINDS = ("money", "number", "number1", "percent", "people", "count")
+NUMERIC_KINDS = ("money", "number", "number1", "number4", "percent", "people", "count")
 
 
 def table(

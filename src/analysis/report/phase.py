@@ -162,10 +162,13 @@ class PhaseReport(BaseReport):
 
     # ------------------------------------------------------------------ figures
     def _did(self):
-        try:
-            return ind.poverty_did(self.pkg, self.last_year, phase=True)
-        except ValueError as exc:
-            return exc
+        """The whole phase's difference-in-differences (computed once), or why it cannot be."""
+        if "did" not in self._computed:
+            try:
+                self._computed["did"] = ind.poverty_did(self.pkg, self.last_year, phase=True)
+            except ValueError as exc:
+                self._computed["did"] = exc
+        return self._computed["did"]
 
     def _figures(self) -> dict:
         """The whole-phase figures the rating rules compare (:func:`analysis.ratings.findings`)."""
@@ -467,6 +470,7 @@ class PhaseReport(BaseReport):
                     )
                 )
             )
+            parts += self.did_design_parts(did)
             parts += self.did_commune_table(
                 did, self._t("phase.col_post_rate"), self._t("phase.did_caption")
             )

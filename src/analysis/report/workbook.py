@@ -38,6 +38,7 @@ FORMATS = {
     "money": "#,##0",
     "number": "#,##0",
     "number1": "#,##0.0",
+    "number4": "0.0000",
     "percent": "0.0%",
     "people": "#,##0",
     "count": "#,##0",
