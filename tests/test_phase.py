@@ -218,3 +218,17 @@ def test_every_reform_note_has_its_vietnamese_version():
     has_note = communes["successor_note"].notna()
     assert (communes.loc[has_note, "successor_note_vi"].notna()).all()
     assert communes["successor_note_vi"].notna().sum() == has_note.sum()
+
+
+def test_phase_impact_shows_the_design_beside_the_estimate(phase_html):
+    """The within-district permutation, the placebo and the sensitivity table are printed with
+    the estimate (their figures are tested in tests/unit/test_impact_design.py)."""
+    from analysis.i18n import t
+
+    impact = phase_html[phase_html.index('<section id="impact">') :]
+    impact = impact[: impact.index("</section>")]
+    assert "chỉ đổi nhãn xã đồng hành trong từng huyện" in impact
+    assert "Kiểm định giả trước khi có xã đồng hành (2019 → 2020)" in impact
+    assert "xã đồng hành được chọn, không bốc thăm" in impact
+    for variant in ("main", "leave_out_partner", "leave_out_comparison", "one_standard"):
+        assert t(f"impact.variant.{variant}", "vi") in impact
