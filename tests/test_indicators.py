@@ -649,3 +649,61 @@ def test_cost_per_beneficiary_counts_only_people_who_entered_that_year(pkg):
     pooled = cost_per_beneficiary(changed, None).set_index("activity_type")
     # pooled over the phase: 55 M (2024) + the 2023 livelihood money over 2 + 1 + 2 people.
     assert int(pooled.loc["livelihood_capital", "beneficiaries"]) == 5
+
+
+# ------------------------------------------------------------------ revolving cows, by cohort
+
+
+def _ledger(pkg, rows):
+    columns = list(pkg["livestock_events"].columns)
+    frame = pd.DataFrame(
+        [dict(zip(columns, r, strict=True)) for r in rows], columns=columns
+    ).astype(pkg["livestock_events"].dtypes.to_dict())
+    return _with(pkg, livestock_events=frame)
+
+
+def _two_cows(pkg):
+    src = "illustrative_generator"
+    ts = pd.Timestamp
+    return _ledger(
+        pkg,
+        [
+            ("E1", "A00001", "received", ts("2024-01-01"), "B000008", None, None, src),
+            ("E2", "A00002", "received", ts("2024-01-01"), "B000009", None, None, src),
+            ("E3", "A00003", "calf_born", ts("2025-01-01"), "B000008", None, "A00001", src),
+            ("E4", "A00003", "passed_on", ts("2025-07-01"), "B000008", "B000003", None, src),
+        ],
+    )
+
+
+def test_calving_rate_counts_only_the_cows_handed_out(pkg):
+    from analysis.indicators import calving_rate
+
+    r = calving_rate(_two_cows(pkg), None)
+    # Two cows held 2024-01-01 -> 2025-12-31: 366 + 364 = 730 days each; one calf.
+    assert (r.animals, r.calves) == (2, 1)
+    assert r.animal_years == pytest.approx(1460 / 365.25)
+    assert r.rate == pytest.approx(365.25 / 1460)
+
+
+def test_the_projection_lets_calves_calve_only_at_their_age(pkg):
+    from analysis.indicators.phase import revolving_projection
+
+    p = revolving_projection(_two_cows(pkg), until=2028)
+    births = 365.25 / 1460  # calves per cow-year (above)
+    assert p.births_per_cow_year == pytest.approx(births)
+    assert p.pass_on_per_birth == 1.0  # one calf born, one passed on
+    assert (p.deaths_per_animal_year, p.sales_per_animal_year) == (0.0, 0.0)
+    # Exposure of every animal: 730 + 730 + 364 days (the calf from 2025-01-01).
+    assert p.animal_years == pytest.approx(1824 / 365.25)
+    t = p.table.set_index("year")
+    # End of 2025: 2 cows, 1 calf (the oldest young). 2026: calves 2 x b; the calf's
+    # heifer half joins the cows: 2.5 cows. 2027: calves 2.5 x b; the 2026 calves age.
+    # 2028: the 2026 calves' heifer half joins: 2.5 + 0.5 x 2b cows.
+    assert t.loc[2026, "cows"] == pytest.approx(2.5)
+    assert t.loc[2026, "new_households"] == pytest.approx(2 * births)
+    assert t.loc[2027, "cows"] == pytest.approx(2.5)
+    assert t.loc[2027, "herd"] == pytest.approx(2.5 + 2.5 * births + 2 * births)
+    assert t.loc[2028, "cows"] == pytest.approx(2.5 + 0.5 * 2 * births)
+    assert t.loc[2028, "new_households"] == pytest.approx(2.5 * births)
+    assert p.keeps_revolving

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.indicators.effectiveness import beneficiaries_reached, plan_vs_delivery
-from analysis.indicators.sustainability import livestock_summary
+from analysis.indicators.sustainability import calving_rate, livestock_summary
 from analysis.inference import BootstrapResult, bootstrap_ci
 from analysis.package import Package
 
@@ -137,68 +137,107 @@ def livestock_by_year(pkg: Package) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Projection:
-    """A herd projection and the rates it assumes, all measured on the ledger.
+    """A herd projection from cohort-based rates measured on the ledger, and its assumptions.
 
     Attributes:
-        births_per_animal_year, deaths_per_animal_year, sales_per_animal_year: yearly rates.
+        births_per_cow_year: Calves per animal-year of the breeding cows handed out
+            (:func:`~analysis.indicators.sustainability.calving_rate`): only cows that can
+            calve are counted, not calves or the whole herd.
+        deaths_per_animal_year, sales_per_animal_year: yearly rates over every animal.
         pass_on_per_birth: animals passed on to a new household per calf born.
-        animal_years: exposure the rates are measured on.
-        table: year, herd, new_households (projected), from the ledger's last year to ``until``.
-        keeps_revolving: True when births outnumber deaths and sales (the herd grows).
+        animal_years: exposure of every animal (the deaths' and sales' denominator).
+        cow_years: exposure of the breeding cows (the births' denominator).
+        female_share: Assumed share of calves that are heifers (the ledger records no sex).
+        first_calving_years: Assumed age at which a heifer joins the breeding cows.
+        table: year, cows, young, herd, new_households (projected), from the ledger's last
+            year to ``until``.
+        keeps_revolving: True when the projected herd grows over the projection.
     """
 
-    births_per_animal_year: float
+    births_per_cow_year: float
     deaths_per_animal_year: float
     sales_per_animal_year: float
     pass_on_per_birth: float
     animal_years: float
+    cow_years: float
+    female_share: float
+    first_calving_years: int
     table: pd.DataFrame
     keeps_revolving: bool
 
 
-def revolving_projection(pkg: Package, *, until: int = 2030) -> Projection | None:
-    """Project the cow herd and the households it reaches, from the ledger's own rates.
+def revolving_projection(
+    pkg: Package,
+    *,
+    until: int = 2030,
+    female_share: float = 0.5,
+    first_calving_years: int = 2,
+) -> Projection | None:
+    """Project the cow herd and the households it reaches, by cohort, from the ledger's rates.
 
-    Each animal is exposed from its receipt or birth to its death, sale or the end of the
-    ledger (31/12/2025); rates are events per animal-year. From the herd at the end of the
-    ledger, each year: ``herd += herd × (births − deaths − sales)`` and ``new households =
-    herd × births × pass_on_per_birth``. None when the ledger is empty.
+    Rates: births per cow-year of the breeding cows handed out (their calves over the years
+    they were held); deaths and sales per animal-year of every animal (each exposed from
+    receipt or birth to death, sale or the end of the ledger, 31/12/2025); calves passed on
+    per calf born. The herd at the end of the ledger is split into breeding cows (the cows
+    received, still alive) and young stock (calves born). Each year: calves = cows x births;
+    deaths and sales take their rates from both groups; heifers (``female_share`` of the
+    calves, an assumption: the ledger records no sex) join the cows ``first_calving_years``
+    after birth; new households = calves x pass-on per calf. Unlike a rate over the whole
+    herd, calves do not bear calves before their age. None when the ledger is empty.
 
     Example:
         >>> p = revolving_projection(pkg)
-        >>> p.keeps_revolving in (True, False)
-        True
+        >>> p.female_share, p.first_calving_years, p.keeps_revolving in (True, False)
+        (0.5, 2, True)
     """
     ev = pkg["livestock_events"]
     if ev.empty:
         return None
-    origin = ev[ev["event_type"].isin(["received", "calf_born"])].groupby("animal_id")["date"].min()
-    end = ev[ev["event_type"].isin(["died", "sold"])].groupby("animal_id")["date"].min()
+    kind = ev["event_type"]
+    origin = (
+        ev[kind.isin(["received", "calf_born"]).to_numpy(bool)].groupby("animal_id")["date"].min()
+    )
+    end = ev[kind.isin(["died", "sold"]).to_numpy(bool)].groupby("animal_id")["date"].min()
     stop = end.reindex(origin.index).fillna(END_OF_LEDGER)
     exposure = float(((stop - origin).dt.days.clip(lower=0) / 365.25).sum())
-    if exposure <= 0:
+    calving = calving_rate(pkg, None)
+    if exposure <= 0 or not calving.animal_years:
         return None
-    count = ev["event_type"].value_counts()
-    births = count.get("calf_born", 0) / exposure
+    count = kind.value_counts()
     deaths = count.get("died", 0) / exposure
     sales = count.get("sold", 0) / exposure
-    pass_on = (
-        count.get("passed_on", 0) / count.get("calf_born", 1) if count.get("calf_born", 0) else 0.0
-    )
-    last = livestock_summary(pkg, None)
-    herd = float(last.loc[last["commune_code"] == "all", "herd_alive"].iloc[0])
-    start_year = int(ev["date"].max().year)
+    pass_on = count.get("passed_on", 0) / count["calf_born"] if count.get("calf_born", 0) else 0.0
+    alive = stop >= END_OF_LEDGER
+    received = set(ev.loc[kind.eq("received").to_numpy(bool), "animal_id"])
+    cows = float(sum(alive[a] for a in alive.index if a in received))
+    young = [0.0] * first_calving_years  # young stock by age, youngest first
+    young[-1] = float(alive.sum()) - cows  # calves alive at the end: counted as the oldest
     rows = []
-    for year in range(start_year + 1, until + 1):
-        new_households = herd * births * pass_on
-        herd = herd * (1 + births - deaths - sales)
-        rows.append({"year": year, "herd": herd, "new_households": new_households})
+    start = cows + sum(young)
+    for year in range(int(ev["date"].max().year) + 1, until + 1):
+        keep = 1 - deaths - sales
+        calves = cows * calving.rate
+        cows = (cows + young[-1] * female_share) * keep
+        young = [calves * keep, *(y * keep for y in young[:-1])]
+        rows.append(
+            {
+                "year": year,
+                "cows": cows,
+                "young": sum(young),
+                "herd": cows + sum(young),
+                "new_households": calves * pass_on,
+            }
+        )
+    table = pd.DataFrame(rows, columns=["year", "cows", "young", "herd", "new_households"])
     return Projection(
-        float(births),
+        float(calving.rate),
         float(deaths),
         float(sales),
         float(pass_on),
         exposure,
-        pd.DataFrame(rows),
-        bool(births > deaths + sales),
+        float(calving.animal_years),
+        female_share,
+        first_calving_years,
+        table,
+        bool(len(table) and table["herd"].iloc[-1] > start),
     )

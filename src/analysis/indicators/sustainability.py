@@ -166,13 +166,14 @@ def calving_rate(pkg: Package, year: int | None = None) -> CalvingRate:
     """Calves per animal-year: herd growth adjusted for how long each cow has been held.
 
     Definition: the animals are those with a ``received`` event dated up to 31 December of
-    ``year`` (the whole ledger when None: up to its last event). Each is exposed from the
-    day it was received to the cut-off, or to the day it died or was sold if earlier
-    (passing it on to the next household does not end its exposure). Numerator: ``calf_born``
-    events up to the cut-off whose ``mother_animal_id`` is one of these animals. Denominator:
-    the sum of their exposures in years of 365.25 days. Unit: calves per animal-year. Unlike
-    :func:`livestock_summary`'s herd per animal received, a scheme that has just handed out
-    its cows is not judged on calves they have had no time to bear.
+    ``year`` (the whole ledger when None: up to 31 December of the year of its last event).
+    Each is exposed from the day it was received to the cut-off, or to the day it died or
+    was sold if earlier (passing it on to the next household does not end its exposure).
+    Numerator: ``calf_born`` events up to the cut-off whose ``mother_animal_id`` is one of
+    these animals. Denominator: the sum of their exposures in years of 365.25 days. Unit:
+    calves per animal-year. Unlike :func:`livestock_summary`'s herd per animal received, a
+    scheme that has just handed out its cows is not judged on calves they have had no time
+    to bear.
 
     Args:
         pkg: The loaded package.
@@ -197,10 +198,14 @@ def calving_rate(pkg: Package, year: int | None = None) -> CalvingRate:
     received = received.drop_duplicates("animal_id")
     if received.empty:
         return CalvingRate(0, 0.0, 0, math.nan)
-    cut_off = pd.Timestamp(year, 12, 31) if year is not None else ev["date"].max()
+    # The whole ledger runs to the end of the year of its last event.
+    cut_off = pd.Timestamp(year if year is not None else ev["date"].max().year, 12, 31)
     left = ev[ev["event_type"].isin(["died", "sold"]).fillna(False).to_numpy(bool)]
     ended = left.groupby("animal_id")["date"].min()
-    until = received["animal_id"].map(ended).fillna(cut_off).clip(upper=cut_off)
+    # to_datetime: with no death or sale at all the mapped column would be float NaN.
+    until = (
+        pd.to_datetime(received["animal_id"].map(dict(ended))).fillna(cut_off).clip(upper=cut_off)
+    )
     days = float((until - received["date"]).dt.days.clip(lower=0).sum())
     calves = ev["event_type"].eq("calf_born") & ev["mother_animal_id"].isin(received["animal_id"])
     n_calves = int(calves.fillna(False).sum())

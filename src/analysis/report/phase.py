@@ -566,11 +566,14 @@ class PhaseReport(BaseReport):
                 H.p(
                     self._t(
                         "phase.projection",
-                        births=format_number(projection.births_per_animal_year, self.lang, 2),
+                        births=format_number(projection.births_per_cow_year, self.lang, 2),
+                        cow_years=format_number(projection.cow_years, self.lang),
                         deaths=format_number(projection.deaths_per_animal_year, self.lang, 3),
                         sales=format_number(projection.sales_per_animal_year, self.lang, 3),
                         pass_on=format_number(projection.pass_on_per_birth, self.lang, 2),
                         years=format_number(projection.animal_years, self.lang),
+                        female=self._pct(projection.female_share),
+                        age=projection.first_calving_years,
                         verdict=self._t(
                             "phase.revolves_yes"
                             if projection.keeps_revolving
@@ -581,6 +584,8 @@ class PhaseReport(BaseReport):
             )
             cols = {
                 "year": Col(self._t("col.year"), "year"),
+                "cows": Col(self._t("phase.col_cows"), "number"),
+                "young": Col(self._t("phase.col_young"), "number"),
                 "herd": Col(self._t("col.herd_alive"), "number"),
                 "new_households": Col(self._t("phase.col_new_households"), "number"),
             }
