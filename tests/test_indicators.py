@@ -707,3 +707,26 @@ def test_the_projection_lets_calves_calve_only_at_their_age(pkg):
     assert t.loc[2028, "cows"] == pytest.approx(2.5 + 0.5 * 2 * births)
     assert t.loc[2028, "new_households"] == pytest.approx(2.5 * births)
     assert p.keeps_revolving
+
+
+def test_pass_on_rate_counts_only_cows_held_long_enough(pkg):
+    from analysis.indicators import pass_on_rate
+
+    src = "illustrative_generator"
+    ts = pd.Timestamp
+    ledger = _ledger(
+        pkg,
+        [
+            ("E1", "A00001", "received", ts("2024-01-01"), "B000008", None, None, src),
+            ("E2", "A00002", "received", ts("2024-01-01"), "B000009", None, None, src),
+            ("E3", "A00002", "died", ts("2024-06-01"), "B000009", None, None, src),
+            ("E4", "A00003", "calf_born", ts("2025-01-01"), "B000008", None, "A00001", src),
+            ("E5", "A00003", "passed_on", ts("2025-07-01"), "B000008", "B000003", None, src),
+        ],
+    )
+    # One year: A00001 is due 2025-01-01 and passed a calf on; A00002 died before its due day.
+    r = pass_on_rate(ledger, None, eligible_years=1)
+    assert (r.eligible, r.passed_on, r.rate) == (1, 1, 1.0)
+    # Two years: A00001 is due 2026-01-01, after the ledger's end: nobody is due yet.
+    r = pass_on_rate(ledger, None)
+    assert (r.eligible, r.passed_on) == (0, 0) and math.isnan(r.rate)

@@ -45,9 +45,11 @@ from analysis.indicators.impact import (
 from analysis.indicators.relevance import targeting_shares
 from analysis.indicators.sustainability import (
     CalvingRate,
+    PassOn,
     calving_rate,
     graduated_communes,
     livestock_summary,
+    pass_on_rate,
     poverty_persistence,
 )
 
@@ -58,6 +60,7 @@ __all__ = [
     "FundsMobilised",
     "IncomeChange",
     "LinkedShare",
+    "PassOn",
     "PovertyDid",
     "beneficiaries_reached",
     "budget_execution",
@@ -71,6 +74,7 @@ __all__ = [
     "graduated_communes",
     "income_change",
     "livestock_summary",
+    "pass_on_rate",
     "plan_vs_delivery",
     "poverty_did",
     "poverty_panel",

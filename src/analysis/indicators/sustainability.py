@@ -26,9 +26,11 @@ from analysis.package import Package
 
 __all__ = [
     "CalvingRate",
+    "PassOn",
     "calving_rate",
     "graduated_communes",
     "livestock_summary",
+    "pass_on_rate",
     "poverty_persistence",
 ]
 
@@ -213,6 +215,64 @@ def calving_rate(pkg: Package, year: int | None = None) -> CalvingRate:
     return CalvingRate(
         len(received), animal_years, n_calves, n_calves / animal_years if days else math.nan
     )
+
+
+@dataclass(frozen=True)
+class PassOn:
+    """How many cows old enough in the scheme led to a calf passed on.
+
+    Attributes:
+        eligible: Cows handed out and held at least ``eligible_years`` by the cut-off.
+        passed_on: Of them, those whose household passed an animal on to a new household.
+        rate: ``passed_on / eligible`` (NaN when no cow is eligible yet).
+        eligible_years: The years a cow must have been held to count.
+    """
+
+    eligible: int
+    passed_on: int
+    rate: float
+    eligible_years: int
+
+
+def pass_on_rate(pkg: Package, year: int | None = None, *, eligible_years: int = 2) -> PassOn:
+    """Pass-on rate among the cows that have had time to calve and wean a calf.
+
+    Definition: the eligible cows are those with a ``received`` event that were held at
+    least ``eligible_years`` (default 2: a first calving within about a year of receipt and
+    8-12 months to weaning) by 31 December of ``year`` (the whole ledger when None: the end
+    of its last year), not having died or been sold before that. Numerator: eligible cows
+    whose receiving household has a ``passed_on`` event by the cut-off. Denominator: eligible
+    cows. Unit: fraction. Unlike passes per animal received, cows handed out last year are
+    not counted as failures.
+
+    Example:
+        >>> # Both cows received 10/05/2023 are due 10/05/2024; A00002 died after (20/08/2024),
+        >>> # so it counts; only A00001's household passed a calf on (15/11/2024).
+        >>> pass_on_rate(pkg, 2024, eligible_years=1)
+        PassOn(eligible=2, passed_on=1, rate=0.5, eligible_years=1)
+        >>> pass_on_rate(pkg, 2024).eligible  # held two years by 31/12/2024: none yet
+        0
+    """
+    year = check_year(pkg, year)
+    ev = pkg["livestock_events"]
+    if ev.empty:
+        return PassOn(0, 0, math.nan, eligible_years)
+    cut_off = pd.Timestamp(year if year is not None else ev["date"].max().year, 12, 31)
+    ev = ev[(ev["date"] <= cut_off).fillna(False).to_numpy(bool)]
+    kind = ev["event_type"]
+    received = ev[kind.eq("received").fillna(False).to_numpy(bool)].drop_duplicates("animal_id")
+    ended = dict(
+        ev[kind.isin(["died", "sold"]).fillna(False).to_numpy(bool)]
+        .groupby("animal_id")["date"]
+        .min()
+    )
+    due = received["date"] + pd.DateOffset(years=eligible_years)
+    left = pd.to_datetime(received["animal_id"].map(ended))
+    eligible = received[((due <= cut_off) & ~(left < due)).fillna(False).to_numpy(bool)]
+    givers = set(ev.loc[kind.eq("passed_on").fillna(False).to_numpy(bool), "beneficiary_id"])
+    passed = int(eligible["beneficiary_id"].isin(givers).sum())
+    n = len(eligible)
+    return PassOn(n, passed, passed / n if n else math.nan, eligible_years)
 
 
 PERSISTENCE_COLUMNS = {

@@ -139,6 +139,14 @@ class PhaseReport(BaseReport):
             ledger.together(("herd", year, "all", col) for col in LIVESTOCK_COUNTS)
         for row in self.indicator(ph.income_trajectories).itertuples():
             ledger.count(("since_entry", int(row.years_since_entry)), row.n)
+        passes = ind.pass_on_rate(self.pkg, self.last_year)
+        ledger.line(
+            {
+                ("pass_on", "passed"): passes.passed_on,
+                ("pass_on", "not_passed"): passes.eligible - passes.passed_on,
+            },
+            (("pass_on", "eligible"), passes.eligible),
+        )
         self.register_persistence(ledger, self.last_year)
 
     def _commune_people(self, code: str) -> int:
@@ -558,6 +566,21 @@ class PhaseReport(BaseReport):
                     cols,
                     caption=self._t("phase.ledger_caption"),
                     marks="all",
+                )
+            )
+        passes = ind.pass_on_rate(self.pkg, self.last_year)
+        if passes.eligible:
+            share = self.share(passes.rate, ("pass_on", "eligible"))
+            parts.append(
+                H.p(
+                    self._t(
+                        "phase.pass_on",
+                        n=self.people_text(("pass_on", "eligible")),
+                        years=passes.eligible_years,
+                        share=self._t("suppressed_complementary")
+                        if share is H.HIDDEN
+                        else self._pct(share),
+                    )
                 )
             )
         projection = ph.revolving_projection(self.pkg)
