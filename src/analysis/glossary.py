@@ -39,6 +39,7 @@ TERMS: tuple[Term, ...] = (
     Term("cost_per_beneficiary", "indicators.cost_per_beneficiary"),
     Term("cost_vs_benchmark", "indicators.cost_vs_benchmark"),
     Term("calving_rate", "indicators.calving_rate"),
+    Term("pass_on_rate", "indicators.pass_on_rate"),
     Term("did", "indicators.poverty_did"),
     Term("reachable_p", "inference.did_permutation"),
     Term("illustrative_share", "provenance.illustrative_share"),
