@@ -710,7 +710,37 @@ class BaseReport:
                 )
             ]
             parts.append(H.p(self._t("impact.excluded", items="; ".join(items)), "note"))
-        return parts + (self._sensitivity_table(did) if sensitivity else [])
+        if sensitivity:
+            parts += self._cohort_table(did) + self._sensitivity_table(did)
+        return parts
+
+    def _cohort_table(self, did) -> list:
+        """Each cohort of partners (by first partner year) with its own years and estimate:
+        the windows are unbalanced (Sín Thầu three years, Leng Su Sìn from 2024), and this
+        says so rather than hiding it in one average."""
+        cohorts = did.cohorts
+        if cohorts is None or len(cohorts) < 2:
+            return []
+        names = self._commune_names()
+        shown = cohorts.assign(
+            communes=[
+                ", ".join(names.get(c, c) for c in str(codes).split(";") if c)
+                for codes in cohorts["communes"]
+            ],
+            years=[
+                f"{int(a)}–{int(b)}" if a != b else str(int(a))
+                for a, b in zip(cohorts["first_post"], cohorts["last_post"], strict=True)
+            ],
+        )
+        cols = {
+            "communes": Col(self._t("impact.col_cohort_communes")),
+            "years": Col(self._t("impact.col_cohort_years")),
+            "share": Col(self._t("impact.col_cohort_weight"), "percent"),
+            "estimate": Col(self._t("col.did_points"), "number1"),
+            "p_value": Col(self._t("col.p_value"), "number4"),
+        }
+        caption = self._t("impact.cohort_caption")
+        return [self.table("did_cohorts", shown, cols, caption=caption, marks="all")]
 
     def _reason(self, reason: str) -> str:
         """A commune's reason for leaving a design, in words (``flagged:a;b``, ``merged:2025``)."""
