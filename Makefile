@@ -12,7 +12,7 @@ KERNEL_STAMP := $(VENV)/.kernel-$(shell cat src/analysis/kernel.py $(TEMPLATE_FI
 LAB_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser reports test lint format lab validate dictionary generate clean
+.PHONY: help setup browser reports test test-fast lint format lab validate dictionary generate clean
 
 ## help        list the targets
 help:
@@ -56,6 +56,11 @@ reports: setup
 test: setup browser lint
 	$(BIN)/python -m pytest tests notebooks src/analysis --doctest-modules --nbval-lax -p no:cacheprovider \
 		-n auto --dist loadfile
+
+## test-fast   the quick tests only: no slow (renders, notebooks, processes) or browser test, no lint
+test-fast: setup
+	$(BIN)/python -m pytest tests src/analysis --doctest-modules -p no:cacheprovider \
+		-n auto --dist loadfile -m "not slow and not browser"
 
 ## lint        ruff lint and format check (code and notebooks)
 lint: setup

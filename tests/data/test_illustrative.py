@@ -14,7 +14,7 @@ import pytest
 
 from analysis import illustrative
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = illustrative.ILLUSTRATIVE_SOURCE
 END = pd.Timestamp("2025-12-31")
 

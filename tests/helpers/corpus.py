@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import analysis.package
-from conftest import (
+from helpers.package_files import (
     BUNDLED_DATAPACKAGE,
     PROJECT_ROOT,
     _append_row,

@@ -19,7 +19,7 @@ from typing import Any
 
 import openpyxl
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def copy_package(target: Path) -> Path:

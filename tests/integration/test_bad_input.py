@@ -1,4 +1,4 @@
-"""The bad-input corpus (``tests/corpus.py``) against the strict loader, the CLI and frictionless.
+"""The bad-input corpus (``helpers/corpus.py``) against the strict loader, the CLI and frictionless.
 
 For every broken copy of the package:
 
@@ -27,7 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from corpus import (
+from helpers.corpus import (
     CASES,
     Case,
     Finding,
@@ -39,6 +39,7 @@ from corpus import (
     sorted_findings,
     tcvn3,
 )
+from helpers.package_files import read_rows
 
 import analysis.package
 import analysis.render
@@ -47,7 +48,6 @@ from analysis.cli import main
 from analysis.errors import Problem
 from analysis.package import read_package
 from analysis.validation import frictionless_problems
-from conftest import read_rows
 
 LANGS = ("vi", "en")
 EARLIER_REPORT = Path("2023") / "annual_evaluation_2023_vi.html"

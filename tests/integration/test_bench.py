@@ -6,9 +6,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from analysis import bench
 
 
+@pytest.mark.slow
 def test_a_tiny_benchmark_run_reports_every_figure_and_ratio(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "analysis", "bench", "--scale", "0.0001", "--no-reports", "--json"],

@@ -30,6 +30,9 @@ from analysis.paths import DATAPACKAGE
 from analysis.render import make_job, render
 from analysis.report.registry import REPORTS
 
+# every kind of report built once per optional field, then rendered
+pytestmark = pytest.mark.slow
+
 BUNDLED = load_package()
 
 

@@ -15,6 +15,9 @@ import pytest
 from analysis.paths import PROJECT_ROOT
 from analysis.render import CHROMIUM_ARGS, make_job, render
 
+# a rendered report opened in Chromium
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package"
 HOSTILE = {

@@ -29,6 +29,9 @@ from analysis.kernel import TEMPLATE_NAME, install_template
 from analysis.paths import PROJECT_ROOT, TEMPLATES_DIR
 from analysis.render import CSP, HIDDEN_CELL_TAGS, export_html
 
+# papermill, nbconvert and `make lab`, run as the README says
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 """The environment the tests run in (the README says ``.venv/bin``: the same one under make)."""
 

@@ -11,6 +11,9 @@ import pytest
 from analysis.cli import main
 from analysis.paths import PROJECT_ROOT
 
+# the commands run in new processes
+pytestmark = pytest.mark.slow
+
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     import os

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from analysis.kernel import PRELOAD, install
 
 
@@ -17,6 +19,7 @@ def test_the_kernelspec_preloads_the_report_libraries(tmp_path):
     assert again["argv"] == spec["argv"]  # re-registering does not stack a second preload
 
 
+@pytest.mark.slow
 def test_the_preload_only_imports():
     code = (
         PRELOAD

@@ -72,6 +72,8 @@ def _assert_a4(pdf: bytes) -> None:
         assert abs(w - A4[0]) <= 1 and abs(h - A4[1]) <= 1, (w, h)
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @needs_chromium
 def test_commune_profile_prints_to_one_a4_page_numbered(tmp_path):
     proc = _report(tmp_path, "--commune", "16834", "--lang", "vi", "--pdf")
@@ -91,6 +93,8 @@ def test_commune_profile_prints_to_one_a4_page_numbered(tmp_path):
     assert "16834" in text[0] or "Na Loi" in text[0]
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @needs_chromium
 def test_annual_report_prints_numbered_a4_pages(tmp_path):
     proc = _report(tmp_path, "--year", "2024", "--lang", "en", "--pdf")
@@ -211,6 +215,7 @@ def test_missing_html_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "gone.pdf").exists()
 
 
+@pytest.mark.slow
 def test_report_pdf_with_failing_chromium_exits_1_with_the_reason(tmp_path):
     fake = _fake_chromium(tmp_path / "bin", 'echo "GPU process exited unexpectedly" >&2; exit 1')
     env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ.get('PATH', '')}"}

@@ -17,6 +17,9 @@ from analysis.provenance import phase_rows
 from analysis.render import make_job, render
 from analysis.theory import link_confidence
 
+# the phase evaluation and commune profiles, rendered from their notebooks
+pytestmark = pytest.mark.slow
+
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
 
 

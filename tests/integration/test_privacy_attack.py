@@ -2,7 +2,7 @@
 
 Every report of the bundled package, of the tiny fixture and of packages built to be small
 (a commune whose women reached in one year are three; one charity house; two pupils) is
-built as its notebook builds it, in both languages, and read by :mod:`tests.attacker`. The
+built as its notebook builds it, in both languages, and read by :mod:`helpers.attacker`. The
 true value of each hidden cell comes from the same report built with a threshold of 1
 (nothing hidden), matched by table caption, row label and column: never from the ledger
 under test. A recovered count fails the test with the cell and the route.
@@ -14,13 +14,16 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from attacker import attack, hidden_cells, parse_number, tables_of
+from helpers.attacker import attack, hidden_cells, parse_number, tables_of
 
 from analysis.checks import check_package
 from analysis.i18n import t
 from analysis.package import load_package
 from analysis.paths import PROJECT_ROOT
 from analysis.report.registry import REPORTS
+
+# every report of three packages, built in both languages
+pytestmark = pytest.mark.slow
 
 THRESHOLD = 5
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"

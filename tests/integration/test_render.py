@@ -18,6 +18,9 @@ import pytest
 from analysis.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 from analysis.render import CSP, Job, RenderError, make_job, render, write_index
 
+# the annual notebook, executed and rendered
+pytestmark = pytest.mark.slow
+
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
 SECTION_IDS = (
     "summary",

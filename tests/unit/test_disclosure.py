@@ -275,6 +275,7 @@ def _determined_cells(values: np.ndarray, mask: np.ndarray) -> list[tuple[int, i
     return determined
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(counts=count_tables(), threshold=st.integers(1, 8))
 def test_properties(counts, threshold):

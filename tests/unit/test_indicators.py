@@ -39,7 +39,7 @@ from analysis.indicators import (
 )
 from analysis.package import Package, load_package
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tiny_package" / "datapackage.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "tiny_package" / "datapackage.json"
 M = 1_000_000  # one million đồng
 
 

@@ -155,6 +155,7 @@ def panels(draw):
     return _panel(rows)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(panel=panels(), max_exact=st.sampled_from([1, 200_000]))
 def test_did_p_value_range(panel, max_exact):

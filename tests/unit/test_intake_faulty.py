@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_intake_support import build_workbook, copy_package, headers, package_hashes
+from helpers.intake import build_workbook, copy_package, headers, package_hashes
 
 from analysis.intake import import_workbook, write_template
 

@@ -22,15 +22,15 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
+from helpers.intake import build_workbook, copy_package, headers, package_hashes, read_csv
 from openpyxl.comments import Comment
-from test_intake_support import build_workbook, copy_package, headers, package_hashes, read_csv
 
 from analysis.intake import import_workbook, write_template
 from analysis.intake.cli import main as intake_main
 from analysis.intake.template import TemplateError, put
 from analysis.intake.workbook import LIMITS, Limits, WorkbookError, check_container
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TX_ROW = ["T2024-0031", "2024-23536-01", "Giải ngân (disbursement)", "15/03/2024", "25.000.000 đ"]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_intake_support import (
+from helpers.intake import (
     build_workbook,
     copy_package,
     csv_bytes,
@@ -33,9 +33,12 @@ from analysis.intake.cli import main as intake_main
 from analysis.intake.cli import register
 from analysis.package import read_package
 
+# real imports into package copies, processes killed mid-write
+pytestmark = pytest.mark.slow
+
 ILLUSTRATIVE = "illustrative_generator"
 NOW = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

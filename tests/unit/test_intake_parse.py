@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from babel.numbers import format_decimal
+from helpers.intake import copy_package, read_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_intake_support import copy_package, read_csv
 
 from analysis.i18n import format_money
 from analysis.intake import ParseError, parse_boolean, parse_date, parse_number

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_intake_support import copy_package, package_hashes, read_csv
+from helpers.intake import copy_package, package_hashes, read_csv
 
 from analysis.intake import TemplateError, import_workbook, write_template
 
@@ -178,6 +178,7 @@ def test_template_refusals(pkg, tmp_path):
     assert out.read_bytes()[:2] == b"PK"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("year", "options"),
     [

@@ -18,7 +18,7 @@ import pytest
 
 from analysis.intake.pii import find_in_text
 
-CORPUS = Path(__file__).parent / "fixtures" / "pii" / "corpus.csv"
+CORPUS = Path(__file__).parents[1] / "fixtures" / "pii" / "corpus.csv"
 KINDS = {"name", "phone", "id_number"}
 
 

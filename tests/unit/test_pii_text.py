@@ -1,14 +1,11 @@
 """The personal-data detector on free text and on the package's tables.
 
 ``find_in_text`` is the one detector (the importer's cells, sheet names, comments and file
-name; ``scan_text_fields`` for the CSV text fields that ``validate`` checks). The bundled
-package's own text must give no finding at all.
+name; ``scan_text_fields`` for the CSV text fields that ``validate`` checks). That the bundled
+package's own text gives no finding at all is tested in ``tests/data/test_package_privacy.py``.
 """
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,8 +17,6 @@ from analysis.intake.pii import (
     mask,
     scan_text_fields,
 )
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def kinds(text: str, **kw) -> list[str]:
@@ -85,24 +80,6 @@ def test_the_mask_keeps_initials_and_two_digits():
     assert mask("Giàng Thị Mỷ") == "G*** T*** M***"
     assert mask("+84 (912) 345 678") == "8***78"
     assert mask("001.234.567.890") == "0***90"
-
-
-def bundled_frames(**read) -> dict[str, pd.DataFrame]:
-    descriptor = json.loads((PROJECT_ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    return {
-        res["name"]: pd.read_csv(PROJECT_ROOT / res["path"], **read)
-        for res in descriptor["resources"]
-    }
-
-
-def test_the_bundled_package_holds_no_personal_data():
-    frames = bundled_frames(dtype=str, keep_default_na=False)
-    assert len(frames) >= 15
-    assert scan_text_fields(frames) == []
-
-
-def test_the_bundled_package_read_with_inferred_types_holds_none_either():
-    assert scan_text_fields(bundled_frames()) == []
 
 
 def test_scan_text_fields_names_resource_row_and_field():

@@ -271,6 +271,7 @@ def test_the_years_table_adds_up_each_year_from_the_raw_files():
     assert (spent[2024], spent_budgeted[2024]) == (120_000_000, 117_000_000)
 
 
+@pytest.mark.slow
 def test_the_phase_year_table_equals_the_annual_reports():
     """One definition per figure: each year's planned money, disbursed money and people in the
     phase report are those the annual report of that year prints in its key figures."""
@@ -303,6 +304,7 @@ def test_numbered_axes_have_at_most_seven_intervals():
                 assert 2 <= len(inside) <= charts.MAX_TICK_INTERVALS + 1
 
 
+@pytest.mark.slow
 def test_charts_leave_the_session_plotting_backend_alone():
     """JupyterLab's inline backend must survive ``import analysis.charts`` (it used to be
     switched to Agg, and a chart returned in a notebook then showed as text), and charts

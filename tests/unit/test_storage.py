@@ -104,6 +104,7 @@ def _generate_and_die_after(pkg: str, steps: int) -> None:
     os._exit(0)
 
 
+@pytest.mark.slow
 def test_generate_killed_after_any_write_or_rename_leaves_the_package_whole(tmp_path):
     old_pkg = copy_package(tmp_path / "old")
     new_pkg = copy_package(tmp_path / "new")
