@@ -9,7 +9,14 @@ polygons are drawn with matplotlib. Cite :data:`SOURCE` (or :func:`source_note`)
 Builders return figures and do no I/O, like :mod:`analysis.charts`. The map reads in
 greyscale: partners are filled black circles, comparisons hollow squares, so the two roles
 differ by marker shape, not by colour alone. Every text on the map (title, legend, country
-names) comes from the caller in the report's language; commune labels are ``name_in_source``.
+and archipelago names) comes from the caller in the report's language; commune labels are
+``name_in_source``.
+
+The national map (no ``extent``) shows Viet Nam's Hoàng Sa (Paracel) and Trường Sa (Spratly)
+archipelagos, as maps of the national territory must (Decree 18/2020/NĐ-CP on cartography):
+an inset in the lower right corner draws them in Viet Nam's fill and edge, with the labels the
+caller gives (see :func:`archipelago_islands` for where their shapes come from and
+:func:`_draw_archipelago_inset` for why an inset rather than a wider frame).
 
 Example:
     >>> from analysis import load_package
@@ -19,6 +26,10 @@ Example:
     ...     title="Partner and comparison communes",
     ...     labels={"partner": "Partner commune", "comparison": "Comparison commune"},
     ...     country_names={"VNM": "VIETNAM", "LAO": "LAOS", "CHN": "CHINA", "KHM": "CAMBODIA"},
+    ...     archipelago_names={
+    ...         "hoang_sa": "Hoàng Sa (Paracel) Islands",
+    ...         "truong_sa": "Trường Sa (Spratly) Islands",
+    ...     },
     ... )
     >>> left_off
     ['Nậm Cắn']
@@ -29,6 +40,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import textwrap
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,10 +73,21 @@ MIN_DATA_VERSION = "0.0.3"
 
 DEFAULT_COUNTRIES = ("VNM", "LAO", "KHM", "CHN", "THA")
 """Vietnam and the neighbours drawn around it (ISO 3166-1 alpha-3 / Natural Earth ADM0_A3)."""
-MAP_COUNTRIES = (*DEFAULT_COUNTRIES, "MMR")
-"""Countries outlined on a commune map (Myanmar closes the north-west corner of the frame)."""
+MAP_COUNTRIES = (*DEFAULT_COUNTRIES, "MMR", "MYS")
+"""Countries outlined on a commune map (Myanmar closes the north-west corner of the frame,
+Malaysia the south-west corner of the national map)."""
 DEFAULT_BBOX = (100.0, 8.0, 110.5, 24.0)
-"""(west, south, east, north) in degrees: mainland Vietnam and its land borders."""
+"""(west, south, east, north) in degrees: mainland Vietnam and its land borders. Zoomed maps
+stay inside it."""
+NATIONAL_BBOX = (100.0, 6.5, 110.5, 24.0)
+"""The national map's frame: :data:`DEFAULT_BBOX` and 1.5° more sea in the south, so that the
+lower right corner is open sea for the archipelago inset (:data:`ARCHIPELAGO_VIEW`)."""
+ARCHIPELAGO_VIEW = (106.0, 7.0, 117.6, 17.8)
+"""The extent of the national map's inset: Hoàng Sa, Trường Sa and the coast they lie off."""
+INSET_COUNTRIES = ("VNM", "LAO", "KHM", "CHN", "PHL", "MYS")
+"""Countries outlined in the archipelago inset."""
+OVERVIEW_BBOX = (100.0, 8.0, 117.0, 24.0)
+"""The extent of a zoomed map's overview: the whole of Viet Nam, archipelagos included."""
 
 PARTNER = "partner"
 COMPARISON = "comparison"
@@ -181,14 +204,8 @@ def _archive() -> _Archive:
     return _Archive(shp=shp, shx=shx, dbf=dbf, index=MappingProxyType(index))
 
 
-@functools.cache
-def _country_rings(iso_a3: str) -> tuple[np.ndarray, ...]:
-    """Every ring of one country as a closed, read-only (n, 2) array of (lon, lat)."""
-    archive = _archive()
-    if iso_a3 not in archive.index:
-        raise ValueError(f"country {iso_a3!r} is not in Natural Earth's admin-0 countries")
-    with archive.reader() as reader:
-        shape = reader.shape(archive.index[iso_a3])
+def _shape_rings(shape) -> tuple[np.ndarray, ...]:
+    """Every ring of one shapefile shape as a closed, read-only (n, 2) array of (lon, lat)."""
     points = np.asarray(shape.points, dtype=float)
     bounds = [*shape.parts, len(points)]
     rings = []
@@ -197,6 +214,16 @@ def _country_rings(iso_a3: str) -> tuple[np.ndarray, ...]:
         ring.setflags(write=False)
         rings.append(ring)
     return tuple(rings)
+
+
+@functools.cache
+def _country_rings(iso_a3: str) -> tuple[np.ndarray, ...]:
+    """Every ring of one country as a closed, read-only (n, 2) array of (lon, lat)."""
+    archive = _archive()
+    if iso_a3 not in archive.index:
+        raise ValueError(f"country {iso_a3!r} is not in Natural Earth's admin-0 countries")
+    with archive.reader() as reader:
+        return _shape_rings(reader.shape(archive.index[iso_a3]))
 
 
 def _clip_ring(ring: np.ndarray, bbox: BBox) -> np.ndarray | None:
@@ -276,6 +303,89 @@ def country_outlines(
     if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
         raise ValueError(f"bbox must be (west, south, east, north), got {tuple(bbox)!r}")
     return _outlines(codes, box)
+
+
+# --------------------------------------------------------------------------------------------
+# Hoàng Sa and Trường Sa
+
+
+class Archipelago(NamedTuple):
+    """An archipelago of Viet Nam that the national map draws in Viet Nam's fill and edge."""
+
+    key: str
+    """Its key in ``archipelago_names`` (the labels the caller gives)."""
+    box: BBox
+    """(west, south, east, north): every ring of the boundary data wholly inside is an island."""
+    centre: tuple[float, float]
+    """(lon, lat) of its reference point, where its conventional sign is drawn if the boundary
+    data hold none of its islands."""
+
+
+HOANG_SA = Archipelago("hoang_sa", (111.1, 15.7, 112.9, 17.2), (112.135, 16.568))
+"""Quần đảo Hoàng Sa (the Paracel Islands). The reference point is that of "Đặc khu Hoàng Sa"
+(Đà Nẵng, code 20333) in the 2025 table of ``vietnamadminunits`` 1.0.4."""
+TRUONG_SA = Archipelago("truong_sa", (111.5, 7.5, 116.5, 11.5), (114.45, 9.71))
+"""Quần đảo Trường Sa (the Spratly Islands). The reference point is that of "Đặc khu Trường Sa"
+(Khánh Hòa, code 22736) in the same table. The box stops at 116.5° E, not 117.5° E: Natural
+Earth's Philippines holds the Balabac islands off Palawan (116.95–117.36° E, 7.8–8.3° N), which
+are no part of Trường Sa; Malaysia's Banggi islands (south of 7.4° N) lie south of the box."""
+ARCHIPELAGOS = (HOANG_SA, TRUONG_SA)
+"""The archipelagos, in the order they are drawn and named."""
+
+
+@functools.cache
+def _islands_in(box: BBox) -> Mapping[str, tuple[np.ndarray, ...]]:
+    """The rings wholly inside ``box``, by the ``ADM0_A3`` of the entity that holds them."""
+    archive = _archive()
+    west, south, east, north = box
+    found = {}
+    with archive.reader() as reader:
+        for item in reader.iterShapeRecords(fields=["ADM0_A3"], bbox=list(box)):
+            rings = tuple(
+                ring
+                for ring in _shape_rings(item.shape)
+                if ring[:, 0].min() >= west
+                and ring[:, 0].max() <= east
+                and ring[:, 1].min() >= south
+                and ring[:, 1].max() <= north
+            )
+            if rings:
+                found[str(item.record["ADM0_A3"])] = rings
+    return MappingProxyType(found)
+
+
+def archipelago_islands(key: str) -> Mapping[str, tuple[np.ndarray, ...]]:
+    """The islands of an archipelago in the boundary data, whatever entity holds them.
+
+    Natural Earth does not give the archipelagos to Viet Nam: an island may belong to another
+    country's multipolygon or to an "Indeterminate" entity. So every ring lying wholly inside
+    the archipelago's :attr:`Archipelago.box` is taken, whichever entity holds it, and the map
+    draws it as Viet Nam. In the shipped data (Natural Earth 5.1.1, German point of view):
+
+    - Trường Sa: the 12 islets of the entity "Spratly Is." (``PGA``, type Indeterminate),
+      114.0–115.9° E, 9.7–11.1° N; no other entity has a ring inside the box.
+    - Hoàng Sa: nothing. The 1:10m admin-0 polygons hold no land at all between 15.7 and
+      17.2° N, 111.1 and 112.9° E (Natural Earth keeps such islets in its separate "minor
+      islands" theme, which the package does not ship). The map then draws the archipelago's
+      conventional sign (three dots) at its reference point.
+
+    Args:
+        key: ``"hoang_sa"`` or ``"truong_sa"``.
+
+    Returns:
+        A read-only mapping from each holding entity's ``ADM0_A3`` to its rings (closed,
+        read-only ``(n, 2)`` arrays of (lon, lat)); empty if the data hold no island there.
+
+    Raises:
+        ValueError: If ``key`` is not an archipelago's.
+        MapDataMissing: If the data package or ``pyshp`` is not installed.
+    """
+    for archipelago in ARCHIPELAGOS:
+        if archipelago.key == key:
+            return _islands_in(archipelago.box)
+    raise ValueError(
+        f"unknown archipelago {key!r}; expected one of {[a.key for a in ARCHIPELAGOS]}"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,6 +533,7 @@ class CommuneMap(NamedTuple):
 
 
 _VIETNAM_FILL = "#e2e2e2"
+_VIETNAM_EDGE = "#6e6e6e"
 _BORDER = GREYS[1]
 _INK = GREYS[0]
 _HALO = [patheffects.withStroke(linewidth=2.4, foreground="white")]
@@ -477,6 +588,7 @@ def commune_map(
     title: str,
     labels: Mapping[str, str],
     country_names: Mapping[str, str] | None = None,
+    archipelago_names: Mapping[str, str] | None = None,
     highlight: str | None = None,
     extent: Sequence[float] | Literal["auto"] | None = None,
     margin: float = 0.5,
@@ -495,13 +607,24 @@ def commune_map(
         country_names: Names to write inside the countries, keyed by ISO alpha-3 code, in the
             report's language (e.g. ``{"VNM": "VIỆT NAM", "LAO": "LÀO"}``). A name is left out
             where too little of its country is in view.
+        archipelago_names: Labels of the archipelagos on the national map, keyed
+            ``"hoang_sa"`` and ``"truong_sa"``, in the report's language (e.g. ``{"hoang_sa":
+            "Quần đảo Hoàng Sa", "truong_sa": "Quần đảo Trường Sa"}``). A report must give
+            both; without them the islands are still drawn, unlabelled.
         highlight: A ``commune_code`` to draw larger, with a bold label (commune profiles).
-        extent: (west, south, east, north) in degrees; ``None`` for the whole outline
-            (:data:`DEFAULT_BBOX`); ``"auto"`` to zoom on the communes with ``margin`` degrees
-            around them: on the highlighted commune's province if ``highlight`` is given and the
-            frame has ``province_code``. Communes outside the extent are not drawn.
+        extent: (west, south, east, north) in degrees; ``None`` for the national map
+            (:data:`NATIONAL_BBOX`, with the archipelago inset); ``"auto"`` to zoom on the
+            communes with ``margin`` degrees around them: on the highlighted commune's province
+            if ``highlight`` is given and the frame has ``province_code``. Communes outside the
+            extent are not drawn.
         margin: Degrees around the communes for ``extent="auto"``.
-        inset: For a zoomed map, add a small overview map locating the extent.
+        inset: For a zoomed map, add a small overview map locating the extent. A zoomed map
+            carries no archipelago inset: it is a map of a province, not of the national
+            territory: only Kon Tum's zoom (to 108.5° E) shows any coast, a sliver of sea in
+            its north-east corner, far from either archipelago. Its overview
+            (:data:`OVERVIEW_BBOX`), a small map of the whole country, draws the archipelagos
+            (unlabelled: too small for names).
+            The national map always carries the archipelago inset, whatever ``inset`` says.
         width: Figure width in inches; the height follows from the extent.
 
     Returns:
@@ -516,19 +639,23 @@ def commune_map(
     points = _read_communes(communes, labels, highlight)
     view = _view_extent(communes, points, extent, margin, highlight)
     outlines = country_outlines(
-        dict.fromkeys([*MAP_COUNTRIES, *(country_names or {})]), DEFAULT_BBOX
+        dict.fromkeys([*MAP_COUNTRIES, *(country_names or {})]), NATIONAL_BBOX
     )
     page = _page_layout(view, width, title)
     in_view = points.located & page.contains(points.lon, points.lat)
+    national = view == NATIONAL_BBOX
+    corners = [c for c in _CORNERS if not (national and c == _ARCHIPELAGO_CORNER)]
 
     with plt.rc_context(STYLE):
         fig, ax = _new_map_axes(page, title)
         _draw_countries(ax, outlines, zorder=1)
         _draw_markers(ax, points, in_view, highlight)
         obstacles = _draw_commune_labels(ax, points, np.flatnonzero(in_view), highlight, page)
+        if national:
+            obstacles.append(_draw_archipelago_inset(fig, ax, page, archipelago_names or {}))
         _draw_country_names(ax, outlines, country_names or {}, page, obstacles)
-        free_corners = _draw_legend(ax, points.roles, labels, obstacles, page.size)
-        if inset and view != DEFAULT_BBOX:
+        free_corners = _draw_legend(ax, points.roles, labels, obstacles, page.size, corners)
+        if inset and not national:
             _draw_inset(fig, ax, view, free_corners, obstacles, page.size)
     return CommuneMap(fig, points.left_off)
 
@@ -536,6 +663,10 @@ def commune_map(
 # --------------------------------------------------------------------------------------------
 # The steps of drawing a commune map, in the order commune_map takes them.
 
+_CORNERS = ("lower right", "lower left", "upper right", "upper left")
+"""Corners of the map for the legend and the overview, in order of preference."""
+_ARCHIPELAGO_CORNER = "lower right"
+"""The corner of the national map that holds the archipelago inset (open sea)."""
 _MARKER_SIZE = 5.5
 """Marker size (points) of a commune, in the map and in its legend."""
 _HIGHLIGHT_SIZE = 9.5
@@ -635,7 +766,7 @@ def _view_extent(
     margin: float,
     highlight: str | None,
 ) -> BBox:
-    """The (west, south, east, north) the map shows, inside :data:`DEFAULT_BBOX`.
+    """The (west, south, east, north) the map shows.
 
     Args:
         communes: The communes frame (its ``province_code``, if any, focuses ``"auto"``).
@@ -646,7 +777,7 @@ def _view_extent(
         highlight: The highlighted ``commune_code``, or ``None``.
 
     Returns:
-        :data:`DEFAULT_BBOX` for ``None``; for ``"auto"``, the located communes (those of the
+        :data:`NATIONAL_BBOX` for ``None``; for ``"auto"``, the located communes (those of the
         highlighted commune's province, if known) with ``margin`` around them; otherwise
         ``extent`` shifted inside :data:`DEFAULT_BBOX`.
 
@@ -654,7 +785,7 @@ def _view_extent(
         ValueError: If ``extent`` is a string other than ``"auto"`` or not a valid rectangle.
     """
     if extent is None:
-        return DEFAULT_BBOX
+        return NATIONAL_BBOX
     if isinstance(extent, str):
         if extent != "auto":
             raise ValueError(f"extent must be a 4-tuple, None or 'auto', got {extent!r}")
@@ -912,6 +1043,7 @@ def _draw_legend(
     labels: Mapping[str, str],
     obstacles: list[_Box],
     size: tuple[float, float],
+    corners: Sequence[str] = _CORNERS,
 ) -> list[str]:
     """Add the legend of the roles present in the corner clearest of everything drawn.
 
@@ -921,11 +1053,12 @@ def _draw_legend(
         labels: Legend text for each role.
         obstacles: Boxes, in points, of what is drawn; the legend's box is appended.
         size: Width and height of the axes, in points.
+        corners: The corners the legend may take, in order of preference.
 
     Returns:
         The corners still free (for the overview inset), in order of preference.
     """
-    corners = ["lower right", "lower left", "upper right", "upper left"]
+    corners = list(corners)
     handles = [_legend_handle(role, labels[role]) for role in ROLES if role in set(roles)]
     if not handles:
         return corners
@@ -947,6 +1080,15 @@ def _draw_legend(
     return corners
 
 
+def _rings_path(rings: Sequence[np.ndarray]) -> MplPath:
+    """One path of closed rings (outer rings and holes alike), for a :class:`PathPatch`."""
+    vertices = np.concatenate(rings)
+    kinds = []
+    for ring in rings:
+        kinds += [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 2) + [MplPath.CLOSEPOLY]
+    return MplPath(vertices, kinds)
+
+
 def _draw_countries(ax, outlines: Outlines, zorder: float, linewidth: float = 0.6) -> None:
     """Neighbours white with a grey edge, then Vietnam light grey on top."""
     # add_artist, not add_patch: the view is set explicitly, and add_patch would measure
@@ -956,16 +1098,12 @@ def _draw_countries(ax, outlines: Outlines, zorder: float, linewidth: float = 0.
         rings = outlines[code]
         if not rings:
             continue
-        vertices = np.concatenate(rings)
-        kinds = []
-        for ring in rings:
-            kinds += [MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 2) + [MplPath.CLOSEPOLY]
         vietnam = code == "VNM"
         ax.add_artist(
             PathPatch(
-                MplPath(vertices, kinds),
+                _rings_path(rings),
                 facecolor=_VIETNAM_FILL if vietnam else "white",
-                edgecolor="#6e6e6e" if vietnam else _BORDER,
+                edgecolor=_VIETNAM_EDGE if vietnam else _BORDER,
                 linewidth=linewidth * (1.2 if vietnam else 1.0),
                 joinstyle="round",
                 zorder=zorder + (0.5 if vietnam else 0),
@@ -1020,28 +1158,196 @@ def _clearest_corner(corners: list[str], half, obstacles: list[_Box], size) -> s
     return corners[int(np.argmax(scores))]
 
 
+def _inset_axes(fig, ax, box: _Box, gid: str):
+    """New axes over ``ax`` filling ``box`` (in points from the lower-left corner of ``ax``)."""
+    axes_box = ax.get_position()
+    fig_w, fig_h = (v * 72 for v in fig.get_size_inches())
+    rect = (
+        axes_box.x0 + (box.cx - box.hw) / fig_w,
+        axes_box.y0 + (box.cy - box.hh) / fig_h,
+        2 * box.hw / fig_w,
+        2 * box.hh / fig_h,
+    )
+    return fig.add_axes(rect, gid=gid)
+
+
 def _draw_inset(fig, ax, view: BBox, corners: list[str], obstacles: list[_Box], size) -> None:
-    """A small map of the whole outline with the zoomed extent outlined on it."""
-    west, south, east, north = DEFAULT_BBOX
+    """A small map of the whole country with the zoomed extent outlined on it.
+
+    The overview shows :data:`OVERVIEW_BBOX`: the mainland and, to the east, Hoàng Sa and
+    Trường Sa in Viet Nam's fill (too small there for their names).
+    """
+    west, south, east, north = OVERVIEW_BBOX
     aspect = 1.0 / math.cos(math.radians((south + north) / 2))
     width, height = size
     in_w = min(0.3 * width, 0.45 * height / ((north - south) * aspect / (east - west)))
     in_h = in_w * (north - south) * aspect / (east - west)
     half = (in_w / 2, in_h / 2)
     corner = _clearest_corner(corners, half, obstacles, size)
-    box = _corner_box(corner, half, size)
-    axes_box = ax.get_position()
-    fig_w, fig_h = (v * 72 for v in fig.get_size_inches())
-    rect = (
-        axes_box.x0 + (box.cx - box.hw) / fig_w,
-        axes_box.y0 + (box.cy - box.hh) / fig_h,
-        in_w / fig_w,
-        in_h / fig_h,
-    )
-    inset = fig.add_axes(rect, gid="locator-inset")
-    _frame_axes(inset, DEFAULT_BBOX, aspect)
-    _draw_countries(inset, country_outlines(MAP_COUNTRIES, DEFAULT_BBOX), 1, linewidth=0.3)
+    inset = _inset_axes(fig, ax, _corner_box(corner, half, size), "locator-inset")
+    _frame_axes(inset, OVERVIEW_BBOX, aspect)
+    _draw_countries(inset, country_outlines(MAP_COUNTRIES, OVERVIEW_BBOX), 1, linewidth=0.3)
+    scale = (in_w / (east - west), in_h / (north - south))
+    _draw_archipelagos(inset, scale, OVERVIEW_BBOX, {}, linewidth=0.5, sign=(0.9, 2.0))
     vw, vs, ve, vn = view
     inset.add_patch(
         Rectangle((vw, vs), ve - vw, vn - vs, fill=False, edgecolor=_INK, linewidth=1.0, zorder=5)
+    )
+
+
+ARCHIPELAGO_SIZE = 7.0
+"""Font size of the archipelagos' names in the inset."""
+_ARCHIPELAGO_WIDTH = 0.32
+"""Width of the archipelago inset, as a share of the national map's width."""
+
+
+def _draw_archipelago_inset(fig, ax, page: _PageLayout, names: Mapping[str, str]) -> _Box:
+    """The national map's inset: Hoàng Sa and Trường Sa as Viet Nam, with their names.
+
+    Why an inset and not a frame wide enough for the archipelagos: Trường Sa reaches 116.5° E,
+    six degrees east of the mainland frame (:data:`DEFAULT_BBOX` ends at 110.5° E). A frame
+    that wide would be 1.6 times as wide for the same page, so the mainland, and the three
+    tight clusters of commune labels in Điện Biên, Nghệ An and Kon Tum, would shrink to 60 % of
+    their scale, most of the page being sea. An inset keeps the mainland's scale, which is the
+    usual practice of Vietnamese national maps. It shows :data:`ARCHIPELAGO_VIEW`: the
+    south-central coast (for orientation), both archipelagos and the neighbours' shores, with a
+    frame, in the lower right corner, which is open sea: the national frame
+    (:data:`NATIONAL_BBOX`) reaches 1.5° further south than the mainland frame so that the
+    inset covers no land of Viet Nam (it spans about 107.0–110.4° E, 6.6–9.7° N; Côn Đảo and
+    the Mekong mouths lie west of 106.8° E). The legend takes another corner.
+
+    Args:
+        fig: The figure.
+        ax: The national map's axes.
+        page: The national map's page geometry.
+        names: The archipelagos' labels by key (see :func:`commune_map`).
+
+    Returns:
+        The inset's box, in points on the map's axes (an obstacle for later texts).
+    """
+    west, south, east, north = ARCHIPELAGO_VIEW
+    aspect = 1.0 / math.cos(math.radians((south + north) / 2))
+    in_w = _ARCHIPELAGO_WIDTH * page.size[0]
+    in_h = in_w * (north - south) * aspect / (east - west)
+    box = _corner_box(_ARCHIPELAGO_CORNER, (in_w / 2, in_h / 2), page.size)
+    inset = _inset_axes(fig, ax, box, "archipelago-inset")
+    _frame_axes(inset, ARCHIPELAGO_VIEW, aspect)
+    for spine in inset.spines.values():
+        spine.set_color(_VIETNAM_EDGE)
+        spine.set_linewidth(0.8)
+    outlines = country_outlines(INSET_COUNTRIES, ARCHIPELAGO_VIEW)
+    _draw_countries(inset, outlines, 1, linewidth=0.4)
+    scale = (in_w / (east - west), in_h / (north - south))
+    _draw_archipelagos(inset, scale, ARCHIPELAGO_VIEW, names, linewidth=1.0, sign=(1.1, 3.4))
+    return box
+
+
+def _dot(
+    centre: tuple[float, float], scale: tuple[float, float], radius: float, offset=(0.0, 0.0)
+) -> np.ndarray:
+    """A circle of ``radius`` points, ``offset`` points from ``centre`` (lon, lat), as a closed
+    ring of (lon, lat) running clockwise like Natural Earth's outer rings."""
+    kx, ky = scale
+    angles = np.linspace(0.0, -2.0 * math.pi, 17)
+    x = offset[0] + radius * np.cos(angles)
+    y = offset[1] + radius * np.sin(angles)
+    ring = np.column_stack([centre[0] + x / kx, centre[1] + y / ky])
+    ring[-1] = ring[0]
+    return ring
+
+
+def _sign_rings(
+    centre: tuple[float, float], scale: tuple[float, float], sign: tuple[float, float]
+) -> tuple[np.ndarray, ...]:
+    """The conventional sign of an archipelago: three dots (∴) around ``centre``.
+
+    Args:
+        centre: (lon, lat) of the sign's middle.
+        scale: Points per degree of longitude and of latitude on the axes.
+        sign: Radius of a dot and distance between dots, in points.
+    """
+    radius, spacing = sign
+    offsets = ((0.0, 0.5), (-0.55, -0.45), (0.55, -0.45))
+    return tuple(_dot(centre, scale, radius, (dx * spacing, dy * spacing)) for dx, dy in offsets)
+
+
+def _visible(ring: np.ndarray, scale: tuple[float, float], radius: float) -> np.ndarray:
+    """``ring``, or a dot of ``radius`` points at its centre if the ring is smaller than that.
+
+    The islets of the archipelagos are a few hundred metres across: drawn to scale they would
+    not show, so each is drawn as a dot at its own place (the usual exaggeration of islands).
+    """
+    (west, south), (east, north) = ring.min(axis=0), ring.max(axis=0)
+    if min((east - west) * scale[0], (north - south) * scale[1]) >= 2 * radius:
+        return ring
+    return _dot(((west + east) / 2, (south + north) / 2), scale, radius)
+
+
+def _draw_archipelagos(
+    ax,
+    scale: tuple[float, float],
+    view: BBox,
+    names: Mapping[str, str],
+    linewidth: float,
+    sign: tuple[float, float],
+) -> None:
+    """Draw each archipelago in Viet Nam's fill and edge, and its name below it if given.
+
+    An archipelago is its islands in the boundary data (:func:`archipelago_islands`, whatever
+    entity holds them), each at least a dot (:func:`_visible`), or its conventional sign
+    (:func:`_sign_rings`) where the data hold none. Patches have the gid
+    ``archipelago-<key>``, names ``archipelago-label``.
+
+    Args:
+        ax: The axes (the inset or the overview).
+        scale: Points per degree of longitude and of latitude on ``ax``.
+        view: The extent of ``ax``; names are kept inside it.
+        names: Labels by archipelago key; an archipelago without one is not named.
+        linewidth: Edge width of the islands, in points.
+        sign: Radius of a dot (an islet's too) and distance between dots of the sign, in
+            points.
+    """
+    for archipelago in ARCHIPELAGOS:
+        islands = archipelago_islands(archipelago.key)
+        rings = tuple(_visible(ring, scale, sign[0]) for held in islands.values() for ring in held)
+        if not rings:
+            rings = _sign_rings(archipelago.centre, scale, sign)
+        ax.add_artist(
+            PathPatch(
+                _rings_path(rings),
+                facecolor=_VIETNAM_FILL,
+                edgecolor=_VIETNAM_EDGE,
+                linewidth=linewidth,
+                joinstyle="round",
+                zorder=2,
+                gid=f"archipelago-{archipelago.key}",
+            )
+        )
+        if names.get(archipelago.key):
+            _name_archipelago(ax, np.concatenate(rings), names[archipelago.key], scale, view)
+
+
+def _name_archipelago(ax, points: np.ndarray, name: str, scale, view: BBox) -> None:
+    """Write an archipelago's name centred below its islands, wrapped to fit inside ``view``."""
+    kx = scale[0]
+    west, _, east, _ = view
+    room = (east - west) * kx - 2 * _PAD
+    text = textwrap.fill(name, max(8, int(room / (ARCHIPELAGO_SIZE * _CHAR))))
+    half = max(_text_width(line, ARCHIPELAGO_SIZE) for line in text.splitlines()) / 2
+    x = (points[:, 0].min() + points[:, 0].max()) / 2
+    x = min(max(x, west + (half + _PAD) / kx), east - (half + _PAD) / kx)
+    ax.annotate(
+        text,
+        xy=(x, points[:, 1].min()),
+        xytext=(0, -4),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        multialignment="center",
+        fontsize=ARCHIPELAGO_SIZE,
+        color=_INK,
+        zorder=4,
+        gid="archipelago-label",
+        path_effects=_HALO,
+        annotation_clip=False,
     )

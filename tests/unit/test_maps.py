@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import socket
 import zipfile
 from importlib import metadata
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -14,6 +17,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
 from analysis import load_package, maps
+from analysis.i18n import t
 
 LABELS = {"partner": "Partner commune", "comparison": "Comparison commune"}
 NAMES_VI = {
@@ -22,6 +26,13 @@ NAMES_VI = {
     "CHN": "TRUNG QUỐC",
     "KHM": "CAMPUCHIA",
     "THA": "THÁI LAN",
+}
+
+
+ARCHIPELAGO_NAMES = {
+    # The lawful names (issue 17): Vietnamese names in Vietnamese, the English exonym after.
+    "vi": {"hoang_sa": "Quần đảo Hoàng Sa", "truong_sa": "Quần đảo Trường Sa"},
+    "en": {"hoang_sa": "Hoàng Sa (Paracel) Islands", "truong_sa": "Trường Sa (Spratly) Islands"},
 }
 
 
@@ -157,8 +168,15 @@ def test_whole_run_needs_no_network(no_network):
     maps._archive.cache_clear()
     maps._country_rings.cache_clear()
     maps._outlines.cache_clear()
+    maps._islands_in.cache_clear()
     frame = load_package()["communes"]
-    fig, left_off = maps.commune_map(frame, title="Communes", labels=LABELS, country_names=NAMES_VI)
+    fig, left_off = maps.commune_map(
+        frame,
+        title="Communes",
+        labels=LABELS,
+        country_names=NAMES_VI,
+        archipelago_names=ARCHIPELAGO_NAMES["vi"],
+    )
     assert _png(fig).startswith(b"\x89PNG")
     assert left_off == ["Nậm Cắn"]
 
@@ -221,6 +239,10 @@ def test_labels_do_not_overlap_each_other_or_other_markers(communes):
             x, y = ax.transData.transform(label.xy)
             assert not box.contains(x, y), (labels[i].get_text(), label.get_text())
     assert len(names) == len(set(names))
+    inset = _archipelago_inset(fig).get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    for box in [*boxes, *country_boxes, legend]:
+        assert not box.overlaps(inset)
 
 
 def test_profile_highlights_and_zooms_on_the_province(communes):
@@ -273,6 +295,202 @@ def test_same_input_gives_identical_png_bytes(communes):
         for _ in range(2)
     ]
     assert profile[0] == profile[1]
+
+
+# --- Hoàng Sa and Trường Sa (issue 17) -----------------------------------------------------------
+
+
+def _archipelago_inset(fig):
+    (inset,) = [a for a in fig.axes if a.get_gid() == "archipelago-inset"]
+    return inset
+
+
+def _by_gid(ax, gid):
+    return [c for c in ax.get_children() if c.get_gid() == gid]
+
+
+def _rings_of(patch) -> list[np.ndarray]:
+    """The closed rings of a PathPatch, in data coordinates."""
+    path = patch.get_path()
+    starts = np.flatnonzero(path.codes == MplPath.MOVETO)
+    stops = [*starts[1:], len(path.vertices)]
+    return [path.vertices[a:b] for a, b in zip(starts, stops, strict=True)]
+
+
+def _inside(points: np.ndarray, box) -> bool:
+    west, south, east, north = box
+    return bool(
+        (points[:, 0] >= west).all()
+        and (points[:, 0] <= east).all()
+        and (points[:, 1] >= south).all()
+        and (points[:, 1] <= north).all()
+    )
+
+
+def _every_ring():
+    """(ADM0_A3, ring) for every ring of every entity of the shipped admin-0 data."""
+    for code in maps._archive().index:
+        for ring in maps._country_rings(code):
+            yield code, ring
+
+
+def test_truong_sa_islands_are_the_spratly_entity_of_the_data():
+    # Natural Earth 5.1.1 keeps the Spratlys apart as "Spratly Is." (PGA, Indeterminate):
+    # all of its rings, and no other entity's, lie wholly in Trường Sa's box.
+    islands = maps.archipelago_islands("truong_sa")
+    assert set(islands) == {"PGA"}
+    assert len(islands["PGA"]) == len(maps._country_rings("PGA")) == 12
+    held = sorted({code for code, ring in _every_ring() if _inside(ring, maps.TRUONG_SA.box)})
+    assert held == ["PGA"]
+    # Why the box stops at 116.5 E: with 117.5 E it would take the Philippines' Balabac
+    # islands off Palawan, which are not part of Trường Sa.
+    wider = (*maps.TRUONG_SA.box[:2], 117.5, maps.TRUONG_SA.box[3])
+    assert any(_inside(ring, wider) for ring in maps._country_rings("PHL"))
+    assert maps.TRUONG_SA.box[2] == 116.5
+
+
+def test_hoang_sa_has_no_land_in_the_data_so_it_gets_a_sign():
+    # The 1:10m admin-0 polygons hold no vertex at all in the Paracels' box, in any entity.
+    west, south, east, north = maps.HOANG_SA.box
+    for code, ring in _every_ring():
+        inside = (ring[:, 0] >= west) & (ring[:, 0] <= east)
+        inside &= (ring[:, 1] >= south) & (ring[:, 1] <= north)
+        assert not inside.any(), code
+    assert maps.archipelago_islands("hoang_sa") == {}
+    lon, lat = maps.HOANG_SA.centre
+    assert west < lon < east and south < lat < north
+    with pytest.raises(ValueError, match="unknown archipelago"):
+        maps.archipelago_islands("paracel")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_national_map_draws_both_archipelagos_as_vietnam(communes, lang):
+    names = {key: t(f"map.{key}", lang) for key in ("hoang_sa", "truong_sa")}
+    assert names == ARCHIPELAGO_NAMES[lang]
+    fig, _ = maps.commune_map(communes, title="Communes", labels=LABELS, archipelago_names=names)
+    inset = _archipelago_inset(fig)
+    assert inset.get_xlim() == pytest.approx(maps.ARCHIPELAGO_VIEW[0::2])
+    (vietnam,) = _by_gid(inset, "country-VNM")
+    neighbours = [
+        p for code in ("LAO", "KHM", "PHL", "MYS") for p in _by_gid(inset, f"country-{code}")
+    ]
+    assert neighbours
+    for archipelago in maps.ARCHIPELAGOS:
+        (patch,) = _by_gid(inset, f"archipelago-{archipelago.key}")
+        assert patch.get_facecolor() == vietnam.get_facecolor()
+        assert patch.get_edgecolor() == vietnam.get_edgecolor()
+        assert all(patch.get_facecolor() != n.get_facecolor() for n in neighbours)
+        rings = _rings_of(patch)
+        assert all(_inside(ring, archipelago.box) for ring in rings)
+
+    # Trường Sa: one dot on each of the 12 islets, at the islet's own place.
+    (truong_sa,) = _by_gid(inset, "archipelago-truong_sa")
+    dots = sorted(tuple(np.round(r[:-1].mean(axis=0), 3)) for r in _rings_of(truong_sa))
+    islets = maps.archipelago_islands("truong_sa")["PGA"]
+    centres = sorted(tuple(np.round((r.min(axis=0) + r.max(axis=0)) / 2, 3)) for r in islets)
+    np.testing.assert_allclose(np.array(dots), np.array(centres), atol=2e-3)
+    # Hoàng Sa: the three dots of its sign, around its reference point.
+    (hoang_sa,) = _by_gid(inset, "archipelago-hoang_sa")
+    sign = _rings_of(hoang_sa)
+    assert len(sign) == 3
+    middle = np.concatenate([r[:-1] for r in sign]).mean(axis=0)
+    assert middle == pytest.approx(maps.HOANG_SA.centre, abs=0.1)
+
+    labels = _by_gid(inset, "archipelago-label")
+    assert [" ".join(x.get_text().split()) for x in labels] == list(names.values())
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = inset.get_window_extent(renderer)
+    boxes = [x.get_window_extent(renderer) for x in labels]
+    for box in boxes:
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1
+    assert not boxes[0].overlaps(boxes[1])
+
+
+def test_the_inset_lies_on_open_sea(communes):
+    fig, _ = maps.commune_map(communes, title="Communes", labels=LABELS)
+    ax, inset = fig.axes[0], _archipelago_inset(fig)
+    assert (ax.get_xlim(), ax.get_ylim()) == (
+        pytest.approx(maps.NATIONAL_BBOX[0::2]),
+        pytest.approx(maps.NATIONAL_BBOX[1::2]),
+    )
+    fig.canvas.draw()
+    box = inset.get_window_extent()
+    (west, south), (east, north) = ax.transData.inverted().transform(
+        [[box.x0, box.y0], [box.x1, box.y1]]
+    )
+    # The lower right corner of the national frame: sea south of the Mekong delta.
+    assert east == pytest.approx(maps.NATIONAL_BBOX[2], abs=0.2)
+    assert south == pytest.approx(maps.NATIONAL_BBOX[1], abs=0.2)
+    vietnam = np.concatenate(maps.country_outlines(["VNM"], maps.NATIONAL_BBOX)["VNM"])
+    covered = (vietnam[:, 0] >= west) & (vietnam[:, 0] <= east)
+    covered &= (vietnam[:, 1] >= south) & (vietnam[:, 1] <= north)
+    assert not covered.any()  # no land of Viet Nam under the inset (Côn Đảo is at 106.6 E)
+    assert west > 106.7
+    # Unlabelled when the caller gives no names, but still drawn.
+    assert not _by_gid(inset, "archipelago-label")
+    assert _by_gid(inset, "archipelago-hoang_sa") and _by_gid(inset, "archipelago-truong_sa")
+
+
+def test_profile_has_no_archipelago_inset_but_its_overview_draws_them(communes):
+    fig, _ = maps.commune_map(
+        communes,
+        title="Mô Rai",
+        labels=LABELS,
+        archipelago_names=ARCHIPELAGO_NAMES["vi"],
+        highlight="23536",
+        extent="auto",
+    )
+    assert [a.get_gid() for a in fig.axes[1:]] == ["locator-inset"]
+    overview = fig.axes[1]
+    assert overview.get_xlim() == pytest.approx(maps.OVERVIEW_BBOX[0::2])
+    (vietnam,) = _by_gid(overview, "country-VNM")
+    for archipelago in maps.ARCHIPELAGOS:
+        (patch,) = _by_gid(overview, f"archipelago-{archipelago.key}")
+        assert patch.get_facecolor() == vietnam.get_facecolor()
+        assert all(_inside(ring, maps.OVERVIEW_BBOX) for ring in _rings_of(patch))
+    assert not _by_gid(overview, "archipelago-label")  # a locator, too small for names
+    assert not _by_gid(fig.axes[0], "archipelago-label")
+
+
+def _map_html(communes, lang, highlight=None) -> str:
+    from analysis.report.phase import map_parts
+
+    report = SimpleNamespace(
+        pkg={"communes": communes}, lang=lang, _t=lambda key, **kw: t(key, lang, **kw)
+    )
+    return "".join(str(part) for part in map_parts(report, highlight))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_alt_text_names_both_archipelagos(communes, lang):
+    page = _map_html(communes, lang)
+    alt = html.unescape(re.search(r'alt="([^"]*)"', page).group(1))
+    for name in ARCHIPELAGO_NAMES[lang].values():
+        assert name in alt
+    assert "Na Loi" in alt and "Nậm Cắn" not in alt
+    # Hoàng Sa is a conventional sign (no land in the data): a note says so, by name.
+    notes = re.findall(r'<p class="note">([^<]*)</p>', page)
+    assert any(html.unescape(n).startswith(ARCHIPELAGO_NAMES[lang]["hoang_sa"]) for n in notes)
+    assert not any(ARCHIPELAGO_NAMES[lang]["truong_sa"] in html.unescape(n) for n in notes)
+    profile = _map_html(communes, lang, highlight="16834")
+    alt = html.unescape(re.search(r'alt="([^"]*)"', profile).group(1))
+    assert alt == t("map.alt", lang, items=alt[alt.index(": ") + 2 : -1])
+    assert ARCHIPELAGO_NAMES[lang]["hoang_sa"] not in profile
+
+
+def test_nam_can_stays_off_the_map_and_says_why(communes):
+    # vietnamadminunits 1.0.4 gives code 16837 the point of Nậm Càn (16873), and its 2025
+    # table only the merged commune (with Phà Đánh): no trustworthy point for the partner.
+    row = communes.set_index("commune_code").loc["16837"]
+    assert row["name_in_source"] == "Nậm Cắn"
+    assert pd.isna(row["latitude"]) and pd.isna(row["longitude"])
+    note = row["coordinates_note"]
+    assert "Left off the map" in note and "Nậm Càn" in note and "Phà Đánh" in note
+    fig, left_off = maps.commune_map(communes, title="t", labels=LABELS)
+    assert left_off == ["Nậm Cắn"]
+    assert "Nậm Cắn" not in {x.get_text() for x in _texts(fig, "commune-label")}
 
 
 # --- bad input ---------------------------------------------------------------------------------

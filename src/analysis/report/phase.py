@@ -807,7 +807,12 @@ class PhaseReport(BaseReport):
 
 
 def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
-    """The communes map (shared by the phase report and the commune profiles)."""
+    """The communes map (shared by the phase report and the commune profiles).
+
+    Without ``highlight`` it is the national map: its inset shows Hoàng Sa and Trường Sa,
+    named in the report's language, and its alt text names both. An archipelago that the
+    boundary data do not hold is drawn as a conventional sign, which a note says.
+    """
     try:
         from analysis import maps
     except ImportError:  # pragma: no cover - the map module ships with the package
@@ -820,10 +825,13 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
         "CHN": t("map.china", report.lang),
         "THA": t("map.thailand", report.lang),
     }
+    national = highlight is None
+    archipelagos = {a.key: report._t(f"map.{a.key}") for a in maps.ARCHIPELAGOS}
     fig, left_off = maps.commune_map(
         communes,
         title=report._t("map.title"),
         country_names=names,
+        archipelago_names=archipelagos if national else None,
         labels={
             "partner": report._t("impact.group_treated"),
             "comparison": report._t("impact.group_control"),
@@ -834,13 +842,17 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
     )
     shown = communes[~communes["name_in_source"].isin(left_off)]
     alt = report._t(
-        "map.alt",
+        "map.alt_national" if national else "map.alt",
         items="; ".join(
             f"{r.name_in_source} ({label('role', r.role, report.lang)}, {r.province_name})"
             for r in shown.itertuples()
         ),
+        **archipelagos,
     )
     parts = [H.figure(fig, alt, report._t("map.caption", source=maps.source_note(report.lang)))]
+    signs = [archipelagos[a.key] for a in maps.ARCHIPELAGOS if not maps.archipelago_islands(a.key)]
+    if national and signs:
+        parts.append(H.p(report._t("map.archipelago_sign", names=", ".join(signs)), "note"))
     if left_off:
         parts.append(H.p(report._t("map.left_off", communes=", ".join(left_off)), "note"))
     return parts
