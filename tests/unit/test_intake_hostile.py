@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -97,13 +96,12 @@ def set_text(path: Path, sheet: str, ref: str, text: str) -> None:
 
 XFD_SCRIPT = textwrap.dedent(
     """
-    import resource, sys, time
+    import resource, sys
     limit = 1024 ** 3
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from analysis.intake import import_workbook
-    start = time.perf_counter()
     result = import_workbook(sys.argv[1], sys.argv[2], dry_run=True)
-    print(result.ok, time.perf_counter() - start, [p.rule for p in result.problems])
+    print(result.ok, [p.rule for p in result.problems])
     """
 )
 
@@ -111,7 +109,7 @@ XFD_SCRIPT = textwrap.dedent(
 def test_a_cell_at_xfd1048576_on_an_unused_sheet_costs_one_cell(pkg, tmp_path):
     """Before: the reader asked openpyxl for every cell up to the sheet's last one (1,048,576
     rows × 16,384 columns): MemoryError after 91 s at a 6 GB address-space limit. Now only the
-    cells present are read: the import runs under a 1 GB address-space limit in seconds."""
+    cells present are read: the import runs under a 1 GB address-space limit."""
     path = tx_book(pkg, tmp_path / "xa.xlsx", **{"Ghi chú": [["ghi chú"]]})
     wb = openpyxl.load_workbook(path)
     wb["Ghi chú"]["XFD1048576"] = "x"
@@ -120,7 +118,8 @@ def test_a_cell_at_xfd1048576_on_an_unused_sheet_costs_one_cell(pkg, tmp_path):
     before = package_hashes(pkg)
 
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src")}
-    start = time.perf_counter()
+    # The guardrail is memory (a 1 GB address-space limit in the child), not time: speed is
+    # the benchmark's business. The timeout only stops a hang.
     run = subprocess.run(
         [sys.executable, "-c", XFD_SCRIPT, str(path), str(pkg)],
         capture_output=True,
@@ -128,12 +127,10 @@ def test_a_cell_at_xfd1048576_on_an_unused_sheet_costs_one_cell(pkg, tmp_path):
         timeout=120,
         env=env,
     )
-    elapsed = time.perf_counter() - start
 
     assert run.returncode == 0, run.stderr[-2000:]
-    ok, seconds, rules = run.stdout.split(" ", 2)
+    ok, rules = run.stdout.split(" ", 1)
     assert ok == "True" and "extra-sheet" in rules
-    assert float(seconds) < 10 and elapsed < 60
     assert package_hashes(pkg) == before
 
 
@@ -166,10 +163,8 @@ def test_too_many_cells_in_a_sheet_stops_reading(pkg, tmp_path):
         ).encode()
 
     rewrite(path, change)
-    start = time.perf_counter()
     result, errors = refused(pkg, path)
     assert errors == [("Ghi chú", None, "sheet-too-many-cells")]
-    assert time.perf_counter() - start < 30
 
 
 def zip_bomb(path: Path, workbook: Path, unpacked_mb: int) -> Path:
