@@ -231,6 +231,12 @@ def attack(
     return leaks
 
 
+def _ratio_of_visible(p: float, visible: list[float]) -> bool:
+    """Is the shown share ``p`` the ratio of two counts the same row shows? Then it tells a
+    reader nothing the counts do not (and the other checks attack those counts)."""
+    return any(b and abs(a / b - p) <= 0.0005 for a in visible for b in visible)
+
+
 def share_leaks(tables: list[Table], lang: str, threshold: int, marks: set[str]) -> list[str]:
     """A visible percentage of a visible count of people that is a count below the threshold
     (or leaves one)."""
@@ -242,13 +248,18 @@ def share_leaks(tables: list[Table], lang: str, threshold: int, marks: set[str])
             if any("%" in row[j] for row in table.rows if j < len(row))
         ]
         for row in table.rows:
+            visible = [
+                v
+                for c in table.people
+                if c < len(row) and (v := _visible(row[c], lang, marks)) is not None
+            ]
             for c in table.people:
                 n = _visible(row[c], lang, marks) if c < len(row) else None
                 if not n:
                     continue
                 for j in percent_columns:
                     p = _visible(row[j], lang, marks)
-                    if p is None:
+                    if p is None or _ratio_of_visible(p, visible):
                         continue
                     count = p * n
                     nearest = round(count)
