@@ -3,33 +3,50 @@
 Only the 2024 plan, a 2023 news item and a few commune counts are observed. Every other row
 of ``plans``, ``outputs``, ``transactions``, ``beneficiaries``, ``beneficiary_followups``,
 ``livestock_events``, ``commune_statistics`` and ``indicator_values`` is generated here, from
-one seeded ``numpy.random.default_rng`` consumed in a fixed order, and carries
-``source_id = "illustrative_generator"`` (a source whose kind is ``illustrative``). The same
-seed gives byte-identical files; real rows are never changed.
+one seed, and carries ``source_id = "illustrative_generator"`` (a source whose kind is
+``illustrative``). The same seed gives byte-identical files; real rows are never changed. Plans,
+deliveries and money draw from ``numpy.random.default_rng(seed)`` in a fixed order; the people
+(beneficiaries, cows, follow-ups) and the commune statistics each draw from their own stream
+spawned from the seed, so a change in what is delivered does not reshuffle the commune panel.
+The years come from ``datapackage.json`` (the bounds of ``plans.year`` and
+``commune_statistics.year``, through :func:`analysis.indicators.common.phase_years`).
+
+**Generated rows never contradict observed ones, and never invent a figure about an observed
+plan.** A year and place with an observed plan gets no generated plan; an activity's
+observed outputs, transactions or beneficiaries replace the generated ones of that activity
+(an observed output replaces all three); a commune and year with observed statistics gets no
+generated statistics, and a generated rate never differs from an observed one. An activity
+of an *observed* plan (the 2024 plan) is held to its plan: every deliberate anomaly below lands
+on generated plans only, and what is generated for an observed plan restates the plan's own
+figures (see :meth:`_Generator.deliver`). :func:`contradictions` checks a package for all of
+this.
 
 What is generated, and the magnitudes used:
 
-* **Plans** for 2021, 2022, 2023 and 2025, shaped like the real 2024 plan: for each partner
-  commune active that year one charity house (1 house, 50,000,000 đồng: the support per house
-  reported in Lâm Đồng and Bình Định, 2025) and one livelihood package (50,000,000 đồng;
-  breeding cows, except ginseng vine in Đăk Plô as in 2024); per province a *Tết ấm biên
-  cương* gift programme (50 gifts of about 500,000 đồng, the Hà Đông 2023 gift value, so
-  25,000,000 đồng); in Kon Tum 10 sponsored pupils of *Nâng bước em đến trường* at 500,000
-  đồng a pupil a month, i.e. 6,000,000 a year and 60,000,000 in all; one programme-wide
-  border-post visit and one communication campaign (no amount). One commune-year goes without
-  a house. Serials start at 51 (``2023-P11-51``) so they never collide with transcribed rows.
+* **Plans** for the phase's years (2021, 2022, 2023 and 2025: every place of 2024 has a
+  transcribed plan), never for a year and place with an observed plan, and shaped like the
+  real 2024 plan: for each partner commune active that year one charity house (1 house,
+  50,000,000 đồng: the support per house reported in Lâm Đồng and Bình Định, 2025) and one
+  livelihood package (50,000,000 đồng; breeding cows, except ginseng vine in Đăk Plô as in
+  2024); per province a *Tết ấm biên cương* gift programme (50 gifts of about 500,000 đồng,
+  the Hà Đông 2023 gift value, so 25,000,000 đồng); in Kon Tum 10 sponsored pupils of *Nâng
+  bước em đến trường* at 500,000 đồng a pupil a month, i.e. 6,000,000 a year and 60,000,000 in
+  all; one programme-wide border-post visit and one communication campaign (no amount). One
+  generated commune-year goes without a house (anomaly 3). Serials start at 51
+  (``2023-P11-51``) so they never collide with transcribed rows.
 * **Outputs** for every plan row without a real output: mostly completed; some gift and
-  pupil activities partly completed (fewer units delivered); the delivered amount is the
-  money disbursed. An activity that has a real output (the Hà Đông gifts of November 2023,
-  given partly outside the partner communes) is documented by its source and gets no
-  generated output, money or beneficiaries.
+  pupil activities of *generated* plans partly completed (fewer units delivered, anomaly 2);
+  the delivered amount is the money disbursed. An activity that has a real output (the Hà Đông
+  gifts of November 2023, given partly outside the partner communes) is documented by its
+  source and gets no generated output, money or beneficiaries.
 * **Transactions**: per year incoming funds from members, businesses, individuals and
   district unions worth 95–115% of the year's planned amounts (plus the costed gifts of
   activities planned without an amount, so that receipts cover spending); per activity with money a
   commitment of the planned amount early in the year and one or two disbursements worth
   85–100% of it (gifts and pupils: delivered units times the unit cost). Exactly one charity
-  house is over-spent by about 10% (building costs), so reports have a warning to show.
-  Gift activities without a planned amount get one disbursement of gifts × 500,000 đồng.
+  house of a *generated* plan is over-spent by about 10% (building costs, anomaly 1), so
+  reports have a warning to show. Gift activities of generated plans without a planned amount
+  get one disbursement of gifts × 500,000 đồng.
 * **Beneficiaries** (pseudonymous ids only, never names, phones or identity numbers): one
   woman per house; 4 women per livelihood package (a breeding cow costs about 12,500,000
   đồng, so 50,000,000 buys 4 cows, one per household); 10 pupils per sponsorship; one woman
@@ -51,8 +68,23 @@ What is generated, and the magnitudes used:
 * **Commune statistics** for the 16 communes, 2019–2025, except (commune, year) pairs with a
   real row. Households: Mô Rai 1,514 in 2022, Đăk Plô 453 in 2025, Sín Thầu about 280, the
   others 350–1,500, growing 0.6–1.4% a year; population 4.5–5.5 people a household.
-* **Indicator values**: the 2020 poor-household rate of every partner commune as baseline,
-  and targets cutting it by 3 points a year (the national target programme's goal).
+* **Indicator values**: the poor-household rate of every partner commune in the year before
+  the phase (2020) as baseline (the observed rate where commune statistics state one), and
+  targets cutting it by 3 points a year (the national target programme's goal).
+
+The deliberate anomalies, each on generated plans only: (1) one over-spent charity house,
+(2) partly completed gift and pupil activities, (3) one commune-year without a house. The
+spread of ordinary spending (85–100% of the plan), the completion dates and the cattle's
+deaths and sales are drawn too, but they are not anomalies.
+
+What an *observed* plan gets (held to the plan, :meth:`_Generator.deliver`): an output
+"completed" whose units and amount are the plan's own (units a plan leaves blank stay blank,
+but a livelihood package's count follows from its amount); a commitment of the planned amount
+and one or two disbursements summing to it exactly, and no money at all when the plan states
+no amount; the people its stated figures imply at the sourced unit costs (one household a
+house, four a 50,000,000 đồng livelihood package, one pupil a pupil, one recipient a gift),
+none where the plan states no figure, with their follow-ups and cattle ledger; drawn dates
+(commitment, disbursements, completion). All of it carries the illustrative source.
 
 Ground truth built into the commune poor-household rate (percent of households)::
 
@@ -81,10 +113,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -92,9 +125,18 @@ from typing import Any
 
 import numpy as np
 
+from analysis.indicators.common import phase_years
+from analysis.package import Package
 from analysis.schema import Schema
 
-__all__ = ["DEFAULT_SEED", "ILLUSTRATIVE_SOURCE", "generate", "write"]
+__all__ = [
+    "DEFAULT_SEED",
+    "ILLUSTRATIVE_SOURCE",
+    "Contradiction",
+    "contradictions",
+    "generate",
+    "write",
+]
 
 DEFAULT_SEED = 20210101
 """Seed of the committed illustrative rows."""
@@ -103,17 +145,16 @@ ILLUSTRATIVE_SOURCE = "illustrative_generator"
 """``sources.source_id`` of every generated row."""
 
 ILLUSTRATIVE_KIND = "illustrative"
-PLAN_YEARS = (2021, 2022, 2023, 2025)
-"""Years whose plans are generated (2024 is transcribed from the real plan)."""
-FIRST_YEAR, LAST_YEAR = 2021, 2025
-STAT_YEARS = tuple(range(2019, 2026))
-END = date(LAST_YEAR, 12, 31)
 FIRST_SERIAL = 51
+STREAMS = ("people", "statistics")
+"""Random streams spawned from the seed, besides the main one (plans, deliveries, money)."""
 
 HOUSE_VND = 50_000_000
 LIVELIHOOD_PACKAGE_VND = 50_000_000
 COW_VND = 12_500_000
 HOUSEHOLDS_PER_PACKAGE = LIVELIHOOD_PACKAGE_VND // COW_VND
+PEOPLE_PER_UNIT = {"house": 1, "pupil": 1, "gift": 1, "livelihood_package": HOUSEHOLDS_PER_PACKAGE}
+"""Households or people reached by one planned unit, for the units that reach people."""
 PUPIL_MONTH_VND = 500_000
 PUPIL_YEAR_VND = 12 * PUPIL_MONTH_VND
 PUPILS = 10
@@ -147,6 +188,8 @@ POOR_LEVEL_2019: dict[str, tuple[float, float]] = {
 """Range of the 2019 poor-household rate (%) by district code."""
 POOR_LEVEL_OVERRIDE: dict[str, tuple[float, float]] = {"03154": (15, 20)}
 POOR_TREND = -3.0
+STANDARD_CHANGE_YEAR = 2022
+"""First year measured by the multidimensional standard of Decree 07/2021/NĐ-CP."""
 POOR_JUMP_2022 = 10.0
 PARTNER_EFFECT = -0.8
 POOR_NOISE_SD = 0.6
@@ -297,6 +340,11 @@ class _Package:
         generated = self.illustrative_sources()
         return [r for r in self.read(name) if r.get("source_id", "") not in generated]
 
+    def years(self, resource: str = "plans") -> range:
+        """The years ``datapackage.json`` allows in ``<resource>.year`` (the phase for plans)."""
+        first, last = phase_years(Package(self.descriptor_path, self.descriptor, {}, ""), resource)
+        return range(first, last + 1)
+
 
 def _open(package_path: Path) -> _Package:
     path = Path(package_path)
@@ -348,6 +396,43 @@ def _round_to(amount: float, step: int) -> int:
     return int(round(amount / step)) * step
 
 
+def _number_or_none(value: str) -> float | None:
+    return None if value in ("", None) else float(value)
+
+
+def _free_ids(template: str, taken: set[str]) -> Iterator[str]:
+    """``template.format(n)`` for n = 1, 2, …, skipping the ids of observed rows in ``taken``
+    (so that a generated row never takes an observed row's id)."""
+    for n in itertools.count(1):
+        if template.format(n) not in taken:
+            yield template.format(n)
+
+
+def _implied_units(plan: dict[str, str]) -> int | None:
+    """The units a plan states: its planned units, or, for a livelihood package planned by
+    amount only, the packages the amount buys; None when it states neither."""
+    units = _int_or_none(plan["planned_units"])
+    amount = _int_or_none(plan["planned_amount_vnd"])
+    if units is None and plan["unit"] == "livelihood_package" and amount:
+        return max(1, amount // LIVELIHOOD_PACKAGE_VND)
+    return units
+
+
+def _implied_people(plan: dict[str, str]) -> int:
+    """Households or people a plan's stated figures reach at the sourced unit costs
+    (:data:`PEOPLE_PER_UNIT`); 0 for other units or when the plan states no figure."""
+    return (_implied_units(plan) or 0) * PEOPLE_PER_UNIT.get(plan["unit"], 0)
+
+
+def _observed_rate(row: dict[str, str]) -> float | None:
+    """The poor-household rate (%, one decimal) a commune_statistics row states, if any."""
+    households = _number_or_none(row.get("households", ""))
+    poor = _number_or_none(row.get("poor_households", ""))
+    if not households or poor is None:
+        return None
+    return round(100 * poor / households, 1)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -375,6 +460,8 @@ class _Activity:
     commitment: date | None = None
     disbursements: list[tuple[date, int]] = field(default_factory=list)
     completed_on: date | None = None
+    observed: bool = False
+    """The plan is observed (not generated): its delivery is held to the plan."""
 
     @property
     def activity_id(self) -> str:
@@ -422,6 +509,7 @@ class _Animal:
 class _Generator:
     def __init__(self, pkg: _Package, seed: int) -> None:
         self.pkg = pkg
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.communes = sorted(pkg.read("communes"), key=lambda r: r["commune_code"])
         self.commune = {c["commune_code"]: c for c in self.communes}
@@ -430,10 +518,30 @@ class _Generator:
         self.real_stats = {
             (r["commune_code"], int(r["year"])): r for r in pkg.real_rows("commune_statistics")
         }
+        self.years = pkg.years("plans")
+        self.stat_years = pkg.years("commune_statistics")
+        self.end = date(self.years[-1], 12, 31)
+        self.observed_places = {(int(r["year"]), _place(r)) for r in self.real_plans}
+        """(year, place) of every observed plan: no plan is generated there."""
+        self.plan_years = [y for y in self.years if not self.plan_places(y) <= self.observed_places]
+        """Years whose plans are generated: the phase's years with a place that has no
+        observed plan (not 2024, whose plan is transcribed for every place)."""
         self.beneficiaries: list[_Beneficiary] = []
         self.animals: list[_Animal] = []
+        real_events = pkg.real_rows("livestock_events")
+        self.beneficiary_ids = _free_ids(
+            "B{:06d}", {r["beneficiary_id"] for r in pkg.real_rows("beneficiaries")}
+        )
+        self.animal_ids = _free_ids("A{:05d}", {r["animal_id"] for r in real_events})
+        self.event_ids = _free_ids("E{:06d}", {r["event_id"] for r in real_events})
 
     # ---- random draws (every draw goes through self.rng, in a fixed order)
+
+    def use_stream(self, name: str) -> None:
+        """Draw from now on from the stream ``name`` of :data:`STREAMS`, spawned from the seed
+        (so that the draws of one step do not depend on how many an earlier step made)."""
+        child = np.random.SeedSequence(self.seed, spawn_key=(STREAMS.index(name),))
+        self.rng = np.random.default_rng(child)
 
     def uniform(self, low: float, high: float) -> float:
         return float(self.rng.uniform(low, high))
@@ -473,113 +581,153 @@ class _Generator:
         ]
 
     def partner_years_through(self, code: str, year: int) -> int:
-        return sum(self.is_partner(code, y) for y in range(FIRST_YEAR, year + 1))
+        return sum(self.is_partner(code, y) for y in range(self.years[0], year + 1))
 
     # ---- 1. plans
 
+    def plan_places(self, year: int) -> set[tuple[int, str]]:
+        """The (year, place) pairs a year's generated plans would cover: the partner communes,
+        their provinces and the programme."""
+        codes = self.partners(year)
+        provinces = {self.commune[c]["province_code"] for c in codes}
+        return {(year, place) for place in [*codes, *provinces, "programme"]}
+
     def plans(self) -> list[dict[str, Any]]:
-        candidates = [(y, c) for y in PLAN_YEARS for c in self.partners(y)]
-        no_house = self.pick(candidates)
+        """The generated plans of every year not wholly covered by observed plans.
+
+        Each year, in this order (the order of the draws): every partner commune's house and
+        livelihood package (:meth:`_commune_plans`), every province's pupils and Tết gifts
+        (:meth:`_province_plans`), then the programme's border-post visit and communication
+        campaign (:meth:`_programme_plans`). One commune-year, drawn first, goes without a
+        house (an anomaly of generated plans). A year and place with an observed plan keeps
+        its observed plans only (its plans are drawn, then dropped: an observed place does not
+        change the draws of the others).
+        """
+        candidates = [
+            (y, c)
+            for y in self.plan_years
+            for c in self.partners(y)
+            if (y, c) not in self.observed_places
+        ]
+        no_house = self.pick(candidates) if candidates else None
         rows: list[dict[str, Any]] = []
-        plan = self._plan
-        for year in PLAN_YEARS:
+        for year in self.plan_years:
             for code in self.partners(year):
-                info = self.commune[code]
-                province, name = info["province_code"], info["name_in_source"]
-                serial = FIRST_SERIAL
-                if (year, code) != no_house:
-                    text = DESCRIPTION["charity_house"].format(name=name, amount=_vnd(HOUSE_VND))
-                    unit_id = self._unit(0.15)
-                    rows.append(
-                        plan(
-                            year,
-                            code,
-                            province,
-                            serial,
-                            "charity_house",
-                            text,
-                            units=1,
-                            unit="house",
-                            amount=HOUSE_VND,
-                            unit_id=unit_id,
-                        )
-                    )
-                    serial += 1
-                model = "ginseng_vine" if code in GINSENG_COMMUNES else "breeding_cows"
-                text = DESCRIPTION[model].format(name=name, amount=_vnd(LIVELIHOOD_PACKAGE_VND))
-                rows.append(
-                    plan(
-                        year,
-                        code,
-                        province,
-                        serial,
-                        "livelihood_capital",
-                        text,
-                        unit="livelihood_package",
-                        amount=LIVELIHOOD_PACKAGE_VND,
-                        model=model,
-                    )
-                )
+                rows += self._commune_plans(year, code, house=(year, code) != no_house)
             provinces = sorted({self.commune[c]["province_code"] for c in self.partners(year)})
             for province in provinces:
-                members = self.partners(year, province)
-                serial = FIRST_SERIAL
-                if province in PUPIL_PROVINCES:
-                    amount = PUPILS * PUPIL_YEAR_VND
-                    text = DESCRIPTION["pupil_sponsorship"].format(
-                        pupils=PUPILS, amount=_vnd(amount), month=_vnd(PUPIL_MONTH_VND)
-                    )
-                    rows.append(
-                        plan(
-                            year,
-                            "",
-                            province,
-                            serial,
-                            "pupil_sponsorship",
-                            text,
-                            units=PUPILS,
-                            unit="pupil",
-                            amount=amount,
-                        )
-                    )
-                    serial += 1
-                text = DESCRIPTION["tet_gifts"].format(
-                    province=self.commune[members[0]]["province_name"],
-                    gifts=GIFTS,
-                    names=" và ".join(self.commune[c]["name_in_source"] for c in members),
-                    amount=_vnd(GIFTS * GIFT_VND),
-                )
-                unit_id = self._unit(0.2)
-                rows.append(
-                    plan(
-                        year,
-                        "",
-                        province,
-                        serial,
-                        "tet_gifts",
-                        text,
-                        units=GIFTS,
-                        unit="gift",
-                        amount=GIFTS * GIFT_VND,
-                        unit_id=unit_id,
-                    )
-                )
-            text = DESCRIPTION["border_post_support"]
-            rows.append(plan(year, "", "", FIRST_SERIAL, "border_post_support", text, unit="visit"))
-            text = DESCRIPTION["communication"].format(year=year)
+                rows += self._province_plans(year, province)
+            rows += self._programme_plans(year)
+        return [r for r in rows if (r["year"], _place(r)) not in self.observed_places]
+
+    def _commune_plans(self, year: int, code: str, *, house: bool) -> list[dict[str, Any]]:
+        """A partner commune's charity house (unless ``house`` is false) and its livelihood
+        package (ginseng vine in :data:`GINSENG_COMMUNES`, breeding cows elsewhere)."""
+        info = self.commune[code]
+        province, name = info["province_code"], info["name_in_source"]
+        rows = []
+        if house:
+            text = DESCRIPTION["charity_house"].format(name=name, amount=_vnd(HOUSE_VND))
+            unit_id = self._unit(0.15)
             rows.append(
-                plan(
+                self._plan(
                     year,
-                    "",
-                    "",
-                    FIRST_SERIAL + 1,
-                    "communication",
+                    code,
+                    province,
+                    FIRST_SERIAL,
+                    "charity_house",
                     text,
-                    unit="campaign",
-                    unit_id=self._unit(0.3),
+                    units=1,
+                    unit="house",
+                    amount=HOUSE_VND,
+                    unit_id=unit_id,
                 )
             )
+        model = "ginseng_vine" if code in GINSENG_COMMUNES else "breeding_cows"
+        text = DESCRIPTION[model].format(name=name, amount=_vnd(LIVELIHOOD_PACKAGE_VND))
+        rows.append(
+            self._plan(
+                year,
+                code,
+                province,
+                FIRST_SERIAL + len(rows),
+                "livelihood_capital",
+                text,
+                unit="livelihood_package",
+                amount=LIVELIHOOD_PACKAGE_VND,
+                model=model,
+            )
+        )
         return rows
+
+    def _province_plans(self, year: int, province: str) -> list[dict[str, Any]]:
+        """A province's pupil sponsorship (in :data:`PUPIL_PROVINCES`) and its *Tết ấm biên
+        cương* gifts for the partner communes of the province that year."""
+        rows = []
+        if province in PUPIL_PROVINCES:
+            amount = PUPILS * PUPIL_YEAR_VND
+            text = DESCRIPTION["pupil_sponsorship"].format(
+                pupils=PUPILS, amount=_vnd(amount), month=_vnd(PUPIL_MONTH_VND)
+            )
+            rows.append(
+                self._plan(
+                    year,
+                    "",
+                    province,
+                    FIRST_SERIAL,
+                    "pupil_sponsorship",
+                    text,
+                    units=PUPILS,
+                    unit="pupil",
+                    amount=amount,
+                )
+            )
+        members = self.partners(year, province)
+        text = DESCRIPTION["tet_gifts"].format(
+            province=self.commune[members[0]]["province_name"],
+            gifts=GIFTS,
+            names=" và ".join(self.commune[c]["name_in_source"] for c in members),
+            amount=_vnd(GIFTS * GIFT_VND),
+        )
+        unit_id = self._unit(0.2)
+        rows.append(
+            self._plan(
+                year,
+                "",
+                province,
+                FIRST_SERIAL + len(rows),
+                "tet_gifts",
+                text,
+                units=GIFTS,
+                unit="gift",
+                amount=GIFTS * GIFT_VND,
+                unit_id=unit_id,
+            )
+        )
+        return rows
+
+    def _programme_plans(self, year: int) -> list[dict[str, Any]]:
+        """The programme-wide border-post visit and communication campaign (no amount)."""
+        visit = self._plan(
+            year,
+            "",
+            "",
+            FIRST_SERIAL,
+            "border_post_support",
+            DESCRIPTION["border_post_support"],
+            unit="visit",
+        )
+        campaign = self._plan(
+            year,
+            "",
+            "",
+            FIRST_SERIAL + 1,
+            "communication",
+            DESCRIPTION["communication"].format(year=year),
+            unit="campaign",
+            unit_id=self._unit(0.3),
+        )
+        return [visit, campaign]
 
     def _unit(self, p_district: float) -> str:
         return DISTRICT_UNIONS if self.chance(p_district) else CITY_UNION
@@ -622,7 +770,15 @@ class _Generator:
     # ---- 2. and 3. outputs and transactions
 
     def deliver(self, plans: list[dict[str, str]]) -> list[_Activity]:
-        """Decide status, units, money and dates of every activity without a real output."""
+        """Decide status, units, money and dates of every activity without a real output.
+
+        Every activity is drawn the same way, in the order of its id, whatever its plan's
+        source, so the draws do not depend on which plans are observed. The over-spent house
+        is drawn among the houses of generated plans; the delivery drawn for an observed plan
+        is then replaced by what the plan itself states (:meth:`_hold_to_plan`), so that no
+        anomaly, and no figure the plan does not state, is generated about an observed plan.
+        """
+        observed = {p["activity_id"] for p in self.real_plans}
         activities = [
             _Activity(
                 plan=p,
@@ -631,15 +787,46 @@ class _Generator:
                 unit=p["unit"],
                 planned_units=_int_or_none(p["planned_units"]),
                 planned_amount=_int_or_none(p["planned_amount_vnd"]),
+                observed=p["activity_id"] in observed,
             )
             for p in sorted(plans, key=lambda r: r["activity_id"])
             if p["activity_id"] not in self.real_outputs
         ]
-        houses = [a for a in activities if a.activity_type == "charity_house" and a.planned_amount]
+        houses = [
+            a
+            for a in activities
+            if a.activity_type == "charity_house" and a.planned_amount and not a.observed
+        ]
         overspent = self.pick(houses).activity_id if houses else None
         for act in activities:
             self._deliver(act, act.activity_id == overspent)
+            if act.observed:
+                self._hold_to_plan(act)
         return activities
+
+    @staticmethod
+    def _hold_to_plan(act: _Activity) -> None:
+        """Replace the delivery drawn for an observed plan by what the plan states.
+
+        Completed; the units the plan states (:func:`_implied_units`: none where it states
+        none); the people those units reach (:func:`_implied_people`); the planned amount,
+        committed and disbursed in full (a two-part disbursement keeps its drawn split), and
+        no money at all when the plan states no amount. The drawn dates are kept.
+        """
+        act.status = "completed"
+        act.delivered_units = _implied_units(act.plan)
+        act.recipients = _implied_people(act.plan)
+        act.spent = act.planned_amount or 0
+        drawn = act.disbursements
+        if not act.spent:
+            act.disbursements = []
+        elif len(drawn) == 2:
+            (first_day, first), (second_day, second) = drawn
+            share = _round_to(act.spent * first / (first + second), 100_000)
+            act.disbursements = [(first_day, share), (second_day, act.spent - share)]
+        else:
+            day = drawn[0][0] if drawn else act.completed_on or date(act.year, 12, 31)
+            act.disbursements = [(day, act.spent)]
 
     def _deliver(self, act: _Activity, overspent: bool) -> None:
         units, amount, kind = act.planned_units, act.planned_amount, act.activity_type
@@ -739,7 +926,7 @@ class _Generator:
         self, plans: list[dict[str, str]], activities: list[_Activity]
     ) -> list[dict[str, Any]]:
         entries: list[tuple[date, str, str, int, str]] = []
-        for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        for year in self.years:
             planned = sum(
                 _int_or_none(p["planned_amount_vnd"]) or 0 for p in plans if int(p["year"]) == year
             )
@@ -763,12 +950,14 @@ class _Generator:
             for day, amount in act.disbursements:
                 entries.append((day, "disbursement", act.activity_id, amount, ""))
         entries.sort(key=lambda e: (e[0], TX_ORDER[e[1]], e[2], e[4], e[3]))
-        rows, serial = [], {}
+        taken = {r["transaction_id"] for r in self.pkg.real_rows("transactions")}
+        rows, ids = [], {}
         for day, kind, activity_id, amount, contributor in entries:
-            serial[day.year] = serial.get(day.year, 0) + 1
+            if day.year not in ids:
+                ids[day.year] = _free_ids(f"T{day.year}-{{:04d}}", taken)
             rows.append(
                 {
-                    "transaction_id": f"T{day.year}-{serial[day.year]:04d}",
+                    "transaction_id": next(ids[day.year]),
                     "activity_id": activity_id,
                     "transaction_type": kind,
                     "date": day,
@@ -802,7 +991,7 @@ class _Generator:
             sex, age = self.pick(["female", "male"]), self.pick(["0-5", "6-10", "11-14"])
             poverty = self.pick(POVERTY, ENTRY_POVERTY)
         person = _Beneficiary(
-            f"B{len(self.beneficiaries) + 1:06d}",
+            next(self.beneficiary_ids),
             act,
             commune,
             household_size,
@@ -891,7 +1080,7 @@ class _Generator:
         events.sort(key=lambda e: (e[0], e[1], EVENT_ORDER[e[2]]))
         return [
             {
-                "event_id": f"E{i:06d}",
+                "event_id": next(self.event_ids),
                 "animal_id": animal_id,
                 "event_type": kind,
                 "date": day,
@@ -900,14 +1089,12 @@ class _Generator:
                 "mother_animal_id": mother,
                 "source_id": ILLUSTRATIVE_SOURCE,
             }
-            for i, (day, animal_id, kind, holder, to, mother) in enumerate(events, start=1)
+            for day, animal_id, kind, holder, to, mother in events
         ]
 
     def _animal(self, start: date, holder: _Beneficiary, *, adult: bool, female: bool) -> _Animal:
         death = start + timedelta(days=max(1, int(self.rng.exponential(1 / DEATH_RATE))))
-        animal = _Animal(
-            f"A{len(self.animals) + 1:05d}", start, [(start, holder)], death, adult, female
-        )
+        animal = _Animal(next(self.animal_ids), start, [(start, holder)], death, adult, female)
         self.animals.append(animal)
         return animal
 
@@ -920,20 +1107,20 @@ class _Generator:
             sale = settled + timedelta(days=max(1, int(self.rng.exponential(1 / SALE_RATE))))
         sale = max(sale, settled + timedelta(days=1))
         exit_day, exit_type = min((animal.death, "died"), (sale, "sold"))
-        if exit_day <= END:
+        if exit_day <= self.end:
             animal.exit, animal.exit_type = exit_day, exit_type
         if not animal.female:
             return
         owes_calf = True
         gap = (365, 730) if animal.adult else (790, 1035)
         calving = animal.start + timedelta(days=self.integer(*gap))
-        while calving < exit_day and calving <= END:
+        while calving < exit_day and calving <= self.end:
             holder = animal.holder_at(calving)
             calf = self._animal(calving, holder, adult=False, female=self.chance(0.5))
             calf.mother_id = animal.animal_id
             if owes_calf:
                 weaned = calving + timedelta(days=self.integer(240, 365))
-                if weaned <= END and calf.death > weaned:
+                if weaned <= self.end and calf.death > weaned:
                     receiver = self.new_beneficiary(
                         holder.activity, holder.commune_code, "pass_on", weaned.year
                     )
@@ -947,7 +1134,7 @@ class _Generator:
         """Cattle held by each household on 31 December of each year."""
         counts: dict[tuple[str, int], int] = {}
         for a in self.animals:
-            for year in range(FIRST_YEAR, LAST_YEAR + 1):
+            for year in self.years:
                 day = date(year, 12, 31)
                 if a.start <= day and (a.exit is None or a.exit > day):
                     key = (a.holder_at(day).beneficiary_id, year)
@@ -975,7 +1162,7 @@ class _Generator:
                 housing = self.pick(HOUSING, [0.25, 0.55, 0.20])
             most = min(4, b.household_size - 1)
             children = self.integer(1 if kind == "pupil_sponsorship" else 0, most)
-            for year in range(b.entry_year, LAST_YEAR + 1):
+            for year in range(b.entry_year, self.years[-1] + 1):
                 if year > b.entry_year:
                     income = _round_to(income * (1 + self.uniform(*growth)), 10_000)
                     odds = table[status]
@@ -1004,8 +1191,12 @@ class _Generator:
     # ---- 7. commune statistics
 
     def commune_statistics(self) -> tuple[list[dict[str, Any]], dict[tuple[str, int], float]]:
+        """Rows for every commune and year without an observed row, and the poor-household
+        rate (%) of every commune and year: the observed one where observed statistics state
+        it, else the generated one (used by :meth:`indicator_values`)."""
         rows: list[dict[str, Any]] = []
         rates: dict[tuple[str, int], float] = {}
+        base = self.stat_years[0]
         for c in self.communes:
             code = c["commune_code"]
             low, high = POOR_LEVEL_OVERRIDE.get(code) or POOR_LEVEL_2019.get(
@@ -1017,22 +1208,22 @@ class _Generator:
             if code in HOUSEHOLD_ANCHORS:
                 anchor_year, anchor = HOUSEHOLD_ANCHORS[code]
             else:
-                anchor_year, anchor = 2019, self.integer(350, 1500)
+                anchor_year, anchor = base, self.integer(350, 1500)
             size = self.uniform(4.6, 5.4)
-            for year in STAT_YEARS:
+            for year in self.stat_years:
                 households = round(anchor * (1 + growth) ** (year - anchor_year))
                 people = round(households * min(5.5, max(4.5, size + self.rng.normal(0, 0.05))))
-                after = year >= 2022
+                after = year >= STANDARD_CHANGE_YEAR
                 rate = (
                     level
-                    + POOR_TREND * (year - 2019)
+                    + POOR_TREND * (year - base)
                     + POOR_JUMP_2022 * after
                     + PARTNER_EFFECT * self.partner_years_through(code, year)
                     + self.rng.normal(0, POOR_NOISE_SD)
                 )
                 near = (
                     near_level
-                    + NEAR_POOR_TREND * (year - 2019)
+                    + NEAR_POOR_TREND * (year - base)
                     + NEAR_POOR_JUMP_2022 * after
                     + self.rng.normal(0, NEAR_POOR_NOISE_SD)
                 )
@@ -1041,6 +1232,9 @@ class _Generator:
                 near_poor = min(households - poor, round(households * near / 100))
                 rates[(code, year)] = round(100 * poor / households, 1)
                 if (code, year) in self.real_stats:
+                    observed = _observed_rate(self.real_stats[(code, year)])
+                    if observed is not None:
+                        rates[(code, year)] = observed
                     continue
                 rows.append(
                     {
@@ -1059,15 +1253,18 @@ class _Generator:
     # ---- 8. indicator values
 
     def indicator_values(self, rates: dict[tuple[str, int], float]) -> list[dict[str, Any]]:
+        """Baseline (the year before the phase) and yearly targets of every partner commune."""
         rows = []
+        before = self.years[0] - 1
         for c in self.communes:
             code = c["commune_code"]
-            years = [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if self.is_partner(code, y)]
+            years = [y for y in self.years if self.is_partner(code, y)]
             if not years:
                 continue
-            baseline = rates[(code, 2020)]
-            values = [(2020, "baseline", baseline)] + [
-                (y, "target", max(0.0, baseline - TARGET_CUT_PER_YEAR * (y - 2020))) for y in years
+            baseline = rates[(code, before)]
+            values = [(before, "baseline", baseline)] + [
+                (y, "target", max(0.0, baseline - TARGET_CUT_PER_YEAR * (y - before)))
+                for y in years
             ]
             rows += [
                 {
@@ -1101,11 +1298,13 @@ def generate(package_path: Path, seed: int = DEFAULT_SEED) -> dict[str, list[dic
     """Generate the illustrative rows of every resource this module covers.
 
     Only the package's real rows (those whose source is not of kind ``illustrative``) are
-    read, so the result does not depend on illustrative rows already in the files.
+    read, so the result does not depend on illustrative rows already in the files. Generated
+    rows that real ones replace are left out (:func:`_yield_to_real`), so the result holds no
+    row that :func:`contradictions` would report.
 
     Args:
         package_path: ``datapackage.json``, or the folder that holds it.
-        seed: Seed of the single random generator.
+        seed: Seed of the random generators (the main one and the :data:`STREAMS`).
 
     Returns:
         Rows per resource name, every value a CSV string, keys in the schema's field order.
@@ -1117,10 +1316,12 @@ def generate(package_path: Path, seed: int = DEFAULT_SEED) -> dict[str, list[dic
     activities = gen.deliver(all_plans)
     outputs = gen.outputs(activities)
     transactions = gen.transactions(all_plans, activities)
+    gen.use_stream("people")
     gen.enrol(activities)
     livestock = gen.livestock(activities)
     beneficiaries = gen.beneficiary_rows()
     followups = gen.followups()
+    gen.use_stream("statistics")
     statistics, rates = gen.commune_statistics()
     indicators = gen.indicator_values(rates)
     generated: dict[str, list[dict[str, Any]]] = {
@@ -1133,20 +1334,22 @@ def generate(package_path: Path, seed: int = DEFAULT_SEED) -> dict[str, list[dic
         "commune_statistics": statistics,
         "indicator_values": indicators,
     }
-    return {name: _as_csv_rows(pkg, name, generated[name]) for name in GENERATED}
+    rows = {name: _as_csv_rows(pkg, name, generated[name]) for name in GENERATED}
+    return _yield_to_real(rows, {name: pkg.real_rows(name) for name in GENERATED})
 
 
 def write(package_path: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
     """Replace the illustrative rows of the package's CSV files with freshly generated ones.
 
     For each generated resource: keep every row whose source is not illustrative, drop the old
-    illustrative rows, add the new ones (except any whose primary key equals a kept row's),
-    sort by the primary key. Every file is written at once or none is (a journaled commit under
-    the package's lock: :mod:`analysis.storage`).
+    illustrative rows, add the new ones (:func:`generate` has left out those that real rows
+    replace; any whose primary key equals a kept row's is skipped too), sort by the primary
+    key. Every file is written at once or none is (a journaled commit under the package's
+    lock: :mod:`analysis.storage`).
 
     Args:
         package_path: ``datapackage.json``, or the folder that holds it.
-        seed: Seed of the single random generator.
+        seed: Seed of the random generators.
 
     Returns:
         Number of illustrative rows written per resource.
@@ -1170,7 +1373,6 @@ def write(package_path: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
             ]
             for name in GENERATED
         }
-        rows = _yield_to_real(rows, kept)
         counts: dict[str, int] = {}
         files: dict[str, bytes] = {}
         for name in GENERATED:
@@ -1235,6 +1437,262 @@ def _yield_to_real(
         dropped_animals |= calves
     rows["livestock_events"] = [e for e in events if e["animal_id"] not in dropped_animals]
     return rows
+
+
+# --------------------------------------------------------------------------- contradictions
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """A generated row that contradicts an observed row, or states about an observed plan
+    what the plan does not state.
+
+    Attributes:
+        resource: The generated row's resource.
+        key: The generated row's primary key (values joined by ``/``), or the observed plan's
+            activity for a rule about all the generated rows of an activity.
+        rule: What is wrong, in a few words.
+        detail: The observed row it meets, and the figures.
+    """
+
+    resource: str
+    key: str
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.key}: {self.rule} ({self.detail})"
+
+
+@dataclass
+class _Split:
+    """The rows of every generated resource, split by source into generated and observed."""
+
+    pkg: _Package
+    generated: dict[str, list[dict[str, str]]]
+    observed: dict[str, list[dict[str, str]]]
+
+    @classmethod
+    def of(cls, pkg: _Package) -> _Split:
+        illustrative = pkg.illustrative_sources()
+        generated: dict[str, list[dict[str, str]]] = {}
+        observed: dict[str, list[dict[str, str]]] = {}
+        for name in GENERATED:
+            rows = pkg.read(name)
+            generated[name] = [r for r in rows if r.get("source_id", "") in illustrative]
+            observed[name] = [r for r in rows if r.get("source_id", "") not in illustrative]
+        return cls(pkg, generated, observed)
+
+    def key(self, name: str, row: dict[str, str]) -> str:
+        return "/".join(row.get(f, "") for f in self.pkg.primary_key(name))
+
+    @property
+    def observed_plans(self) -> dict[str, dict[str, str]]:
+        return {r["activity_id"]: r for r in self.observed["plans"]}
+
+
+def _same_key(rows: _Split) -> Iterable[Contradiction]:
+    """A generated row with the primary key of an observed row (any resource)."""
+    for name in GENERATED:
+        observed = {rows.key(name, r): r for r in rows.observed[name]}
+        for row in rows.generated[name]:
+            key = rows.key(name, row)
+            if key in observed:
+                source = observed[key].get("source_id", "")
+                yield Contradiction(name, key, "same key as an observed row", f"source {source}")
+
+
+def _same_year_and_place(rows: _Split) -> Iterable[Contradiction]:
+    """A generated plan for a year and place (commune, else province, else programme) that
+    an observed plan covers."""
+    covered: dict[tuple[int, str], str] = {}
+    for r in rows.observed["plans"]:
+        covered.setdefault((int(r["year"]), _place(r)), r["activity_id"])
+    for row in rows.generated["plans"]:
+        observed = covered.get((int(row["year"]), _place(row)))
+        if observed:
+            yield Contradiction(
+                "plans",
+                row["activity_id"],
+                "plan for a year and place with an observed plan",
+                f"observed plan {observed}",
+            )
+
+
+def _observed_delivery(rows: _Split) -> Iterable[Contradiction]:
+    """A generated output, transaction or beneficiary of an activity whose outputs,
+    transactions or beneficiaries are observed (an observed output documents all three)."""
+    documented = {r["activity_id"] for r in rows.observed["outputs"]}
+    for name in ("outputs", "transactions", "beneficiaries"):
+        acts = documented | {r["activity_id"] for r in rows.observed[name] if r["activity_id"]}
+        for row in rows.generated[name]:
+            if row.get("activity_id") in acts:
+                yield Contradiction(
+                    name,
+                    rows.key(name, row),
+                    "generated delivery of an observed delivery",
+                    f"activity {row['activity_id']} has observed outputs or {name}",
+                )
+
+
+def _outputs_beyond_plan(rows: _Split) -> Iterable[Contradiction]:
+    """A generated output of an observed plan that is not the plan's own: not completed, or
+    units or money other than the plan states (:func:`_implied_units`, the planned amount)."""
+    plans = rows.observed_plans
+    for row in rows.generated["outputs"]:
+        plan = plans.get(row["activity_id"])
+        if plan is None:
+            continue
+        units, amount = _implied_units(plan), _int_or_none(plan["planned_amount_vnd"])
+        stated = (
+            row["status"],
+            _int_or_none(row["delivered_units"]),
+            _int_or_none(row["delivered_amount_vnd"]),
+        )
+        if stated != ("completed", units, amount):
+            yield Contradiction(
+                "outputs",
+                row["activity_id"],
+                "output departs from the observed plan",
+                f"{stated[0]}, {stated[1]} units, {stated[2]} đồng; "
+                f"the plan states {units} units, {amount} đồng",
+            )
+
+
+def _money_beyond_plan(rows: _Split) -> Iterable[Contradiction]:
+    """Generated money of an observed plan other than its planned amount: a commitment of
+    another amount, or disbursements and expenditures that do not sum to it (any money at all
+    when the plan states no amount)."""
+    plans = rows.observed_plans
+    commitments: dict[str, list[int]] = {}
+    spent: dict[str, int] = {}
+    for row in rows.generated["transactions"]:
+        act = row["activity_id"]
+        if act not in plans:
+            continue
+        amount = int(row["amount_vnd"])
+        if row["transaction_type"] == "commitment":
+            commitments.setdefault(act, []).append(amount)
+        elif row["transaction_type"] in ("disbursement", "expenditure"):
+            spent[act] = spent.get(act, 0) + amount
+    for act in sorted(set(commitments) | set(spent)):
+        planned = _int_or_none(plans[act]["planned_amount_vnd"])
+        wrong = [a for a in commitments.get(act, []) if a != planned]
+        if wrong or (act in spent and spent[act] != (planned or 0)):
+            yield Contradiction(
+                "transactions",
+                act,
+                "money departs from the observed plan",
+                f"committed {commitments.get(act, [])}, spent {spent.get(act, 0)}; "
+                f"planned {planned}",
+            )
+
+
+def _people_beyond_plan(rows: _Split) -> Iterable[Contradiction]:
+    """More generated beneficiaries entering an observed plan in its year than its stated
+    figures reach (:func:`_implied_people`; none when it states no figure)."""
+    plans = rows.observed_plans
+    entrants: dict[str, int] = {}
+    for row in rows.generated["beneficiaries"]:
+        plan = plans.get(row["activity_id"])
+        if plan is not None and row["entry_year"] == plan["year"]:
+            entrants[plan["activity_id"]] = entrants.get(plan["activity_id"], 0) + 1
+    for act, count in sorted(entrants.items()):
+        if count > _implied_people(plans[act]):
+            yield Contradiction(
+                "beneficiaries",
+                act,
+                "more people than the observed plan reaches",
+                f"{count} generated, the plan's figures reach {_implied_people(plans[act])}",
+            )
+
+
+def _about_observed_people(rows: _Split) -> Iterable[Contradiction]:
+    """A generated follow-up of an observed beneficiary, or a generated livestock event of
+    an observed beneficiary or animal."""
+    people = {r["beneficiary_id"] for r in rows.observed["beneficiaries"]}
+    animals = {r["animal_id"] for r in rows.observed["livestock_events"]}
+    for row in rows.generated["beneficiary_followups"]:
+        if row["beneficiary_id"] in people:
+            key = rows.key("beneficiary_followups", row)
+            yield Contradiction(
+                "beneficiary_followups",
+                key,
+                "follow-up of an observed beneficiary",
+                f"beneficiary {row['beneficiary_id']}",
+            )
+    for row in rows.generated["livestock_events"]:
+        holders = {row["beneficiary_id"], row.get("to_beneficiary_id", "")} & people
+        if holders or row["animal_id"] in animals:
+            yield Contradiction(
+                "livestock_events",
+                row["event_id"],
+                "event of an observed person or animal",
+                f"animal {row['animal_id']}, beneficiaries {sorted(holders)}",
+            )
+
+
+def _rates(rows: _Split) -> Iterable[Contradiction]:
+    """A generated poor-household rate (baseline or actual) for a commune and year whose
+    observed statistics or observed indicator values state another rate."""
+    observed: dict[tuple[str, str], tuple[float, str]] = {}
+    for r in rows.observed["commune_statistics"]:
+        rate = _observed_rate(r)
+        if rate is not None:
+            observed[(r["commune_code"], r["year"])] = (rate, "commune_statistics")
+    for r in rows.observed["indicator_values"]:
+        if r["indicator_id"] == "poor_household_rate" and r["value_type"] != "target":
+            observed[(r["commune_code"], r["year"])] = (float(r["value"]), "indicator_values")
+    for row in rows.generated["indicator_values"]:
+        if row["indicator_id"] != "poor_household_rate" or row["value_type"] == "target":
+            continue
+        rate, where = observed.get((row["commune_code"], row["year"]), (None, ""))
+        if rate is not None and abs(float(row["value"]) - rate) > 0.05:
+            yield Contradiction(
+                "indicator_values",
+                rows.key("indicator_values", row),
+                "rate differs from the observed one",
+                f"{row['value']} against {rate:.1f} in {where}",
+            )
+
+
+CONTRADICTION_RULES = (
+    _same_key,
+    _same_year_and_place,
+    _observed_delivery,
+    _outputs_beyond_plan,
+    _money_beyond_plan,
+    _people_beyond_plan,
+    _about_observed_people,
+    _rates,
+)
+"""Every check :func:`contradictions` runs, each a function of the split rows."""
+
+
+def contradictions(package_path: Path | str) -> list[Contradiction]:
+    """Generated rows that contradict observed ones, in a package as its files stand.
+
+    For each generated resource: a generated row with an observed row's key (a commune and
+    year's statistics, a follow-up's beneficiary and year, an indicator value), a generated
+    plan for a year and place with an observed plan, generated outputs, money or people of an
+    activity whose own are observed; about an observed plan, a generated output, commitment
+    or spending that is not the plan's own figure, or more people than its figures reach;
+    follow-ups or cattle of an observed beneficiary; a generated rate that differs from an
+    observed one. A row is generated when its source is of kind ``illustrative``.
+
+    Args:
+        package_path: ``datapackage.json``, or the folder that holds it.
+
+    Returns:
+        Every contradiction found, rule by rule (empty when there is none).
+
+    Example:
+        >>> from analysis.paths import DATAPACKAGE
+        >>> contradictions(DATAPACKAGE)
+        []
+    """
+    rows = _Split.of(_open(Path(package_path)))
+    return [c for rule in CONTRADICTION_RULES for c in rule(rows)]
 
 
 def _csv_bytes(fields: list[str], rows: list[dict[str, str]]) -> bytes:
