@@ -9,7 +9,11 @@ districts (descriptive: the partners were chosen, not drawn). :func:`poverty_did
 main estimate (unweighted and household-weighted, per cohort, with a placebo over the
 baseline); :func:`poverty_did_sensitivity` shows how it moves when one commune, the flagged
 comparison communes (``communes.design_flags``) or the change of poverty standard in 2022 is
-left out. Beneficiaries' incomes get percentile bootstrap intervals.
+left out. :func:`income_change` follows beneficiary households (not pupils) from entry:
+a before–after change, not an impact, in nominal and real terms (a price deflator chained from
+the sourced national CPI changes of ``context_statistics``, :func:`price_deflator`), by years
+since entry, with intervals from a bootstrap that resamples communes
+(:func:`cluster_bootstrap_ci`).
 
 Example:
     >>> from analysis.package import load_package
@@ -34,23 +38,30 @@ from analysis.inference import (
     DidResult,
     StaggeredDid,
     Window,
-    bootstrap_ci,
     did_permutation,
     staggered_did,
 )
 from analysis.package import Package
 
 __all__ = [
+    "BEFORE_AFTER_NOTE",
+    "CPI_MEASURE",
     "DESCRIPTIVE_NOTE",
+    "FEW_COMMUNES",
+    "PUPIL_ACTIVITY_TYPES",
     "STANDARD_CHANGE_YEAR",
+    "ClusterBootstrapResult",
     "IncomeChange",
     "PovertyDid",
+    "cluster_bootstrap_ci",
     "commune_flags",
+    "cpi_series",
     "declared_flags",
     "income_change",
     "poverty_did",
     "poverty_did_sensitivity",
     "poverty_panel",
+    "price_deflator",
 ]
 
 MEASURES = ("poor", "poor_or_near_poor")
@@ -796,66 +807,285 @@ def _sensitivity_row(variant: str, detail: str, did: PovertyDid) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- beneficiaries
+
+PUPIL_ACTIVITY_TYPES = ("pupil_sponsorship",)
+"""Activity types whose beneficiaries are children (``plans.activity_type`` of the
+beneficiary's activity): their follow-ups are not household outcomes."""
+
+CPI_MEASURE = "cpi_change_pct"
+"""``context_statistics.measure`` of the national consumer price index's yearly change: the
+year's average index over the previous year's, minus 100, in percent."""
+
+FEW_COMMUNES = 30
+"""Below this many communes a cluster bootstrap interval is flagged as too narrow (the
+toolkit's threshold: studies of cluster-robust inference find intervals too narrow with a few
+dozen clusters or fewer, and here there are a handful)."""
+
+BEFORE_AFTER_NOTE = (
+    "Before-after change among the households followed, with no comparison group: prices, "
+    "harvests, other programmes and the households' own efforts move it too, so it is not the "
+    "programme's impact."
+)
+"""What :func:`income_change` measures (reports print it beside the figures)."""
+
+_BOOT_DRAWS = 20_000_000
+"""At most this many commune draws per cluster bootstrap (at least 1,000 resamples)."""
+
+
+@dataclass(frozen=True)
+class ClusterBootstrapResult(BootstrapResult):
+    """A mean with a percentile interval from a bootstrap that resamples communes.
+
+    Attributes (besides :class:`~analysis.inference.BootstrapResult`'s estimate, low, high, n
+    and level):
+        n_clusters: Communes holding the ``n`` values (the units resampled).
+        few_clusters: True when ``n_clusters`` < :data:`FEW_COMMUNES`: the interval is too
+            narrow and is a rough range, not a confidence interval to lean on.
+        note: What the interval is and why it is fragile ("" with enough communes).
+    """
+
+    n_clusters: int = 0
+    few_clusters: bool = True
+    note: str = ""
+
+
+def cluster_bootstrap_ci(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    clusters: Sequence[object] | np.ndarray | pd.Series,
+    *,
+    n_boot: int = 5000,
+    level: float = 0.95,
+    seed: int = 20240101,
+) -> ClusterBootstrapResult:
+    """Mean of ``values`` with a percentile interval from resampling whole clusters.
+
+    Definition: the estimate is the mean over all values (sum of values / number of values).
+    Each resample draws as many clusters as there are, with replacement, and takes the mean
+    over every value of the clusters drawn (sum of their values / number of their values);
+    the interval runs from the ``(1 - level) / 2`` to the ``(1 + level) / 2`` quantile of the
+    resampled means. People of one commune share prices, harvests and officials, so their
+    outcomes are not independent: resampling communes rather than people respects that.
+    Missing values are dropped (a cluster left without values is not counted). With fewer
+    than two clusters there is no interval (NaN bounds). With ``G`` clusters only
+    ``C(2G - 1, G)`` distinct resamples exist, and with fewer than :data:`FEW_COMMUNES` the
+    interval is too narrow: ``few_clusters`` and ``note`` say so.
+
+    Args:
+        values: Numbers, one per person.
+        clusters: The cluster (commune) of each value, same length.
+        n_boot: Number of resamples (fewer when the clusters are very many).
+        level: Confidence level strictly between 0 and 1.
+        seed: Seed for ``numpy.random.default_rng``.
+
+    Raises:
+        ValueError: For lengths that differ, ``n_boot < 1`` or a level outside (0, 1).
+
+    Example:
+        >>> r = cluster_bootstrap_ci([1.0, 3.0, 8.0], ["a", "a", "b"])
+        >>> r.estimate, r.n, r.n_clusters  # (1 + 3 + 8) / 3
+        (4.0, 3, 2)
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be strictly between 0 and 1, got {level}")
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be positive, got {n_boot}")
+    x = np.asarray(values, dtype=float)
+    g = pd.Series(np.asarray(clusters, dtype=object))
+    if len(g) != x.size:
+        raise ValueError(f"{x.size} values but {len(g)} cluster labels")
+    keep = ~np.isnan(x)
+    x, g = x[keep], g[keep]
+    n = int(x.size)
+    if n == 0:
+        return ClusterBootstrapResult(math.nan, math.nan, math.nan, 0, level, 0, True, "")
+    codes, _ = pd.factorize(g, use_na_sentinel=False)
+    sums = np.bincount(codes, weights=x)
+    counts = np.bincount(codes).astype(float)
+    k = int(sums.size)
+    estimate = float(x.sum() / n)
+    few = k < FEW_COMMUNES
+    note = (
+        f"{k} commune(s): the interval resamples communes; with so few of them "
+        f"({math.comb(2 * k - 1, k)} distinct resamples) it is too narrow, a rough range only."
+        if few
+        else ""
+    )
+    if k < 2:
+        return ClusterBootstrapResult(estimate, math.nan, math.nan, n, level, k, few, note)
+    if np.all(x == x[0]):
+        return ClusterBootstrapResult(estimate, estimate, estimate, n, level, k, few, note)
+    rng = np.random.default_rng(seed)
+    boots = max(1, min(n_boot, max(1_000, _BOOT_DRAWS // k)))
+    per_chunk = max(1, _BOOT_DRAWS // 4 // k)
+    stats = []
+    for done in range(0, boots, per_chunk):
+        drawn = rng.integers(0, k, size=(min(per_chunk, boots - done), k))
+        stats.append(sums[drawn].sum(axis=1) / counts[drawn].sum(axis=1))
+    alpha = (1 - level) / 2
+    low, high = np.quantile(np.concatenate(stats), [alpha, 1 - alpha])
+    return ClusterBootstrapResult(estimate, float(low), float(high), n, level, k, few, note)
+
+
+def cpi_series(pkg: Package) -> pd.DataFrame:
+    """The national consumer price index's yearly changes, as sourced in the package.
+
+    Reads ``context_statistics`` rows of measure :data:`CPI_MEASURE`, level ``national``, unit
+    ``percent``. A year given by several sources with one value keeps it (its sources joined
+    by ``;``); a year whose sources disagree gets no value (NaN, ``conflict`` True): the
+    toolkit never picks one. A year with no row is simply absent.
+
+    Returns:
+        year (int), change_pct (percent over the previous year's average; NaN on conflict),
+        source_id (``;``-joined), reliability (the least sure of its sources: ``verified``
+        only when every source is), conflict (bool); one row per year, sorted. Empty (same
+        columns) when the package holds no such row.
+    """
+    columns = ["year", "change_pct", "source_id", "reliability", "conflict"]
+    if "context_statistics" not in pkg:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    ctx = pkg["context_statistics"]
+    rows = ctx[
+        (ctx["measure"].eq(CPI_MEASURE) & ctx["level"].eq("national") & ctx["unit"].eq("percent"))
+        .fillna(False)
+        .to_numpy(bool)
+    ]
+    sources = pkg["sources"].set_index("source_id")["reliability"]
+    out = []
+    for year, group in rows.groupby(rows["year"].astype(int), sort=True):
+        values = sorted(set(as_float(group["value"]).dropna()))
+        reliability = set(group["source_id"].map(sources).fillna("uncertain"))
+        out.append(
+            {
+                "year": int(year),
+                "change_pct": values[0] if len(values) == 1 else math.nan,
+                "source_id": ";".join(sorted(set(group["source_id"]))),
+                "reliability": "verified" if reliability == {"verified"} else "uncertain",
+                "conflict": len(values) > 1,
+            }
+        )
+    frame = pd.DataFrame(out, columns=columns)
+    return frame.astype({"year": int, "change_pct": float, "conflict": bool})
+
+
+def _price_index(changes: dict[int, float], base: int, year: int) -> tuple[float, tuple[int, ...]]:
+    """Prices of ``year`` relative to ``base`` (1.0 at the base) chained from the yearly
+    changes, and the years of the chain without a sourced change (then NaN)."""
+    lo, hi = min(base, year), max(base, year)
+    chain = range(lo + 1, hi + 1)
+    missing = tuple(t for t in chain if not math.isfinite(changes.get(t, math.nan)))
+    if missing:
+        return math.nan, missing
+    factor = math.prod(1.0 + changes[t] / 100.0 for t in chain)
+    return (factor if year >= base else 1.0 / factor), ()
+
+
+def price_deflator(
+    pkg: Package, base_year: int, years: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """The price level of each year relative to ``base_year``, from the sourced CPI changes.
+
+    Definition: with ``c_s`` the national CPI change of year ``s`` in percent
+    (:func:`cpi_series`), ``index(t) = (1 + c_{b+1}/100) x ... x (1 + c_t/100)`` for a year
+    ``t`` after the base ``b``, ``1 / ((1 + c_{t+1}/100) x ... x (1 + c_b/100))`` before it,
+    and 1 at the base. An amount of year ``t`` at base-year prices is the amount divided by
+    ``index(t)``. Unit: a ratio (1.0363 means prices 3.63 % above the base year's). When a
+    change the chain needs has no sourced value, the index is NaN and ``missing_years`` names
+    those years: no value is ever filled in.
+
+    Args:
+        pkg: The loaded package.
+        base_year: The year whose prices are the unit.
+        years: Years wanted (default: the phase's years).
+
+    Returns:
+        year, price_index, missing_years (``;``-joined, "" when the chain is complete).
+
+    Example:
+        >>> price_deflator(pkg, 2023, [2022, 2023, 2024])["price_index"].round(4).tolist()
+        [0.9685, 1.0, 1.0363]
+    """
+    if isinstance(base_year, bool) or not isinstance(base_year, int | np.integer):
+        raise ValueError(f"base_year must be an integer, got {base_year!r}")
+    if years is None:
+        first, last = phase_years(pkg)
+        years = range(first, last + 1)
+    series = cpi_series(pkg)
+    changes = dict(zip(series["year"], series["change_pct"], strict=True))
+    rows = []
+    for t in years:
+        index, missing = _price_index(changes, int(base_year), int(t))
+        rows.append((int(t), index, ";".join(map(str, missing))))
+    return pd.DataFrame(rows, columns=["year", "price_index", "missing_years"])
+
+
 @dataclass(frozen=True, eq=False)
 class IncomeChange:
-    """Change in beneficiaries' income and poverty between entry and a later year.
+    """Change in beneficiary households' income and poverty between entry and a later year.
+
+    A before–after change (``design``), not an impact: there is no comparison group.
 
     Attributes:
         year: The follow-up year compared with each person's entry year.
         measure: ``"poor"`` or ``"poor_or_near_poor"``: what counts as poor.
-        changes: beneficiary_id, entry_year, income_entry, income_year, change_vnd,
-            poor_entry, poor_year; one row per beneficiary followed, sorted by id.
-        mean_change: Mean of ``change_vnd`` (đồng per person per month) with its
-            bootstrap interval and n (people with both incomes).
+        changes: One row per household beneficiary followed, sorted by id: beneficiary_id,
+            entry_year, income_entry, income_year, change_vnd (nominal), poor_entry,
+            poor_year, commune_code, exposure_years (``year - entry_year``),
+            price_base_year, price_index_entry and price_index_year (prices of the entry year
+            and of ``year`` relative to the base year), real_income_entry, real_income_year
+            and real_change_vnd (at base-year prices; NaN when the chain lacks a year),
+            cpi_missing (the years lacking, ``;``-joined, "" when complete).
+        mean_change: Mean of ``change_vnd`` (nominal đồng per person per month) with its
+            interval from a bootstrap over communes (:class:`ClusterBootstrapResult`) and n
+            (people with both incomes).
         share_poor_entry: Share poor at entry among the people followed (NaN if none).
         share_poor_year: Share poor in ``year`` among the same people (NaN if none).
         left_poverty: Share no longer poor in ``year`` among those poor at entry, with its
-            bootstrap interval; n is the number poor at entry.
+            interval from a bootstrap over communes; n is the number poor at entry.
+        real_mean_change: Mean of ``real_change_vnd`` (đồng per person per month at base-year
+            prices), interval from a bootstrap over communes; n counts the people whose
+            price chain is complete.
+        base_year: The stated base year, or None: each person's entry year.
+        cpi: The CPI changes the price chains needed: year, change_pct, source_id,
+            reliability, conflict (:func:`cpi_series`), used (True when some person's chain
+            is complete and uses it); a year without a sourced change has NaN and blanks.
+        cpi_missing_years: Years whose change some chain needed and the package does not
+            source (or whose sources disagree); their people have no real change.
+        cpi_uncertain_years: Years used by a complete chain whose source is not
+            ``verified``: the real figures rest on them.
+        by_exposure: One row per number of years since entry, 1 to ``year`` minus the
+            phase's first year: exposure_years, n and mean_change_vnd (nominal), n_real and
+            mean_real_change_vnd, n_communes.
+        pupils_excluded: Pupils (beneficiaries of :data:`PUPIL_ACTIVITY_TYPES`) who would
+            otherwise have been followed: children, not households, so left out.
+        design: ``"before_after"``.
+        design_note: :data:`BEFORE_AFTER_NOTE`.
     """
 
     year: int
     measure: str
     changes: pd.DataFrame
-    mean_change: BootstrapResult
+    mean_change: ClusterBootstrapResult
     share_poor_entry: float
     share_poor_year: float
-    left_poverty: BootstrapResult
+    left_poverty: ClusterBootstrapResult
+    real_mean_change: ClusterBootstrapResult
+    base_year: int | None
+    cpi: pd.DataFrame
+    cpi_missing_years: tuple[int, ...]
+    cpi_uncertain_years: tuple[int, ...]
+    by_exposure: pd.DataFrame
+    pupils_excluded: int
+    design: str = "before_after"
+    design_note: str = BEFORE_AFTER_NOTE
 
 
-def income_change(pkg: Package, year: int, *, measure: str = "poor") -> IncomeChange:
-    """Income and poverty of beneficiaries in ``year`` against their entry year.
-
-    Definition: the people followed are beneficiaries who entered before ``year`` and have
-    a follow-up both in their entry year (the baseline) and in ``year``.
-    ``change_vnd = income in year - income in the entry year`` (income per person per
-    month); its mean is reported with a percentile bootstrap interval
-    (:func:`analysis.inference.bootstrap_ci`). Poverty comes from the follow-ups' status:
-    ``share_poor_entry`` and ``share_poor_year`` have the people followed as denominator;
-    ``left_poverty`` = people poor at entry and not poor in ``year`` / people poor at
-    entry. Units: đồng per person per month; fractions. With a handful of people the
-    bootstrap interval is too narrow: report n.
-
-    Args:
-        pkg: The loaded package.
-        year: Follow-up year (2022–2025).
-        measure: ``"poor"`` or ``"poor_or_near_poor"`` (both statuses count as poor).
-
-    Returns:
-        An :class:`IncomeChange` (NaN statistics, n = 0 and an empty table when nobody is
-        followed).
-
-    Raises:
-        ValueError: For a year outside 2022–2025 or an unknown measure.
-
-    Example:
-        >>> income_change(pkg, 2024).mean_change.estimate  # (600 + 300 + 300) / 3 thousand
-        400000.0
-    """
-    first, last = phase_years(pkg)
-    year = check_year(pkg, year, lo=first + 1, hi=last, allow_none=False)
-    _check_measure(measure)
-    poor_statuses = ["poor"] if measure == "poor" else ["poor", "near_poor"]
+def _followed(pkg: Package, year: int, poor_statuses: list[str]) -> tuple[pd.DataFrame, int]:
+    """The household beneficiaries followed from entry to ``year`` (nominal columns), and the
+    number of pupils left out."""
     ben = pkg["beneficiaries"].set_index("beneficiary_id")
+    activity_type = ben["activity_id"].map(pkg["plans"].set_index("activity_id")["activity_type"])
+    pupil = activity_type.isin(PUPIL_ACTIVITY_TYPES).fillna(False).astype(bool)
     fu = pkg["beneficiary_followups"].copy(deep=False)
     fu["entry_year"] = fu["beneficiary_id"].map(ben["entry_year"])
     fu = fu[(fu["entry_year"] < year).fillna(False).to_numpy(bool)]
@@ -863,27 +1093,167 @@ def income_change(pkg: Package, year: int, *, measure: str = "poor") -> IncomeCh
         "beneficiary_id"
     )
     at_year = fu[fu["year"].eq(year).fillna(False).to_numpy(bool)].set_index("beneficiary_id")
-    ids = sorted(set(at_entry.index) & set(at_year.index))
+    both = set(at_entry.index) & set(at_year.index)
+    pupils = {b for b in both if bool(pupil.get(b, False))}
+    ids = sorted(both - pupils)
     changes = pd.DataFrame({"beneficiary_id": pd.array(ids, dtype="string")})
-    changes["entry_year"] = changes["beneficiary_id"].map(at_entry["entry_year"]).astype("Int64")
-    changes["income_entry"] = as_float(
-        changes["beneficiary_id"].map(at_entry["income_per_person_month_vnd"])
-    )
-    changes["income_year"] = as_float(
-        changes["beneficiary_id"].map(at_year["income_per_person_month_vnd"])
-    )
+    bid = changes["beneficiary_id"]
+    changes["entry_year"] = bid.map(at_entry["entry_year"]).astype("Int64")
+    changes["income_entry"] = as_float(bid.map(at_entry["income_per_person_month_vnd"]))
+    changes["income_year"] = as_float(bid.map(at_year["income_per_person_month_vnd"]))
     changes["change_vnd"] = changes["income_year"] - changes["income_entry"]
-    changes["poor_entry"] = (
-        changes["beneficiary_id"].map(at_entry["poverty_status"]).isin(poor_statuses).to_numpy(bool)
-    )
-    changes["poor_year"] = (
-        changes["beneficiary_id"].map(at_year["poverty_status"]).isin(poor_statuses).to_numpy(bool)
+    for column, frame in (("poor_entry", at_entry), ("poor_year", at_year)):
+        status = bid.map(frame["poverty_status"])
+        changes[column] = status.isin(poor_statuses).fillna(False).to_numpy(bool)
+    changes["commune_code"] = bid.map(ben["commune_code"]).astype("string")
+    changes["exposure_years"] = (year - changes["entry_year"]).astype("Int64")
+    return changes, len(pupils)
+
+
+def _real_terms(
+    pkg: Package, changes: pd.DataFrame, year: int, base_year: int | None
+) -> pd.DataFrame:
+    """Add the real-terms columns to ``changes`` (in place); return the CPI years needed."""
+    series = cpi_series(pkg).set_index("year")
+    known = dict(zip(series.index, series["change_pct"], strict=True))
+    entry = changes["entry_year"].astype("Int64")
+    base = entry if base_year is None else pd.Series(base_year, index=entry.index, dtype="Int64")
+    pairs: dict[tuple[int, int], tuple[float, float, str]] = {}
+    needed: set[int] = set()
+    used: set[int] = set()
+    for b, e in set(zip(base.tolist(), entry.tolist(), strict=True)):  # a few distinct pairs
+        p_entry, miss_entry = _price_index(known, b, e)
+        p_year, miss_year = _price_index(known, b, year)
+        pairs[(b, e)] = (p_entry, p_year, ";".join(map(str, sorted({*miss_entry, *miss_year}))))
+        chain = {*range(min(b, e) + 1, max(b, e) + 1), *range(min(b, year) + 1, max(b, year) + 1)}
+        needed |= chain
+        if not (miss_entry or miss_year):
+            used |= chain
+    found = [pairs[k] for k in zip(base.tolist(), entry.tolist(), strict=True)]
+    changes["price_base_year"] = base.to_numpy()
+    changes["price_index_entry"] = np.array([f[0] for f in found], dtype=float)
+    changes["price_index_year"] = np.array([f[1] for f in found], dtype=float)
+    changes["real_income_entry"] = changes["income_entry"] / changes["price_index_entry"]
+    changes["real_income_year"] = changes["income_year"] / changes["price_index_year"]
+    changes["real_change_vnd"] = changes["real_income_year"] - changes["real_income_entry"]
+    changes["cpi_missing"] = pd.array([f[2] for f in found], dtype="string")
+    cpi = series.reindex(sorted(needed)).rename_axis("year").reset_index()
+    cpi["conflict"] = cpi["conflict"].fillna(False).astype(bool)
+    cpi["used"] = cpi["year"].isin(used).to_numpy(bool)
+    return cpi.astype({"year": int, "change_pct": float})
+
+
+def _by_exposure(changes: pd.DataFrame, year: int, first: int) -> pd.DataFrame:
+    """Nominal and real mean change by years since entry (1 to ``year - first``), each with n."""
+    rows = []
+    for k in range(1, year - first + 1):
+        group = changes[changes["exposure_years"].eq(k).fillna(False).to_numpy(bool)]
+        nominal, real = group["change_vnd"].dropna(), group["real_change_vnd"].dropna()
+        rows.append(
+            {
+                "exposure_years": k,
+                "n": len(nominal),
+                "mean_change_vnd": float(nominal.mean()) if len(nominal) else math.nan,
+                "n_real": len(real),
+                "mean_real_change_vnd": float(real.mean()) if len(real) else math.nan,
+                "n_communes": int(group["commune_code"].nunique()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "exposure_years",
+            "n",
+            "mean_change_vnd",
+            "n_real",
+            "mean_real_change_vnd",
+            "n_communes",
+        ],
     )
 
-    mean_change = bootstrap_ci(changes["change_vnd"].to_numpy())
-    left = ~changes.loc[changes["poor_entry"], "poor_year"]
-    left_poverty = bootstrap_ci(left.astype(float).to_numpy())
+
+def income_change(
+    pkg: Package, year: int, *, measure: str = "poor", base_year: int | None = None
+) -> IncomeChange:
+    """Income and poverty of beneficiary households in ``year`` against their entry year.
+
+    A **before–after change, not an impact**: the households are compared with themselves,
+    with no comparison group (``design = "before_after"``, :data:`BEFORE_AFTER_NOTE`).
+
+    Definition: the people followed are beneficiaries who entered before ``year`` and have
+    a follow-up both in their entry year (the baseline) and in ``year``. Income and poverty
+    status are household outcomes: **pupils** (beneficiaries of a pupil-sponsorship
+    activity, :data:`PUPIL_ACTIVITY_TYPES`) are children, so they are left out and counted
+    in ``pupils_excluded``. Nominal: ``change_vnd = income in year - income in the entry
+    year``. Real: both incomes at the prices of the base year (each person's entry year, or
+    ``base_year``), dividing each by the price level of its year relative to the base
+    (:func:`price_deflator`, chained from the national CPI changes of
+    ``context_statistics``): ``real_change_vnd = income_year / index(year) - income_entry /
+    index(entry year)``. When a year of the chain has no sourced CPI change, the person's
+    real change is NaN and ``cpi_missing_years`` names the year: nothing is filled in.
+    Means (numerator: the sum of the changes; denominator: the people with both incomes, or
+    with a complete chain for the real mean) come with a percentile interval from a
+    bootstrap that resamples **communes** (:func:`cluster_bootstrap_ci`): people of one
+    commune are not independent, and with a handful of communes the interval is too narrow
+    (``few_clusters``). ``by_exposure`` gives the means by years since entry. Poverty:
+    ``share_poor_entry`` and ``share_poor_year`` have the people followed as denominator;
+    ``left_poverty`` = people poor at entry and not poor in ``year`` / people poor at entry.
+    Units: đồng per person per month; fractions.
+
+    Args:
+        pkg: The loaded package.
+        year: Follow-up year (from the phase's second year to its last).
+        measure: ``"poor"`` or ``"poor_or_near_poor"`` (both statuses count as poor).
+        base_year: Year whose prices measure the real change (None: each entry year).
+
+    Returns:
+        An :class:`IncomeChange` (NaN statistics, n = 0 and empty tables when nobody is
+        followed).
+
+    Raises:
+        ValueError: For a year outside the phase's follow-up years, an unknown measure or a
+            base year that is not an integer.
+
+    Example:
+        >>> ic = income_change(pkg, 2024)
+        >>> ic.mean_change.estimate  # (600 + 300 + 300) / 3 thousand
+        400000.0
+        >>> round(ic.real_mean_change.estimate)  # (4.3 M / 1.0363 - 3.1 M) / 3, 2023 prices
+        349793
+    """
+    first, last = phase_years(pkg)
+    year = check_year(pkg, year, lo=first + 1, hi=last, allow_none=False)
+    _check_measure(measure)
+    if base_year is not None and (
+        isinstance(base_year, bool) or not isinstance(base_year, int | np.integer)
+    ):
+        raise ValueError(f"base_year must be an integer or None, got {base_year!r}")
+    poor_statuses = ["poor"] if measure == "poor" else ["poor", "near_poor"]
+    changes, pupils = _followed(pkg, year, poor_statuses)
+    cpi = _real_terms(pkg, changes, year, None if base_year is None else int(base_year))
+    communes = changes["commune_code"].to_numpy(object)
+    mean_change = cluster_bootstrap_ci(changes["change_vnd"].to_numpy(float), communes)
+    real = cluster_bootstrap_ci(changes["real_change_vnd"].to_numpy(float), communes)
+    poor = changes["poor_entry"].to_numpy(bool)
+    left = (~changes["poor_year"].to_numpy(bool))[poor].astype(float)
+    left_poverty = cluster_bootstrap_ci(left, communes[poor])
     n = len(changes)
-    share_entry = float(changes["poor_entry"].mean()) if n else math.nan
-    share_year = float(changes["poor_year"].mean()) if n else math.nan
-    return IncomeChange(year, measure, changes, mean_change, share_entry, share_year, left_poverty)
+    missing = cpi["change_pct"].isna().to_numpy(bool)
+    used = cpi["used"].to_numpy(bool)
+    uncertain = used & cpi["reliability"].ne("verified").fillna(False).to_numpy(bool)
+    return IncomeChange(
+        year=year,
+        measure=measure,
+        changes=changes,
+        mean_change=mean_change,
+        share_poor_entry=float(changes["poor_entry"].mean()) if n else math.nan,
+        share_poor_year=float(changes["poor_year"].mean()) if n else math.nan,
+        left_poverty=left_poverty,
+        real_mean_change=real,
+        base_year=None if base_year is None else int(base_year),
+        cpi=cpi,
+        cpi_missing_years=tuple(int(t) for t in cpi.loc[missing, "year"]),
+        cpi_uncertain_years=tuple(int(t) for t in cpi.loc[uncertain, "year"]),
+        by_exposure=_by_exposure(changes, year, first),
+        pupils_excluded=pupils,
+    )
