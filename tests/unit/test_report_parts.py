@@ -382,3 +382,15 @@ def test_html_is_safe_by_construction():
     assert "<script>" not in H.section("s", hostile, hostile)
     assert "<script>" not in H.page("profile", hostile)
     assert str(H.element("a", "x", href='"><script>')) == '<a href="&#34;&gt;&lt;script&gt;">x</a>'
+
+
+def test_followed_households_are_a_before_after_change_in_real_terms():
+    """Tiny 2024: incomes at the entry year's prices, deflated by the sourced 2024 CPI change
+    (3.63 %): (4.3 M / 1.0363 - 3.1 M) / 3 = 349,793 đồng (tests/unit/test_real_income.py
+    derives it row by row); the 2024 source is marked uncertain, and the text says it."""
+    report = AnnualReport.load(year=2024, lang="en", package_path=str(TINY), min_cell=1)
+    html = str(report.impact())
+    expected = round((4_300_000 / 1.0363 - 3_100_000) / 3)
+    assert f"the rise was {expected:,} đồng" in html or f"the rise was VND {expected:,}" in html
+    assert "rests on a source marked uncertain" in html
+    assert "not the programme&#39;s impact" in html or "not the programme's impact" in html

@@ -238,6 +238,12 @@ class AnnualReport(BaseReport):
             {("followed", y, "income"): with_income, ("followed", y, "no_income"): n - with_income},
             (("followed", y), n),
         )
+        ledger.count(("pupils_excluded", y), int(inc.pupils_excluded))
+        real = int(changes["real_change_vnd"].notna().sum())
+        ledger.line(
+            {("followed", y, "real"): real, ("followed", y, "not_real"): with_income - real},
+            (("followed", y, "income"), with_income),
+        )
         poor_entry = int(changes["poor_entry"].sum())
         poor_now = int(changes["poor_year"].sum())
         left = int((changes["poor_entry"] & ~changes["poor_year"]).sum())
@@ -800,9 +806,13 @@ class AnnualReport(BaseReport):
                     mean=self._money(m.estimate),
                     low=self._money(m.low),
                     high=self._money(m.high),
+                    clusters=m.n_clusters,
+                    pupils=self.people_text(("pupils_excluded", y)),
                 )
             )
         ]
+        parts.append(H.p(self._real_income_text(inc)))
+        parts.append(H.p(self._t("impact.before_after"), "note"))
         poor_entry = ("followed", y, "poor_entry")
         if self.ledger.is_hidden(poor_entry) or not self.ledger.values[poor_entry]:
             return parts + [H.missing(self._t("missing.followups"))]
@@ -824,6 +834,27 @@ class AnnualReport(BaseReport):
             )
         )
         return parts
+
+    def _real_income_text(self, inc) -> str:
+        """The change at constant prices (national CPI), or why there is none."""
+        real = ("followed", self.year, "real")
+        if not self.ledger.values.get(real):
+            years = ", ".join(str(y) for y in inc.cpi_missing_years)
+            return self._t("impact.income_no_real", years=years or self._t("missing_value"))
+        if self.ledger.is_hidden(real):
+            return self._t("missing.followups")
+        r = inc.real_mean_change
+        text = self._t(
+            "impact.income_real",
+            mean=self._money(r.estimate),
+            low=self._money(r.low),
+            high=self._money(r.high),
+            n=self.people_text(real),
+        )
+        if inc.cpi_uncertain_years:
+            years = ", ".join(str(y) for y in inc.cpi_uncertain_years)
+            text += " " + self._t("impact.cpi_uncertain", years=years)
+        return text
 
     def _did_parts(self, did) -> list[H.Fragment]:
         from analysis import charts
