@@ -322,15 +322,19 @@ class BaseReport:
             return [any_flag] * len(frame)
         values = list(frame[key]) if keys is None else list(keys)
         cache = self._computed.setdefault("illustrative_keys", {})
-        if key not in cache:
-            cache[key] = illustrative_keys(self.pkg, self.rows(), key)
-        flagged = cache[key]
-        known = flagged | {
-            str(v)
-            for frame_ in (self.pkg["plans"], *self.rows().values())
-            if key in frame_.columns
-            for v in frame_[key].dropna().unique()
-        }
+        if key not in cache:  # (values with an illustrative row behind, all known values)
+            flagged = illustrative_keys(self.pkg, self.rows(), key)
+            cache[key] = (
+                flagged,
+                flagged
+                | {
+                    str(v)
+                    for frame_ in (self.pkg["plans"], *self.rows().values())
+                    if key in frame_.columns
+                    for v in frame_[key].dropna().unique()
+                },
+            )
+        flagged, known = cache[key]
         flags = [str(v) in flagged for v in values]
         return [
             f or (str(v) not in known and any(flags)) for f, v in zip(flags, values, strict=True)

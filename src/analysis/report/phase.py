@@ -207,19 +207,18 @@ class PhaseReport(BaseReport):
         """The impact rule's figures from the difference-in-differences (None when it failed)."""
         if isinstance(did, Exception):
             return {"did_estimate": None, "did_p_value": None, "did_n_treated": 0}
-        sensitivity = getattr(did, "sensitivity", None)
-        robust = (
+        sensitivity = did.sensitivity
+        robust = (  # None: no sensitivity table (a variant design) or no row in it
             bool((sensitivity["estimate"] < 0).all())
             if sensitivity is not None and len(sensitivity)
             else None
         )
-        placebo = getattr(did, "pretrend", None)
         return {
             "did_estimate": did.result.estimate,
             "did_p_value": did.result.p_value,
             "did_min_p": did.result.min_p_value,
             "did_n_treated": did.result.n_treated,
-            "did_pretrend_p": getattr(placebo, "p_value", None),
+            "did_pretrend_p": did.pretrend.p_value if did.pretrend is not None else None,
             "did_robust": robust,
         }
 
