@@ -48,14 +48,14 @@ def test_bundled_package_is_valid():
     result = validate("--lang", "en")
     assert result.returncode == 0, result.stderr
     assert "frictionless: the package is valid." in result.stdout
-    assert "Valid: 19 resources" in result.stdout  # datapackage.json lists 19
+    assert "Valid: 20 resources" in result.stdout  # datapackage.json lists 20
     assert "Traceback" not in result.stderr
 
 
 def test_bundled_package_is_valid_in_vietnamese_without_frictionless():
     result = validate("--skip-frictionless", "--lang", "vi")
     assert result.returncode == 0, result.stderr
-    assert "Hợp lệ: 19 bảng" in result.stdout
+    assert "Hợp lệ: 20 bảng" in result.stdout
     assert "frictionless" not in result.stdout
 
 

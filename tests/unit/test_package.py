@@ -60,7 +60,7 @@ def test_bundled_package_has_no_problems(bundled):
     assert problems == []
     descriptor = json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
     assert list(pkg.frames) == [res["name"] for res in descriptor["resources"]]
-    assert len(pkg.frames) == len(pkg.descriptor["resources"]) == 19
+    assert len(pkg.frames) == len(pkg.descriptor["resources"]) == 20
 
 
 def test_load_package_defaults_to_the_bundled_package():
