@@ -6,11 +6,21 @@ reports put a chart's title in the page, above the image, rather than in it.
 
 Figures are drawn on their own Agg canvas, outside pyplot: importing this module leaves the
 session's plotting backend alone, so a chart returned in JupyterLab shows inline.
+
+The value axis of bars and lines always includes zero (:func:`_from_zero`): most of these
+charts show money, and an axis that starts at 300 million makes 310 look like twice 305.
+
+Every chart can be drawn again for a phone (:func:`phone_variant`): narrower
+(:data:`PHONE_WIDTH`, the content width of a 390 px screen) and with text at least
+:data:`PHONE_FONT_SIZE`, so that shown at its own width its text is no smaller than the page's
+body text. :func:`smallest_text_px` measures that.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import textwrap
 from collections.abc import Collection, Sequence
 
 import matplotlib.pyplot as plt
@@ -19,6 +29,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
+from matplotlib.patches import Patch
 from matplotlib.ticker import AutoLocator, FuncFormatter, MaxNLocator
 
 from analysis.i18n import format_number
@@ -55,6 +66,113 @@ round steps (0, 50, 100... rather than 0, 25, 50...), a lighter grid, fewer labe
 and to draw."""
 
 
+PHONE_WIDTH = 3.3
+"""Width in inches of a chart drawn for a phone: 363 px at the charts' 110 dpi, the content
+width of a 390 px screen (the stylesheet's phone padding is 12 px a side)."""
+PHONE_FONT_SIZE = 10.5
+"""Smallest font size (points) of a chart drawn for a phone: 16 px at 110 dpi, at least the
+15 px of the page's body text when the chart is shown at its own width."""
+SMALL_FONT_SIZE = 8
+"""Font size of secondary notes in a chart (a marker's label) on a wide screen or paper."""
+_PHONE_LABEL_CHARS = 16
+"""A category label longer than this is wrapped on a phone (bars' names)."""
+
+_PHONE_LEGEND_CHARS = 22
+"""A legend entry longer than this is wrapped on a phone."""
+
+_PHONE = contextvars.ContextVar("analysis_charts_phone", default=False)
+
+
+def _phone() -> bool:
+    """True while :func:`phone_variant` redraws a chart."""
+    return _PHONE.get()
+
+
+def _style() -> dict:
+    """The house style, with the phone's larger text while drawing for a phone."""
+    if not _phone():
+        return STYLE
+    return {**STYLE, "font.size": PHONE_FONT_SIZE, "axes.titlesize": PHONE_FONT_SIZE + 1}
+
+
+def _small() -> float:
+    """The font size of secondary notes (never below the phone's smallest size on a phone)."""
+    return PHONE_FONT_SIZE if _phone() else SMALL_FONT_SIZE
+
+
+def _redrawable(builder):
+    """Let :func:`phone_variant` draw the chart ``builder`` returns again, for a phone.
+
+    The figure keeps the call (builder and arguments): redrawn under the phone flag, the
+    same data give a narrower chart with larger text.
+    """
+
+    @functools.wraps(builder)
+    def build(*args, **kwargs):
+        fig = builder(*args, **kwargs)
+        if not _phone():
+            fig._analysis_redraw = functools.partial(builder, *args, **kwargs)
+        return fig
+
+    return build
+
+
+def phone_variant(fig: Figure) -> Figure | None:
+    """The same chart drawn for a phone screen, or None for a figure not built here (a map).
+
+    It is :data:`PHONE_WIDTH` wide (its height unchanged), its text at least
+    :data:`PHONE_FONT_SIZE` and long category labels wrapped.
+    """
+    redraw = getattr(fig, "_analysis_redraw", None)
+    if redraw is None:
+        return None
+    token = _PHONE.set(True)
+    try:
+        return redraw()
+    finally:
+        _PHONE.reset(token)
+
+
+def smallest_text_px(fig: Figure, dpi: float) -> float:
+    """The size in pixels, saved at ``dpi``, of the smallest visible text of ``fig``.
+
+    Shown at its natural size (one image pixel per CSS pixel) the chart's smallest text is
+    this many CSS pixels high; shown scaled, proportionally less.
+    """
+    from matplotlib.text import Text
+
+    sizes = [
+        text.get_fontsize()
+        for text in fig.findobj(Text)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    return min(sizes, default=0.0) * dpi / 72
+
+
+def _legend(ax, handles=None, loc: str = "best") -> None:
+    """The legend at ``loc``; on a phone above the plot, where it covers no bar or line."""
+    kwargs = {"handles": handles} if handles is not None else {}
+    if _phone():
+        handles, labels = ax.get_legend_handles_labels() if handles is None else (handles, None)
+        labels = [
+            textwrap.fill(str(text), _PHONE_LEGEND_CHARS)
+            for text in (labels or [h.get_label() for h in handles])
+        ]
+        ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0)
+    else:
+        ax.legend(**kwargs, loc=loc)
+
+
+def _from_zero(ax, axis: str) -> None:
+    """Make the value axis (``"x"`` or ``"y"``) include zero, keeping the data's far side."""
+    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    low, high = min(low, 0.0), max(high, 0.0)
+    if axis == "x":
+        ax.set_xlim(low, high)
+    else:
+        ax.set_ylim(low, high)
+
+
 def new_figure(**kwargs) -> Figure:
     """A matplotlib figure on its own Agg canvas, outside pyplot (``Figure(**kwargs)``).
 
@@ -72,7 +190,9 @@ def _figure(width: float = 7.5, height: float = 3.6):
     It has no layout engine: :func:`_fit` lays it out once, when the chart is complete, so
     that saving it draws it once (a layout engine makes ``savefig`` draw twice).
     """
-    with plt.rc_context(STYLE):
+    if _phone():
+        width = PHONE_WIDTH
+    with plt.rc_context(_style()):
         fig = new_figure(figsize=(width, height))
         ax = fig.subplots()
     return fig, ax
@@ -126,6 +246,7 @@ def _apply(ax) -> None:
     ax.set_axisbelow(True)
 
 
+@_redrawable
 def grouped_bars(
     frame: pd.DataFrame,
     category: str,
@@ -147,7 +268,7 @@ def grouped_bars(
     flag per row of ``frame``) are drawn with a dashed outline and a lighter fill, and the
     legend explains them with ``illustrative_label``.
     """
-    with plt.rc_context(STYLE):
+    with plt.rc_context(_style()):
         data = frame.copy()
         data["_illustrative"] = list(illustrative) if illustrative is not None else False
         if len(data) > max_categories:
@@ -172,20 +293,28 @@ def grouped_bars(
                 if flagged:
                     bar.set_alpha(0.45)
                     bar.set_linestyle("--")
-        ax.set_yticks(y + height * (len(series) - 1) / 2, data[category].astype(str).tolist())
+        names = data[category].astype(str).tolist()
+        if _phone():
+            names = [textwrap.fill(name, _PHONE_LABEL_CHARS) for name in names]
+        ax.set_yticks(y + height * (len(series) - 1) / 2, names)
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
         _title(ax, title)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
+        handles, _ = ax.get_legend_handles_labels()
         if data["_illustrative"].any() and illustrative_label:
-            ax.barh(
-                [], [], color="white", edgecolor="#222222", linestyle="--", label=illustrative_label
+            handles.append(
+                Patch(
+                    facecolor="white", edgecolor="#222222", linestyle="--", label=illustrative_label
+                )
             )
-        ax.legend(loc="lower right")
+        _from_zero(ax, "x")
+        _legend(ax, handles, "lower right")
         _fit(fig)
     return fig
 
 
+@_redrawable
 def trend_lines(
     frame: pd.DataFrame,
     x: str,
@@ -209,7 +338,7 @@ def trend_lines(
     ``illustrative_label``.
     """
     hollow = set(illustrative or ())
-    with plt.rc_context(STYLE):
+    with plt.rc_context(_style()):
         fig, ax = _figure(*size)
         _apply(ax)
         for i, (col, lbl) in enumerate(zip(groups, labels, strict=True)):
@@ -243,30 +372,42 @@ def trend_lines(
                 label=illustrative_label,
             )
         if marker_x is not None:
-            ax.axvline(marker_x, color=ACCENT, linewidth=1, linestyle=":")
-            if marker_label:
+            # Its label above the plot, where no line can run through it; on a phone, where
+            # the legend is above the plot, in the legend.
+            in_legend = _phone() and bool(marker_label)
+            ax.axvline(
+                marker_x,
+                color=ACCENT,
+                linewidth=1,
+                linestyle=":",
+                label=marker_label if in_legend else None,
+            )
+            if marker_label and not in_legend:
                 ax.annotate(
                     marker_label,
                     (marker_x, 1),
                     xycoords=("data", "axes fraction"),
-                    xytext=(0, 3),  # above the plot, where no line can run through it
+                    xytext=(0, 3),
                     textcoords="offset points",
                     ha="center",
                     va="bottom",
-                    fontsize=8,
+                    fontsize=_small(),
                     color=ACCENT,
                 )
         ax.set_xticks(sorted(frame[x].astype(int).unique()))
         ax.set_ylabel(ylabel)
         if ylim:
             ax.set_ylim(*ylim)
+        else:
+            _from_zero(ax, "y")
         _title(ax, title)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
-        ax.legend(loc="best")
+        _legend(ax)
         _fit(fig)
     return fig
 
 
+@_redrawable
 def permutation_histogram(
     estimates: Sequence[float],
     observed: float,
@@ -281,7 +422,7 @@ def permutation_histogram(
 
     Both axes' numbers follow ``lang`` (``-1,5`` in Vietnamese, ``-1.5`` in English).
     """
-    with plt.rc_context(STYLE):
+    with plt.rc_context(_style()):
         fig, ax = _figure(height=3.0)
         _apply(ax)
         ax.hist(
@@ -298,6 +439,6 @@ def permutation_histogram(
         ax.set_ylabel(ylabel)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
-        ax.legend(loc="upper right")
+        _legend(ax, loc="upper right")
         _fit(fig)
     return fig

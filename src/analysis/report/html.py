@@ -216,34 +216,124 @@ def table(
             marked[0] += Fragment(
                 f'<span class="mark" aria-hidden="true">{ILLUSTRATIVE_MARK}</span>'
             )
-        cells = "".join(f"<td{cls}>{text}</td>" for cls, text in zip(classes, marked, strict=True))
+        cells = "".join(
+            f"<td{_address_class(text) or cls}>{text}</td>"
+            for cls, text in zip(classes, marked, strict=True)
+        )
         row_classes = [
             c for c, on in (("total", total_row and i == last), ("illustrative", flags[i])) if on
         ]
         cls = f' class="{" ".join(row_classes)}"' if row_classes else ""
         body.append(f"<tr{cls}>{cells}</tr>")
-    return Fragment(
+    table_html = Fragment(
         f'<table class="data"><caption>{esc(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
+    return scroll_box(
+        table_html,
+        caption,
+        lang=lang,
+        wide=_looks_wide(columns, shown),
+        short=len(frame) <= SHORT_TABLE_ROWS,
+    )
+
+
+SHORT_TABLE_ROWS = 15
+"""A table of at most this many rows is never split across printed pages."""
+
+
+def _address_class(text: str) -> str:
+    """`` class="addr"`` for a cell that holds a web address (it may wrap anywhere)."""
+    return ' class="addr"' if str(text).startswith(("http://", "https://")) else ""
+
+
+PHONE_CONTENT_PX = 366
+"""The width in CSS pixels a table has on a 390 px phone screen (12 px padding a side)."""
+
+
+def _looks_wide(columns: Mapping[str, Col], shown: Sequence[Sequence[str]]) -> bool:
+    """Whether a table is likely wider than a phone screen (then a hint says it scrolls).
+
+    An over-estimate on purpose: about 8 px a character of a column's longest word, title or
+    numeric cell, plus the cell padding; a false "wide" costs one line of hint text.
+    """
+    width = 0.0
+    for col, texts in zip(columns.values(), shown, strict=True):
+        words = [w for text in (col.title, *texts) for w in str(text).split()]
+        cells = texts if col.kind in NUMERIC_KINDS else words
+        width += 8.0 * max((len(c) for c in (*cells, *col.title.split())), default=1) + 17
+    return width > PHONE_CONTENT_PX * 0.8
+
+
+def scroll_box(
+    content: str, label: str, *, lang: str, wide: bool = True, short: bool = False
+) -> Fragment:
+    """``content`` (a table) in a box that scrolls sideways on its own on a narrow screen.
+
+    The page itself never scrolls sideways; a shadow at the box's edge (stylesheet) shows
+    that more lies beyond it, and for a table likely wider than a phone (``wide``) a hint in
+    the reader's language says so (shown on narrow screens only). The box is a named,
+    focusable region so a keyboard can scroll it. A ``short`` box is kept on one printed
+    page.
+    """
+    hint = element("p", t("layout.scroll_hint", lang), class_="scroll-hint") if wide else ""
+    box = element(
+        "div",
+        content,
+        class_="table-scroll short" if short else "table-scroll",
+        role="region",
+        tabindex="0",
+        aria_label=label,
+    )
+    return join([hint, box])
 
 
 def figure(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
     """Embed a matplotlib figure as an inline PNG with alt text and a caption; closes it.
 
-    ``title`` is printed as text above the image (not drawn into it).
+    ``title`` is printed as text above the image (not drawn into it). A chart of
+    :mod:`analysis.charts` also gets its phone drawing (:func:`analysis.charts.phone_variant`)
+    for narrow screens. Each image carries ``data-text-px``: the size of its smallest text in
+    CSS pixels when shown at its natural width (the browser tests compare it with the body
+    text).
     """
+    from analysis import charts
+
+    phone = charts.phone_variant(fig)
+    image = (
+        f'<img src="{_png(fig, FIGURE_DPI)}" alt="{esc(alt)}" '
+        f'data-text-px="{charts.smallest_text_px(fig, FIGURE_DPI):.1f}">'
+    )
+    if phone is not None:
+        # A chart drawn for a phone's width, chosen by the browser on a narrow screen; saved
+        # at twice the density (sharp on a phone's screen, the same size in CSS pixels).
+        image = (
+            f'<picture><source media="(max-width: {PHONE_MAX_WIDTH}px)" '
+            f'srcset="{_png(phone, 2 * FIGURE_DPI)} 2x" '
+            f'data-text-px="{charts.smallest_text_px(phone, FIGURE_DPI):.1f}">{image}</picture>'
+        )
+    heading = f'<p class="figure-title">{esc(title)}</p>' if title else ""
+    cls = "chart" if phone is not None else "picture"
+    return Fragment(
+        f'<figure class="{cls}">{heading}{image}<figcaption>{esc(caption)}</figcaption></figure>'
+    )
+
+
+FIGURE_DPI = 110
+"""Pixels per inch of an embedded figure: one image pixel per CSS pixel at its natural size."""
+PHONE_MAX_WIDTH = 600
+"""Screens up to this width (CSS pixels) get a chart's phone drawing (the stylesheet's
+phone layout starts at the same width)."""
+
+
+def _png(fig, dpi: float) -> str:
+    """``fig`` as a PNG data URI; the figure is closed."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    heading = f'<p class="figure-title">{esc(title)}</p>' if title else ""
-    return Fragment(
-        f'<figure>{heading}<img src="data:image/png;base64,{data}" alt="{esc(alt)}">'
-        f"<figcaption>{esc(caption)}</figcaption></figure>"
-    )
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def definition_list(items: Iterable[tuple[str, str]]) -> Fragment:
