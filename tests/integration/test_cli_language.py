@@ -32,10 +32,10 @@ def test_validate_speaks_vietnamese_by_default_and_english_when_asked():
     vi = run("validate", "--skip-frictionless")
     assert vi.returncode == 0 and "Hợp lệ:" in vi.stdout
     # money in messages as the language writes it: the generator's one overspent house,
-    # 2023-23536-51, disbursed 21,900,000 + 32,800,000 = 54,700,000 (data/transactions.csv)
-    assert "54.700.000 đồng" in vi.stdout
+    # 2023-23536-51, disbursed 54,900,000 in one payment (data/transactions.csv, T2023-0021)
+    assert "54.900.000 đồng" in vi.stdout
     en = run("validate", "--skip-frictionless", "--lang", "en")
-    assert en.returncode == 0 and "Valid:" in en.stdout and "54,700,000" in en.stdout
+    assert en.returncode == 0 and "Valid:" in en.stdout and "54,900,000" in en.stdout
     env = run("validate", "--skip-frictionless", env={"ANALYSIS_LANG": "en"})
     assert "Valid:" in env.stdout
 

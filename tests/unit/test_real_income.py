@@ -50,7 +50,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 # ------------------------------------------------------------------ the sourced CPI rows
 
-CPI_ROWS = _rows(ROOT / "data" / "context_statistics.csv")
+# context_statistics holds other published figures too (issue 18): the CPI rows are these.
+CPI_ROWS = [
+    r for r in _rows(ROOT / "data" / "context_statistics.csv") if r["measure"] == "cpi_change_pct"
+]
 SOURCES = {r["source_id"]: r for r in _rows(ROOT / "data" / "sources.csv")}
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
 
