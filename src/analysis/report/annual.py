@@ -27,6 +27,7 @@ from analysis.report.base import (
     plan_years,
 )
 from analysis.report.html import Col
+from analysis.report.narrative import NarrativeMixin
 
 __all__ = ["AnnualReport", "ReportParameterError"]
 
@@ -46,19 +47,25 @@ PEOPLE_BREAKDOWNS = ("sex", "ethnicity", "poverty_status_entry")
 
 SECTIONS = (
     "summary",
+    "purpose",
     "relevance",
     "coherence",
     "effectiveness",
     "efficiency",
     "impact",
     "sustainability",
+    "conclusions",
+    "recommendations",
+    "lessons",
+    "limitations",
     "data-quality",
     "methods",
+    "evaluation-matrix",
 )
 
 
 @dataclass
-class AnnualReport(BaseReport):
+class AnnualReport(NarrativeMixin, BaseReport):
     """The annual evaluation of one year in one language.
 
     Build it with :meth:`load`; each public method returns one displayable HTML section.
@@ -140,6 +147,7 @@ class AnnualReport(BaseReport):
         households who joined through an earlier activity (``carried``, a passed-on calf)
         they make the people reached of that activity type.
         """
+        self.register_limitations(ledger)  # the limitations section's counts
         y = self.year
         for earlier in plan_years(self.pkg):
             if earlier <= y:
@@ -341,6 +349,7 @@ class AnnualReport(BaseReport):
             [{"planned": planned, "spent": spent, "rate": rate, "people": ("reached", self.year)}]
         )
         parts = [
+            self.key_messages(),
             H.kpis(items, illustrative=self.illustrative_rows(key_figures, "year", [self.year])[0]),
             *(H.p(s) for s in sentences),
             self._trend_table(),

@@ -23,12 +23,23 @@ from analysis.report.base import (
     text_or,
 )
 from analysis.report.html import Col
+from analysis.report.narrative import NarrativeMixin
 
-SECTIONS = ("where", "people", "support", "outcomes")
+SECTIONS = (
+    "purpose",
+    "where",
+    "people",
+    "support",
+    "outcomes",
+    "conclusions",
+    "recommendations",
+    "lessons",
+    "limitations",
+)
 
 
 @dataclass
-class CommuneProfile(BaseReport):
+class CommuneProfile(NarrativeMixin, BaseReport):
     """The profile of one partner commune in one language."""
 
     commune_code: str = ""
@@ -96,6 +107,7 @@ class CommuneProfile(BaseReport):
     def register_counts(self, ledger) -> None:
         """The commune's people reached, by ethnicity and by year of entry, both adding up
         to the commune's total (printed in a sentence)."""
+        self.register_limitations(ledger)  # the limitations part's counts
         ben = self.rows()["beneficiaries"]
         total = (("reached", self.commune_code), int(ben["beneficiary_id"].nunique()))
         ledger.count(*total)
@@ -323,9 +335,11 @@ class CommuneProfile(BaseReport):
         return H.page(
             "profile",
             self.header(),
+            self.purpose(),
             self.where(),
             H.page("column", self.people(), self.outcomes()),
             self.support(),
+            *self.narrative_compact(),
             self.footer(),
         )
 

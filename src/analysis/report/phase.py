@@ -31,6 +31,7 @@ from analysis.report.base import (
     text_or,
 )
 from analysis.report.html import Col
+from analysis.report.narrative import NarrativeMixin
 from analysis.theory import LEVELS, link_confidence
 
 PHASE_BREAKDOWNS = ("commune_code", "activity_type", "implementing_unit")
@@ -38,6 +39,7 @@ PHASE_BREAKDOWNS = ("commune_code", "activity_type", "implementing_unit")
 
 SECTIONS = (
     "summary",
+    "purpose",
     "findings",
     "totals",
     "efficiency",
@@ -46,13 +48,18 @@ SECTIONS = (
     "theory-of-change",
     "reform",
     "map",
+    "conclusions",
+    "recommendations",
+    "lessons",
+    "limitations",
     "data-quality",
     "methods",
+    "evaluation-matrix",
 )
 
 
 @dataclass
-class PhaseReport(BaseReport):
+class PhaseReport(NarrativeMixin, BaseReport):
     """The 2021–2025 phase evaluation in one language."""
 
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
@@ -117,6 +124,7 @@ class PhaseReport(BaseReport):
         phase's beneficiaries by year of entry, commune, activity type, implementing unit and
         2025 successor commune; the cow ledger at the end of each year; the people observed
         at each year since entry; the households that stayed out of poverty."""
+        self.register_limitations(ledger)  # the limitations section's counts
         totals = self.indicator(ph.totals_by_year)
         everyone = int(self.pkg["beneficiaries"]["beneficiary_id"].nunique())
         total = (("reached", "phase"), everyone)
@@ -265,7 +273,9 @@ class PhaseReport(BaseReport):
         )
         marked = self.illustrative_rows(totals, "all")
         kpis = H.kpis(items, illustrative=bool(marked) and marked[0])
-        return H.section("summary", self._t("section.summary"), kpis, H.p(text))
+        return H.section(
+            "summary", self._t("section.summary"), self.key_messages(), kpis, H.p(text)
+        )
 
     def findings(self) -> H.Fragment:
         """A rating per DAC criterion, from rules whose thresholds are in the config file;

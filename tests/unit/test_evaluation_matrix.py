@@ -1,0 +1,115 @@
+"""The evaluation matrix is data: questions in the package, the rest read from where it is
+declared once (indicator titles, the registry's evidence, the rating rules)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from analysis.indicators.registry import CRITERIA
+from analysis.package import load_package
+from analysis.paths import PROJECT_ROOT
+from analysis.report.matrix import (
+    MatrixError,
+    check_questions,
+    matrix_frame,
+    questions,
+    rule_text,
+)
+
+TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_package" / "datapackage.json"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_package(TINY)
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_package()
+
+
+def _with_questions(pkg, **columns):
+    frames = dict(pkg.frames)
+    frames["evaluation_questions"] = pkg["evaluation_questions"].assign(**columns)
+    return dataclasses.replace(pkg, frames=frames)
+
+
+def test_the_bundled_questions_cover_every_criterion_and_name_real_indicators(bundled):
+    assert check_questions(bundled) == []
+    qs = questions(bundled)
+    assert qs["question_id"].tolist() == ["EQ1", "EQ2", "EQ3", "EQ4", "EQ5", "EQ6"]
+    assert set(qs["criterion"]) == set(CRITERIA)
+    # every indicator of the results framework answers some question
+    used = {i for ids in qs["indicator_ids"] for i in ids}
+    assert used == set(bundled["indicators"]["indicator_id"])
+
+
+def test_the_tiny_fixture_s_questions_are_valid(tiny):
+    assert check_questions(tiny) == []
+    assert questions(tiny)["question_id"].tolist() == ["EQ1", "EQ2", "EQ3"]
+
+
+def test_an_unknown_indicator_or_criterion_is_named(tiny):
+    broken = _with_questions(
+        tiny,
+        indicators=["share_poor_near_poor;no_such_indicator", "budget_execution_rate", ""],
+        criterion=["relevance", "value_for_money", "impact"],
+    )
+    problems = check_questions(broken)
+    assert "EQ1: indicator 'no_such_indicator' is not in indicators.csv" in problems
+    assert "EQ1: indicator 'no_such_indicator' has no indicator spec" in problems
+    assert "EQ2: criterion 'value_for_money' is not a DAC criterion" in problems
+    assert "EQ3: no indicator answers it" in problems
+    with pytest.raises(MatrixError, match="no_such_indicator"):
+        matrix_frame(broken, "en")
+
+
+def test_an_indicator_missing_from_the_package_table_is_named(tiny):
+    # plan_linked_to_programmes has a spec in the registry but no row in the tiny
+    # fixture's indicators.csv
+    broken = _with_questions(
+        tiny,
+        indicators=["plan_linked_to_programmes", "budget_execution_rate", "poor_household_rate"],
+    )
+    assert check_questions(broken) == [
+        "EQ1: indicator 'plan_linked_to_programmes' is not in indicators.csv"
+    ]
+
+
+def test_a_matrix_row_reads_titles_evidence_and_rule_from_their_one_place(tiny):
+    frame = matrix_frame(tiny, "vi").set_index("criterion")
+    row = frame.loc["Hiệu quả sử dụng nguồn lực"]  # EQ2 of the tiny fixture, efficiency
+    assert row["question"] == "EQ2. Kinh phí có được giải ngân theo kế hoạch không?"
+    # the titles of indicators.csv, in the question's order
+    assert row["indicators"] == (
+        "Tỷ lệ giải ngân so với kế hoạch; Chi phí bình quân mỗi người thụ hưởng"
+    )
+    # both indicators rest on the transactions (the registry's evidence): named once
+    assert row["sources"] == "Giao dịch tài chính"
+    # ratings.json: efficiency met at 1.1, partly met at 1.5, in Vietnamese decimals
+    assert "≤ 1,10 là đạt" in row["rule"] and "≤ 1,50 là đạt một phần" in row["rule"]
+    en = matrix_frame(tiny, "en").set_index("criterion").loc["Impact"]
+    assert en["indicators"] == "Poor-household rate"
+    assert en["sources"] == "Commune statistics"
+    assert "at least 1 percentage points" in en["rule"] and "p ≤ 0.10" in en["rule"]
+
+
+def test_the_rule_follows_the_thresholds_it_is_given():
+    rules = {"relevance": {"metric": "x", "met": 0.75, "partly_met": 0.5}}
+    assert "≥ 0.75 met, ≥ 0.50 partly met" in rule_text("relevance", rules, "en")
+    assert "≥ 0,75 là đạt, ≥ 0,50 là đạt một phần" in rule_text("relevance", rules, "vi")
+
+
+def test_the_bundled_matrix_has_a_row_per_question_in_both_languages(bundled):
+    for lang in ("vi", "en"):
+        frame = matrix_frame(bundled, lang)
+        assert len(frame) == 6
+        assert frame["question"].str.match(r"EQ\d\. ").all()
+        assert (frame[["indicators", "sources", "rule"]] != "").all().all()
+    # no field or file names in the Vietnamese matrix
+    text = " ".join(matrix_frame(bundled, "vi").to_numpy().ravel())
+    for word in ("indicators.csv", "ratings.json", "beneficiary_followups", "_"):
+        assert word not in text
