@@ -1643,6 +1643,10 @@ def _rates(rows: _Split) -> Iterable[Contradiction]:
     for r in rows.observed["indicator_values"]:
         if r["indicator_id"] == "poor_household_rate" and r["value_type"] != "target":
             observed[(r["commune_code"], r["year"])] = (float(r["value"]), "indicator_values")
+    for key, published in _published_commune_figures(rows.pkg).items():
+        for r in published:
+            if r["measure"] == "poor_household_rate_pct" and not r.get("value_qualifier"):
+                observed[key] = (float(r["value"]), "context_statistics")
     for row in rows.generated["indicator_values"]:
         if row["indicator_id"] != "poor_household_rate" or row["value_type"] == "target":
             continue
@@ -1656,6 +1660,70 @@ def _rates(rows: _Split) -> Iterable[Contradiction]:
             )
 
 
+PUBLISHED_COMMUNE_MEASURES = {
+    "households": ("households",),
+    "population": ("population",),
+    "poor_households": ("poor_households",),
+    "near_poor_households": ("near_poor_households",),
+    "poor_or_near_poor_households": ("poor_households", "near_poor_households"),
+    "poor_household_rate_pct": ("poor_households",),
+    "near_poor_household_rate_pct": ("near_poor_households",),
+    "poor_or_near_poor_rate_pct": ("poor_households", "near_poor_households"),
+}
+"""``context_statistics.measure`` values that ``commune_statistics`` also states, each with
+the commune_statistics counts it is read from (a ``_pct`` measure: their sum over the
+households, in percent)."""
+
+
+def _published_commune_figures(pkg: _Package) -> dict[tuple[str, str], list[dict[str, str]]]:
+    """Published figures (``context_statistics`` rows of an observed source) about a commune
+    as it stood before the July 2025 merger, of a measure commune statistics hold, by
+    (commune code, year). A merged commune's figure describes another area and is left out."""
+    if not any(r["name"] == "context_statistics" for r in pkg.descriptor["resources"]):
+        return {}
+    illustrative = pkg.illustrative_sources()
+    found: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for r in pkg.read("context_statistics"):
+        if (
+            r.get("level") == "commune"
+            and len(r.get("area_code", "")) == 5
+            and r.get("geography", "") != "merged_july_2025"
+            and r.get("measure") in PUBLISHED_COMMUNE_MEASURES
+            and r.get("source_id", "") not in illustrative
+        ):
+            found.setdefault((r["area_code"], r["year"]), []).append(r)
+    return found
+
+
+def _generated_figure(row: dict[str, str], measure: str) -> float | None:
+    """What a commune_statistics row states for a published measure (None: nothing)."""
+    parts = [_number_or_none(row.get(f, "")) for f in PUBLISHED_COMMUNE_MEASURES[measure]]
+    if any(p is None for p in parts):
+        return None
+    total = sum(p for p in parts if p is not None)
+    if not measure.endswith("_pct"):
+        return total
+    households = _number_or_none(row.get("households", ""))
+    return round(100 * total / households, 2) if households else None
+
+
+def _published(rows: _Split) -> Iterable[Contradiction]:
+    """A generated commune_statistics row for a commune and year with a published figure
+    (households, population, poor or near-poor counts or rates in ``context_statistics``,
+    for the commune as it stood before July 2025): the generator must give way to it, as to
+    an observed commune_statistics row, whatever the figures."""
+    published = _published_commune_figures(rows.pkg)
+    for row in rows.generated["commune_statistics"]:
+        for r in published.get((row["commune_code"], row["year"]), []):
+            yield Contradiction(
+                "commune_statistics",
+                rows.key("commune_statistics", row),
+                "generated statistics for a commune-year with a published figure",
+                f"{r['measure']} {r['value']} in context_statistics {r['statistic_id']} "
+                f"({r['source_id']}); generated {_generated_figure(row, r['measure'])}",
+            )
+
+
 CONTRADICTION_RULES = (
     _same_key,
     _same_year_and_place,
@@ -1665,6 +1733,7 @@ CONTRADICTION_RULES = (
     _people_beyond_plan,
     _about_observed_people,
     _rates,
+    _published,
 )
 """Every check :func:`contradictions` runs, each a function of the split rows."""
 
@@ -1678,7 +1747,10 @@ def contradictions(package_path: Path | str) -> list[Contradiction]:
     activity whose own are observed; about an observed plan, a generated output, commitment
     or spending that is not the plan's own figure, or more people than its figures reach;
     follow-ups or cattle of an observed beneficiary; a generated rate that differs from an
-    observed one. A row is generated when its source is of kind ``illustrative``.
+    observed one (in commune statistics, indicator values or a published commune rate of
+    ``context_statistics``); generated commune statistics for a commune and year with a
+    published figure (:func:`_published`; a commune merged in July 2025 is another area). A
+    row is generated when its source is of kind ``illustrative``.
 
     Args:
         package_path: ``datapackage.json``, or the folder that holds it.
