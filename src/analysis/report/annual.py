@@ -18,6 +18,7 @@ from analysis.i18n import format_number, label, localized, sort_key, t
 from analysis.indicators import phase as ph
 from analysis.package import Package
 from analysis.provenance import year_rows
+from analysis.report import equity
 from analysis.report import html as H
 from analysis.report.base import (
     BaseReport,
@@ -53,6 +54,7 @@ SECTIONS = (
     "effectiveness",
     "efficiency",
     "impact",
+    "gender",
     "sustainability",
     "conclusions",
     "recommendations",
@@ -147,6 +149,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
         households who joined through an earlier activity (``carried``, a passed-on calf)
         they make the people reached of that activity type.
         """
+        equity.register_counts(self, ledger)  # the gender section's counts
         self.register_limitations(ledger)  # the limitations section's counts
         y = self.year
         for earlier in plan_years(self.pkg):
@@ -782,6 +785,10 @@ class AnnualReport(NarrativeMixin, BaseReport):
         return H.section("efficiency", self._t("section.efficiency"), *parts)
 
     # ------------------------------------------------------------------ impact
+    def gender(self) -> H.Fragment:
+        """Gender and equity (:mod:`analysis.report.equity`)."""
+        return equity.gender_section(self)
+
     def impact(self) -> H.Fragment:
         """Poor-household rate of partners against comparisons (difference-in-differences with
         permutation inference) and beneficiaries' change in income and poverty status."""

@@ -14,6 +14,7 @@ from analysis.i18n import format_number, label, sort_key, t
 from analysis.package import Package
 from analysis.provenance import commune_rows
 from analysis.report import html as H
+from analysis.report.annual import PERSON_UNITS
 from analysis.report.base import (
     BaseReport,
     ReportParameterError,
@@ -25,11 +26,16 @@ from analysis.report.base import (
 from analysis.report.html import Col
 from analysis.report.narrative import NarrativeMixin
 
+RESULT_PERSON_UNITS = PERSON_UNITS
+"""Units delivered that are one household or one person each (counts of people)."""
+
 SECTIONS = (
+    "key-message",
     "purpose",
     "where",
     "people",
     "support",
+    "results",
     "outcomes",
     "conclusions",
     "recommendations",
@@ -114,6 +120,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
         for by in ("ethnicity", "entry_year"):
             counts = ben.groupby(by)["beneficiary_id"].nunique().rename("people").reset_index()
             self.breakdown(ledger, total, counts.assign(**{by: counts[by].astype(str)}), by)
+        self._register_results(ledger, total)
 
     # ------------------------------------------------------------------ sections
     def where(self) -> H.Fragment:
@@ -135,10 +142,13 @@ class CommuneProfile(NarrativeMixin, BaseReport):
             if first == last == self._t("missing_value")
             else (f"{first}–{last}")
         )
+        official = text_or(c["name_official"], "")
         text = self._t(
-            "commune.where",
+            "commune.where_place",
             name=c["name_in_source"],
-            official=c["name_official"],
+            official=self._t("commune.official_name", official=official)
+            if official and official != c["name_in_source"]
+            else "",
             district=c["district_name"],
             province=c["province_name"],
             countries=countries or "—",
@@ -266,18 +276,9 @@ class CommuneProfile(NarrativeMixin, BaseReport):
         """The commune's poor-household rate next to its district's comparison communes."""
         from analysis import charts
 
-        panel = ind.poverty_panel(self.pkg)
         communes = self.pkg["communes"]
-        district = self.info["district_code"]
-        peers = set(
-            communes[(communes["district_code"] == district) & (communes["role"] == "comparison")][
-                "commune_code"
-            ]
-        )
-        own = panel[panel["commune_code"] == self.commune_code].set_index("year")["rate_pct"]
-        comp = panel[panel["commune_code"].isin(peers)].groupby("year")["rate_pct"].mean()
-        frame = pd.DataFrame({"commune": own, "comparison": comp}).reset_index()
-        frame = frame.rename(columns={"index": "year"}).sort_values("year")
+        peers = self._comparison_peers()
+        frame = self._poverty_rates()
         if frame.empty or not peers:
             return H.section(
                 "outcomes",
@@ -327,7 +328,266 @@ class CommuneProfile(NarrativeMixin, BaseReport):
                 self._t("commune.outcomes_caption"),
                 title=self._t("commune.outcomes_title"),
             ),
+            *(H.p(note, "note") for note in self.gap_notes(frame)),
         )
+
+    # ------------------------------------------------------------------ key message and results
+    def _register_results(self, ledger, total: tuple) -> None:
+        """People reached by activity type (adding up to the commune's total), and the
+        units delivered that are households or people (a house, a livelihood package): a
+        count of people, tied to the people of that activity type when they are equal."""
+        ben = self.rows()["beneficiaries"]
+        types = self.pkg["plans"].set_index("activity_id")["activity_type"]
+        kinds = ben["activity_id"].map(types).astype(str)
+        counts = ben.groupby(kinds.to_numpy())["beneficiary_id"].nunique()
+        frame = counts.rename("people").rename_axis("activity_type").reset_index()
+        self.breakdown(ledger, total, frame, "activity_type")
+        for row in self._delivery().itertuples():
+            if is_nan(row.delivered_units):
+                continue
+            person = str(row.unit) in RESULT_PERSON_UNITS
+            key = ledger.count(
+                ("delivered", self.commune_code, row.activity_type),
+                int(row.delivered_units),
+                people=person,
+            )
+            people_key = (*total[0], "activity_type", row.activity_type)
+            if person and ledger.values.get(people_key) == int(row.delivered_units):
+                ledger.line({people_key: int(row.delivered_units)}, (key, int(row.delivered_units)))
+
+    def _delivery(self) -> pd.DataFrame:
+        """Planned against delivered units and money of the commune's own activities, by
+        activity type (:func:`analysis.indicators.plan_vs_delivery`)."""
+        if "commune_delivery" not in self._computed:
+            found = self.indicator(ind.plan_vs_delivery, None, by=("commune_code", "activity_type"))
+            own = found[found["commune_code"].eq(self.commune_code).fillna(False).to_numpy(bool)]
+            self._computed["commune_delivery"] = own.reset_index(drop=True)
+        return self._computed["commune_delivery"]
+
+    def results(self) -> H.Fragment:
+        """Results per activity (houses, livelihood support, pupils...): planned against
+        delivered, money, and the commune's people it reached. Activities planned for the
+        whole province (pupils, Tết gifts) give the commune's people only."""
+        total = ("reached", self.commune_code)
+        delivery = self._delivery().set_index("activity_type")
+        ben_types = {k[3] for k in self.ledger.values if k[:3] == (*total, "activity_type")}
+        kinds = sorted(
+            set(delivery.index) | ben_types,
+            key=lambda a: sort_key(label("activity_type", a, self.lang), self.lang),
+        )
+        if not kinds:
+            return H.section(
+                "results", self._t("commune.section.results"), H.missing(self._t("missing.plans"))
+            )
+        models = self.rows()["plans"].groupby("activity_type")["livelihood_model"]
+        rows = []
+        for a in kinds:
+            name = label("activity_type", a, self.lang)
+            if a in models.groups:
+                found = sorted(
+                    {label("livelihood_model", m, self.lang) for m in models.get_group(a).dropna()}
+                )
+                name += f" ({', '.join(found)})" if found else ""
+            people = (*total, "activity_type", a)
+            row = {"activity": name, "people": people if a in ben_types else 0}
+            if a in delivery.index:
+                d = delivery.loc[a]
+                key = ("delivered", self.commune_code, a)
+                shown = key if key in self.ledger.values else d["delivered_units"]
+                row |= {
+                    "unit": label("unit", d["unit"], self.lang) if not is_nan(d["unit"]) else "—",
+                    "planned_units": d["planned_units"],
+                    "delivered_units": shown,
+                    "units_rate": d["units_rate"]
+                    if key not in self.ledger.values or is_nan(d["units_rate"])
+                    else self.withheld(d["units_rate"], key),
+                    "planned_amount_vnd": d["planned_amount_vnd"],
+                    "spent_vnd": d["spent_vnd"],
+                }
+            else:
+                row["unit"] = self._t("commune.province_plan")
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        cols = {
+            "activity": Col(self._t("col.activity_type")),
+            "unit": Col(self._t("commune.col_unit")),
+            "planned_units": Col(self._t("col.planned_units"), "number"),
+            "delivered_units": Col(self._t("col.delivered_units"), "count"),
+            "units_rate": Col(self._t("col.units_rate"), "percent"),
+            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+            "spent_vnd": Col(self._t("col.spent"), "money"),
+            "people": Col(self._t("col.people"), "people"),
+        }
+        for col in cols:
+            if col not in frame.columns:
+                frame[col] = float("nan")
+        parts = [
+            self.table(
+                "results",
+                frame,
+                cols,
+                caption=self._t(
+                    "commune.results_caption",
+                    years="–".join(dict.fromkeys(str(y) for y in self._support_years())),
+                ),
+                marks="all",
+            )
+        ]
+        if any(a not in delivery.index for a in kinds):
+            parts.append(H.p(self._t("commune.province_note"), "note"))
+        return H.section("results", self._t("commune.section.results"), *parts)
+
+    def key_message(self) -> H.Fragment:
+        """What the support was and the one figure that matters (the poor-household rate
+        against the district's comparison communes), with the illustrative caveat when it
+        rests on generated rows."""
+        total = ("reached", self.commune_code)
+        delivery = self._delivery()
+        items = []
+        for row in delivery.itertuples():
+            key = ("delivered", self.commune_code, row.activity_type)
+            if key not in self.ledger.values or not self.ledger.values[key]:
+                continue
+            items.append(
+                self._t(
+                    "commune.key_item",
+                    n=self.people_text(key),
+                    unit=label("unit", row.unit, self.lang),
+                    what=label("activity_type", row.activity_type, self.lang),
+                )
+            )
+        spent = float(delivery["spent_vnd"].sum()) if len(delivery) else 0.0
+        first, last = self._support_years()
+        sentences = [
+            self._t(
+                "commune.key_support",
+                first=first,
+                last=last,
+                name=self.info["name_in_source"],
+                money=self._money_words(spent),
+                items="; ".join(items) or self._t("missing_value"),
+                people=self.people_text(total),
+            )
+        ]
+        rate = self._rate_change()
+        if rate is not None:
+            sentences.append(rate)
+        if self._key_is_illustrative():
+            sentences.append(self._t("commune.key_illustrative"))
+        return H.section(
+            "key-message",
+            self._t("commune.section.key"),
+            *(H.p(s, "key-message") for s in sentences),
+        )
+
+    def _support_years(self) -> tuple[int, int]:
+        c = self.info
+        years = sorted(int(y) for y in self.rows()["plans"]["year"].dropna().unique())
+        first = int(c["partner_from"]) if not is_nan(c["partner_from"]) else years[0]
+        last = int(c["partner_to"]) if not is_nan(c["partner_to"]) else years[-1]
+        return first, last
+
+    def _poverty_rates(self) -> pd.DataFrame:
+        """The commune's poor-household rate and its district's comparison mean, every year
+        from the first to the last with a figure (a year without one is a NaN row)."""
+        panel = ind.poverty_panel(self.pkg)
+        own = panel[panel["commune_code"] == self.commune_code].set_index("year")["rate_pct"]
+        comp = panel[panel["commune_code"].isin(self._comparison_peers())].groupby("year")[
+            "rate_pct"
+        ]
+        frame = pd.DataFrame({"commune": own, "comparison": comp.mean()})
+        if frame.empty:
+            return frame.rename_axis("year").reset_index()
+        years = range(int(frame.index.min()), int(frame.index.max()) + 1)
+        return frame.reindex(years).rename_axis("year").reset_index()
+
+    def _comparison_peers(self) -> set[str]:
+        communes = self.pkg["communes"]
+        same = (communes["district_code"] == self.info["district_code"]) & (
+            communes["role"] == "comparison"
+        )
+        return set(communes.loc[same.fillna(False).to_numpy(bool), "commune_code"])
+
+    def _rate_change(self) -> str | None:
+        """The poor-household rate from the year before the partnership to its last year
+        with a figure, next to the comparison communes' (words, not signs: a fall is good)."""
+        frame = self._poverty_rates().dropna().set_index("year")
+        first, last = self._support_years()
+        before = frame[frame.index < first]
+        after = frame[(frame.index >= first) & (frame.index <= last)]
+        if before.empty or after.empty:
+            return None
+        y0, y1 = int(before.index.max()), int(after.index.max())
+        a, b = frame.loc[y0], frame.loc[y1]
+        return self._t(
+            "commune.key_rate",
+            y0=y0,
+            y1=y1,
+            before=format_number(a["commune"], self.lang, 1),
+            after=format_number(b["commune"], self.lang, 1),
+            change=self._points(b["commune"] - a["commune"]),
+            cbefore=format_number(a["comparison"], self.lang, 1),
+            cafter=format_number(b["comparison"], self.lang, 1),
+            cchange=self._points(b["comparison"] - a["comparison"]),
+        )
+
+    def _points(self, diff: float) -> str:
+        """A change in percentage points in words: a fall, a rise or no change."""
+        n = format_number(abs(diff), self.lang, 1)
+        if round(diff, 1) == 0:
+            return self._t("commune.points_same")
+        return self._t("commune.points_down" if diff < 0 else "commune.points_up", n=n)
+
+    def _key_is_illustrative(self) -> bool:
+        """Whether the key message rests on generated rows: the commune's own rows, or the
+        statistics of the comparison communes behind the rates."""
+        share = self._share.set_index("resource").loc["all", "illustrative_rows"]
+        if not is_nan(share) and share > 0:
+            return True
+        stats = self.pkg["commune_statistics"]
+        peers = stats[
+            stats["commune_code"].isin(self._comparison_peers()).fillna(False).to_numpy(bool)
+        ]
+        return bool(peers["source_id"].isin(self.pkg.illustrative_sources).any())
+
+    def _money_words(self, amount: float) -> str:
+        """Money in prose: millions or billions of đồng, three significant figures at most
+        (the table gives the exact figure)."""
+        if is_nan(amount) or amount < 1e6:
+            return self._money(amount)
+        if amount >= 1e9:
+            return self._t("commune.money_billion", n=format_number(amount / 1e9, self.lang, 2))
+        return self._t("commune.money_million", n=format_number(round(amount / 1e6), self.lang))
+
+    def gap_notes(self, frame: pd.DataFrame) -> list[str]:
+        """Why a year of the chart has no point: the source of that year gives no household
+        count, only poor and near-poor households together, or nothing at all."""
+        stats = self.pkg["commune_statistics"]
+        own = stats[stats["commune_code"].eq(self.commune_code).fillna(False).to_numpy(bool)]
+        own = own.set_index(own["year"].astype(int))
+        notes = []
+        for row in frame.itertuples():
+            year = int(row.year)
+            if is_nan(row.commune):
+                notes.append(self._t("commune.gap", year=year, reason=self._gap_reason(own, year)))
+            if is_nan(row.comparison):
+                notes.append(self._t("commune.gap_comparison", year=year))
+        return notes
+
+    def _gap_reason(self, own: pd.DataFrame, year: int) -> str:
+        if year not in own.index:
+            return self._t("commune.gap_no_row")
+        r = own.loc[year]
+        reasons = []
+        if is_nan(r["households"]):
+            reasons.append(self._t("commune.gap_no_households"))
+        if is_nan(r["poor_households"]):
+            if not is_nan(r["poor_or_near_poor_households"]):
+                n = format_number(r["poor_or_near_poor_households"], self.lang)
+                reasons.append(self._t("commune.gap_combined", n=n))
+            else:
+                reasons.append(self._t("commune.gap_no_poor"))
+        return "; ".join(reasons) or self._t("commune.gap_no_row")
 
     def page(self) -> H.Fragment:
         """The whole profile as one A4 page: two columns under the header (its banner states
@@ -335,10 +595,12 @@ class CommuneProfile(NarrativeMixin, BaseReport):
         return H.page(
             "profile",
             self.header(),
+            self.key_message(),
             self.purpose(),
             self.where(),
             H.page("column", self.people(), self.outcomes()),
             self.support(),
+            self.results(),
             *self.narrative_compact(),
             self.footer(),
         )

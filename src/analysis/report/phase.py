@@ -19,6 +19,7 @@ from analysis.indicators.registry import CRITERIA, evidence_of
 from analysis.package import Package
 from analysis.provenance import phase_rows
 from analysis.ratings import findings, load_rules
+from analysis.report import equity
 from analysis.report import html as H
 from analysis.report.base import (
     LIVESTOCK_COUNTS,
@@ -44,6 +45,7 @@ SECTIONS = (
     "totals",
     "efficiency",
     "impact",
+    "gender",
     "sustainability",
     "theory-of-change",
     "reform",
@@ -124,6 +126,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
         phase's beneficiaries by year of entry, commune, activity type, implementing unit and
         2025 successor commune; the cow ledger at the end of each year; the people observed
         at each year since entry; the households that stayed out of poverty."""
+        equity.register_counts(self, ledger)  # the gender section's counts
         self.register_limitations(ledger)  # the limitations section's counts
         totals = self.indicator(ph.totals_by_year)
         everyone = int(self.pkg["beneficiaries"]["beneficiary_id"].nunique())
@@ -466,6 +469,10 @@ class PhaseReport(NarrativeMixin, BaseReport):
         """Cumulative cost per beneficiary and per unit, against the sourced benchmarks."""
         parts = self.cost_tables(None, self._t("phase.cpb_caption"), self._t("phase.bench_caption"))
         return H.section("efficiency", self._t("section.efficiency"), *parts)
+
+    def gender(self) -> H.Fragment:
+        """Gender and equity (:mod:`analysis.report.equity`)."""
+        return equity.gender_section(self)
 
     def impact(self) -> H.Fragment:
         """Partners against comparisons over the whole phase; the beneficiaries' trajectories."""
