@@ -234,17 +234,28 @@ def table(
         caption,
         lang=lang,
         wide=_looks_wide(columns, shown),
-        short=len(frame) <= SHORT_TABLE_ROWS,
+        short=len(frame) <= SHORT_TABLE_ROWS
+        and sum(len(text) for texts in shown for text in texts) <= SHORT_TABLE_CHARS,
     )
 
 
 SHORT_TABLE_ROWS = 15
-"""A table of at most this many rows is never split across printed pages."""
+SHORT_TABLE_CHARS = 1200
+"""A table of at most :data:`SHORT_TABLE_ROWS` rows and this many characters in its cells
+(a third of an A4 page or so) is never split across printed pages; a longer one may be,
+row by row, its column titles repeated."""
 
 
 def _address_class(text: str) -> str:
-    """`` class="addr"`` for a cell that holds a web address (it may wrap anywhere)."""
-    return ' class="addr"' if str(text).startswith(("http://", "https://")) else ""
+    """`` class="addr"`` for a cell holding a web address or another word too long for a
+    narrow column (a file path): such a cell may wrap anywhere (stylesheet)."""
+    text = str(text)
+    long_word = max((len(word) for word in text.split()), default=0) > LONG_WORD
+    return ' class="addr"' if text.startswith(("http://", "https://")) or long_word else ""
+
+
+LONG_WORD = 24
+"""A cell with a word longer than this (in characters) may break it anywhere."""
 
 
 PHONE_CONTENT_PX = 366
