@@ -548,3 +548,24 @@ def test_the_rating_rules_find_the_pretrend_and_the_sensitivity(tiny):
     assert (table["estimate"] < 0).sum() == len(table) - 1
     # A variant of the design has no sensitivity table of its own.
     assert poverty_did(pkg, 2024, exclude_flags=True).sensitivity is None
+    # The one-standard row is +14: the sign is not robust (one definition, read by the
+    # rating and by the reports' sentence); a variant design cannot tell.
+    assert d.robust_sign is False
+    assert poverty_did(pkg, 2024, exclude_flags=True).robust_sign is None
+
+
+@pytest.mark.parametrize(
+    ("estimates", "expected"),
+    [
+        ([-3.0, -1.0, -0.5], True),  # every row a fall
+        ([-3.0, 0.0, -0.5], False),  # a row with no fall
+        ([-3.0, float("nan"), -0.5], None),  # a row that could not be estimated
+        ([float("nan"), 2.0], False),  # a rise is against, whatever the missing row
+        ([], None),
+    ],
+)
+def test_robust_sign_needs_every_sensitivity_row_negative(tiny, estimates, expected):
+    d = poverty_did(_toy(tiny), 2024)
+    table = pd.DataFrame({"estimate": pd.Series(estimates, dtype="float64")})
+    d.__dict__["sensitivity"] = table  # the cached property's slot: a chosen table
+    assert d.robust_sign is expected

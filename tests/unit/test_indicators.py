@@ -131,6 +131,29 @@ def test_plan_vs_delivery_by_commune_mixes_units_in_the_province_group(pkg):
     assert other["spent_vnd"] == 15 * M
 
 
+def test_plan_vs_delivery_keeps_unplanned_delivery_beside_the_rate(pkg):
+    """One definition: the rates compare the plan with what its planned activities
+    delivered; what activities without a planned number delivered or spent is its own
+    column and never raises a rate (the old table showed 98 gifts beside "100 %")."""
+    t = plan_vs_delivery(pkg, 2024, by="activity_type")
+    cows = _row(t, activity_type="livelihood_capital")
+    # The plan states no units for the cows: the 2 packages are all "off plan".
+    assert math.isnan(cows["delivered_on_plan"]) and cows["delivered_off_plan"] == 2
+    pupils = _row(t, activity_type="pupil_sponsorship")
+    assert (pupils["delivered_on_plan"], pupils["delivered_off_plan"]) == (2, 0)
+    gifts = _row(t, activity_type="tet_gifts")
+    # 3 M spent on gifts with no planned amount: off plan, not on plan.
+    assert (gifts["spent_on_plan_vnd"], gifts["spent_off_plan_vnd"]) == (0, 3 * M)
+    # The parts add up to the totals in every row.
+    on = t["delivered_on_plan"].fillna(0) + t["delivered_off_plan"]
+    assert (on[t["delivered_units"].notna()] == t["delivered_units"].dropna()).all()
+    assert (t["spent_on_plan_vnd"] + t["spent_off_plan_vnd"] == t["spent_vnd"]).all()
+    other = plan_vs_delivery(pkg, 2024, by="commune_code").iloc[2]
+    # Province/programme group: pupils 12 M on their 30 M plan; gifts 3 M without a plan.
+    assert (other["spent_on_plan_vnd"], other["spent_off_plan_vnd"]) == (12 * M, 3 * M)
+    assert other["amount_rate"] == pytest.approx(12 / 30)
+
+
 def test_plan_vs_delivery_empty_year_and_bad_requests(pkg):
     t = plan_vs_delivery(pkg, 2022)  # the fixture plans nothing for 2022
     assert t.empty
@@ -141,9 +164,13 @@ def test_plan_vs_delivery_empty_year_and_bad_requests(pkg):
         "n_reported",
         "planned_units",
         "delivered_units",
+        "delivered_on_plan",
+        "delivered_off_plan",
         "units_rate",
         "planned_amount_vnd",
         "spent_vnd",
+        "spent_on_plan_vnd",
+        "spent_off_plan_vnd",
         "amount_rate",
     ]
     with pytest.raises(ValueError, match="cannot group by"):
@@ -554,9 +581,13 @@ def test_poverty_persistence_on_fixture(pkg):
 def test_poverty_persistence_two_year_horizon(pkg):
     ben = pd.DataFrame(
         {
-            "beneficiary_id": pd.array(["X1", "X2", "X3", "X4"], dtype="string"),
-            "poverty_status_entry": pd.array(["poor", "near_poor", "other", "poor"], "string"),
-            "entry_year": pd.array([2021] * 4, dtype="Int64"),
+            "beneficiary_id": pd.array(["X1", "X2", "X3", "X4", "X5"], dtype="string"),
+            "poverty_status_entry": pd.array(
+                ["poor", "near_poor", "other", "poor", "poor"], "string"
+            ),
+            "entry_year": pd.array([2021] * 5, dtype="Int64"),
+            # X5 is a sponsored pupil: a child, not a household, never in the cohort.
+            "activity_id": pd.array(["2024-16834-01"] * 4 + ["2024-P40-03"], dtype="string"),
         }
     )
     rows = [
@@ -574,6 +605,10 @@ def test_poverty_persistence_two_year_horizon(pkg):
         ("X4", 2021, "poor"),
         ("X4", 2022, "other"),  # left in 2022, 2023 not observed
         ("X4", 2024, "poor"),
+        ("X5", 2021, "poor"),
+        ("X5", 2022, "other"),  # would add to both horizons were she a household
+        ("X5", 2023, "poor"),
+        ("X5", 2024, "poor"),
     ]
     fu = pd.DataFrame(rows, columns=["beneficiary_id", "year", "poverty_status"])
     fu = fu.astype({"beneficiary_id": "string", "year": "Int64", "poverty_status": "string"})

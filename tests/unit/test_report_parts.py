@@ -394,3 +394,12 @@ def test_followed_households_are_a_before_after_change_in_real_terms():
     assert f"the rise was {expected:,} đồng" in html or f"the rise was VND {expected:,}" in html
     assert "rests on a source marked uncertain" in html
     assert "not the programme&#39;s impact" in html or "not the programme's impact" in html
+    # By years since entry: the three households entered in 2023, one year before. Their
+    # changes: B000008 1.0 -> 1.6 M, B000009 1.2 -> 1.5 M, B000010 0.9 -> 1.2 M: mean
+    # (0.6 + 0.3 + 0.3) / 3 = 0.4 M; longer exposures have nobody yet.
+    table = report.tables["income_by_exposure"]
+    assert table["exposure_years"].tolist()[:1] == [1]
+    assert table["n"].tolist()[0] == 3 and set(table["n"].tolist()[1:]) <= {0}
+    assert table["mean_change_vnd"].iloc[0] == 400_000
+    assert round(table["mean_real_change_vnd"].iloc[0]) == expected
+    assert "by years since entry" in html

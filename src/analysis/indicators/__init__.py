@@ -38,9 +38,12 @@ from analysis.indicators.efficiency import (
 from analysis.indicators.impact import (
     IncomeChange,
     PovertyDid,
+    cpi_series,
     income_change,
     poverty_did,
+    poverty_did_sensitivity,
     poverty_panel,
+    price_deflator,
 )
 from analysis.indicators.relevance import targeting_shares
 from analysis.indicators.sustainability import (
@@ -69,6 +72,7 @@ __all__ = [
     "cost_per_beneficiary",
     "cost_per_unit",
     "cost_vs_benchmark",
+    "cpi_series",
     "disbursement_delay_summary",
     "funds_mobilised",
     "graduated_communes",
@@ -77,8 +81,10 @@ __all__ = [
     "pass_on_rate",
     "plan_vs_delivery",
     "poverty_did",
+    "poverty_did_sensitivity",
     "poverty_panel",
     "poverty_persistence",
+    "price_deflator",
     "programme_alignment",
     "share_of_plan_linked",
     "targeting_shares",

@@ -52,6 +52,20 @@ ALL = "all"
 # --------------------------------------------------------------------------- the phase's years
 
 
+PUPIL_ACTIVITY_TYPES = ("pupil_sponsorship",)
+"""Activity types whose beneficiaries are children (``plans.activity_type`` of the
+beneficiary's activity): their follow-ups are not household outcomes."""
+
+
+def pupil_ids(pkg: Package) -> set[str]:
+    """The beneficiaries who are pupils (their activity is of :data:`PUPIL_ACTIVITY_TYPES`):
+    left out of every household outcome (income, poverty status)."""
+    ben = pkg["beneficiaries"]
+    activity_type = ben["activity_id"].map(pkg["plans"].set_index("activity_id")["activity_type"])
+    pupil = activity_type.isin(PUPIL_ACTIVITY_TYPES).fillna(False).to_numpy(bool)
+    return set(ben.loc[pupil, "beneficiary_id"])
+
+
 def phase_years(pkg: Package, resource: str = "plans") -> tuple[int, int]:
     """The first and last year of the phase: the bounds ``datapackage.json`` sets on
     ``<resource>.year`` (``commune_statistics`` reaches back to the baseline years)."""

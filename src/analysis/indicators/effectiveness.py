@@ -39,9 +39,13 @@ PLAN_VS_DELIVERY_MEASURES = {
     "n_reported": "int64",
     "planned_units": "float64",
     "delivered_units": "float64",
+    "delivered_on_plan": "float64",
+    "delivered_off_plan": "float64",
     "units_rate": "float64",
     "planned_amount_vnd": "float64",
     "spent_vnd": "float64",
+    "spent_on_plan_vnd": "float64",
+    "spent_off_plan_vnd": "float64",
     "amount_rate": "float64",
 }
 
@@ -54,15 +58,21 @@ def plan_vs_delivery(
     Definition: for the activities planned in ``year`` (all years when None), grouped by
     ``by``:
 
-    - ``units_rate`` = delivered units of the activities that state planned units / planned
-      units. An activity without an output row counts as nothing delivered (``n_reported``
-      says how many activities have one). Units of different kinds cannot be added: when a
-      group mixes units (houses and gifts, say) ``unit`` is missing and the three unit
-      columns are NaN.
-    - ``amount_rate`` = money spent (disbursements + expenditures, whatever their date) on
-      the activities that state a planned amount / planned amount. NaN when no activity of
-      the group states an amount, or when the planned amount is zero (no division by zero).
-    - ``spent_vnd`` counts every activity of the group, with or without a planned amount.
+    - ``units_rate`` = ``delivered_on_plan`` / ``planned_units``: the delivered units of the
+      activities that state planned units over those planned units, never capped. An
+      activity without an output row counts as nothing delivered (``n_reported`` says how
+      many activities have one). Units of different kinds cannot be added: when a group
+      mixes units (houses and gifts, say) ``unit`` is missing and the unit columns are NaN.
+    - ``delivered_units`` = ``delivered_on_plan`` + ``delivered_off_plan``: every activity
+      of the group (NaN when none has an output row), the second part from activities that
+      state no planned units (an unplanned delivery never raises the rate; it is shown
+      beside it). ``delivered_on_plan`` is NaN when no activity of the group states units.
+    - ``amount_rate`` = ``spent_on_plan_vnd`` / ``planned_amount_vnd``: money spent
+      (disbursements + expenditures, whatever their date) on the activities that state a
+      planned amount over that amount, never capped. NaN when no activity of the group
+      states an amount, or when the planned amount is zero (no division by zero).
+    - ``spent_vnd`` = ``spent_on_plan_vnd`` + ``spent_off_plan_vnd``: every activity of
+      the group, the second part from activities that state no planned amount.
 
     Numerators: delivered units; money spent. Denominators: planned units; planned amount.
     Unit: the plan's unit (house, pupil...), đồng, and rates as fractions (1.0 = 100 %).
@@ -76,7 +86,9 @@ def plan_vs_delivery(
 
     Returns:
         One row per group: the keys, then unit, n_activities, n_reported, planned_units,
-        delivered_units, units_rate, planned_amount_vnd, spent_vnd, amount_rate; sorted by
+        delivered_units, delivered_on_plan, delivered_off_plan, units_rate,
+        planned_amount_vnd, spent_vnd, spent_on_plan_vnd, spent_off_plan_vnd, amount_rate;
+        sorted by
         the keys (missing last). Empty (same columns) when no activity is planned that year.
 
     Raises:
@@ -101,12 +113,20 @@ def plan_vs_delivery(
     act["_delivered_on_plan"] = act["_delivered"].fillna(0.0).where(act["_planned_units"].notna())
     act["_amount"] = as_float(act["planned_amount_vnd"])
     act["spent_on"] = spent_on(pkg, act)
+    act["_delivered_off_plan"] = act["_delivered"].fillna(0.0).where(act["_planned_units"].isna())
     act["_spent_on_plan"] = act["spent_on"].where(act["_amount"].notna())
+    act["_spent_off_plan"] = act["spent_on"].where(act["_amount"].isna(), 0.0)
 
     grouped = group_by(act, keys)
     sums = {
         col: grouped[col].sum(min_count=1)  # NaN when no activity of the group has a value
-        for col in ("_planned_units", "_delivered", "_delivered_on_plan", "_amount")
+        for col in (
+            "_planned_units",
+            "_delivered",
+            "_delivered_on_plan",
+            "_delivered_off_plan",
+            "_amount",
+        )
     }
     spent_on_plan = grouped["_spent_on_plan"].sum(min_count=1)
     n_units = grouped["unit"].nunique()  # distinct units stated, missing ones not counted
@@ -120,9 +140,13 @@ def plan_vs_delivery(
             "n_reported": grouped["_reported"].sum().astype("int64"),
             "planned_units": planned_units,
             "delivered_units": sums["_delivered"].mask(mixed),
+            "delivered_on_plan": sums["_delivered_on_plan"].mask(mixed),
+            "delivered_off_plan": sums["_delivered_off_plan"].fillna(0.0).mask(mixed),
             "units_rate": (sums["_delivered_on_plan"] / planned_units).where(planned_units > 0),
             "planned_amount_vnd": amount,
             "spent_vnd": grouped["spent_on"].sum(),
+            "spent_on_plan_vnd": spent_on_plan.fillna(0.0),
+            "spent_off_plan_vnd": grouped["_spent_off_plan"].sum(),
             "amount_rate": (spent_on_plan / amount).where(amount > 0),
         }
     )

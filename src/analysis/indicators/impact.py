@@ -32,7 +32,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.indicators.common import as_float, check_year, phase_years
+from analysis.indicators.common import (
+    PUPIL_ACTIVITY_TYPES,
+    as_float,
+    check_year,
+    phase_years,
+    pupil_ids,
+)
 from analysis.inference import (
     BootstrapResult,
     DidResult,
@@ -270,6 +276,23 @@ class PovertyDid:
     def sensitivity(self) -> pd.DataFrame | None:
         """:func:`poverty_did_sensitivity` of this design (None for a variant)."""
         return None if self._sensitivity is None else self._sensitivity()
+
+    @property
+    def robust_sign(self) -> bool | None:
+        """Does every row of :attr:`sensitivity` show a fall (a negative estimate)?
+
+        True when every row has an estimate and each is negative; False when some row's
+        estimate is zero or positive; None when it cannot be told (a variant design with no
+        sensitivity table, no row, or a row without an estimate and none against). The one
+        definition the impact rating and the reports' sentence both read.
+        """
+        table = self.sensitivity
+        if table is None or table.empty:
+            return None
+        estimates = table["estimate"]
+        if (estimates.dropna() >= 0).any():
+            return False
+        return None if estimates.isna().any() else True
 
 
 def commune_flags(communes: pd.DataFrame) -> pd.Series:
@@ -809,10 +832,6 @@ def _sensitivity_row(variant: str, detail: str, did: PovertyDid) -> dict:
 
 # --------------------------------------------------------------------------- beneficiaries
 
-PUPIL_ACTIVITY_TYPES = ("pupil_sponsorship",)
-"""Activity types whose beneficiaries are children (``plans.activity_type`` of the
-beneficiary's activity): their follow-ups are not household outcomes."""
-
 CPI_MEASURE = "cpi_change_pct"
 """``context_statistics.measure`` of the national consumer price index's yearly change: the
 year's average index over the previous year's, minus 100, in percent."""
@@ -1084,8 +1103,6 @@ def _followed(pkg: Package, year: int, poor_statuses: list[str]) -> tuple[pd.Dat
     """The household beneficiaries followed from entry to ``year`` (nominal columns), and the
     number of pupils left out."""
     ben = pkg["beneficiaries"].set_index("beneficiary_id")
-    activity_type = ben["activity_id"].map(pkg["plans"].set_index("activity_id")["activity_type"])
-    pupil = activity_type.isin(PUPIL_ACTIVITY_TYPES).fillna(False).astype(bool)
     fu = pkg["beneficiary_followups"].copy(deep=False)
     fu["entry_year"] = fu["beneficiary_id"].map(ben["entry_year"])
     fu = fu[(fu["entry_year"] < year).fillna(False).to_numpy(bool)]
@@ -1094,7 +1111,7 @@ def _followed(pkg: Package, year: int, poor_statuses: list[str]) -> tuple[pd.Dat
     )
     at_year = fu[fu["year"].eq(year).fillna(False).to_numpy(bool)].set_index("beneficiary_id")
     both = set(at_entry.index) & set(at_year.index)
-    pupils = {b for b in both if bool(pupil.get(b, False))}
+    pupils = both & pupil_ids(pkg)
     ids = sorted(both - pupils)
     changes = pd.DataFrame({"beneficiary_id": pd.array(ids, dtype="string")})
     bid = changes["beneficiary_id"]

@@ -21,6 +21,7 @@ from analysis.indicators.common import (
     empty_frame,
     finish,
     phase_years,
+    pupil_ids,
 )
 from analysis.package import Package
 
@@ -288,8 +289,9 @@ def poverty_persistence(
 ) -> pd.DataFrame:
     """Share of beneficiaries who left poverty and were still out of it later.
 
-    Definition: the cohort is the beneficiaries poor or near-poor at entry whose follow-ups
-    show status ``other`` in some year; t is the first such year (the year they left). For
+    Definition: the cohort is the household beneficiaries (pupils of pupil sponsorship are
+    children, not households: left out) poor or near-poor at entry whose follow-ups show
+    status ``other`` in some year; t is the first such year (the year they left). For
     each horizon h: ``n`` = people of the cohort with a follow-up in year t + h, where
     t + h <= ``year``; ``still_out`` = those whose status in t + h is still ``other``;
     ``share_still_out = still_out / n`` (NaN when n = 0). Units: people; fraction.
@@ -321,7 +323,7 @@ def poverty_persistence(
             ben["poverty_status_entry"].isin(["poor", "near_poor"]).fillna(False).to_numpy(bool),
             "beneficiary_id",
         ]
-    )
+    ) - pupil_ids(pkg)
     fu = pkg["beneficiary_followups"]
     fu = fu[(fu["beneficiary_id"].isin(cohort) & (fu["year"] <= year)).fillna(False).to_numpy(bool)]
     status = {

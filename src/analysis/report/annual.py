@@ -227,11 +227,18 @@ class AnnualReport(NarrativeMixin, BaseReport):
         delivered = self.indicator(ind.plan_vs_delivery, self.year, by="activity_type")
         plans = self._plans()
         units = {a: set(group["unit"].dropna()) for a, group in plans.groupby("activity_type")}
-        for a, n in zip(delivered["activity_type"], delivered["delivered_units"], strict=True):
+        for _, row in delivered.iterrows():
+            a, n = row["activity_type"], row["delivered_units"]
             if pd.isna(n):
                 continue
             people = bool(units.get(a)) and units[a] <= PERSON_UNITS
             key = ledger.count(("delivered", self.year, a), int(n), people=people)
+            if not pd.isna(row["delivered_on_plan"]):
+                parts = {
+                    ("delivered", self.year, a, "on_plan"): int(row["delivered_on_plan"]),
+                    ("delivered", self.year, a, "off_plan"): int(row["delivered_off_plan"]),
+                }
+                ledger.line(parts, (key, int(n)), people=people)
             funded = self.funded_key(a)
             if people and ledger.values.get(funded) == int(n):
                 ledger.line({funded: int(n)}, (key, int(n)))
@@ -273,6 +280,13 @@ class AnnualReport(NarrativeMixin, BaseReport):
             {("followed", y, "left"): left, ("followed", y, "stayed"): poor_entry - left},
             (("followed", y, "poor_entry"), poor_entry),
         )
+        exposure = inc.by_exposure
+        for column, total in (("n", "income"), ("n_real", "real")):
+            parts = {
+                ("followed", y, total, "exposure", int(k)): int(v)
+                for k, v in zip(exposure["exposure_years"], exposure[column], strict=True)
+            }
+            ledger.line(parts, (("followed", y, total), sum(parts.values())))
 
     def funded_key(self, activity_type: str) -> tuple:
         return ("funded", self.year, activity_type)
@@ -525,26 +539,26 @@ class AnnualReport(NarrativeMixin, BaseReport):
         if by_type.empty:
             parts.append(H.missing(self._t("missing.plans")))
         else:
-            keys = [
-                ("delivered", self.year, a) if not pd.isna(n) else n
-                for a, n in zip(by_type["activity_type"], by_type["delivered_units"], strict=True)
-            ]
+            on_plan, off_plan = self._delivered_parts(by_type)
             shown = self._labelled(by_type, "activity_type", "activity_type").assign(
-                delivered_units=keys,
+                delivered_on_plan=on_plan,
+                delivered_off_plan=off_plan,
                 units_rate=[
                     self.withheld(v, k) if isinstance(k, tuple) else v
-                    for k, v in zip(keys, by_type["units_rate"], strict=True)
+                    for k, v in zip(on_plan, by_type["units_rate"], strict=True)
                 ],
             )
             cols = {
                 "activity_type": Col(self._t("col.activity_type")),
                 "n_activities": Col(self._t("col.n_activities"), "number"),
                 "planned_units": Col(self._t("col.planned_units"), "number"),
-                "delivered_units": Col(self._t("col.delivered_units"), "count"),
+                "delivered_on_plan": Col(self._t("col.delivered_on_plan"), "count"),
                 "units_rate": Col(self._t("col.units_rate"), "percent"),
+                "delivered_off_plan": Col(self._t("col.delivered_off_plan"), "count"),
                 "planned_amount_vnd": Col(self._t("col.planned"), "money"),
-                "spent_vnd": Col(self._t("col.spent"), "money"),
+                "spent_on_plan_vnd": Col(self._t("col.spent_on_plan"), "money"),
                 "amount_rate": Col(self._t("col.execution_rate"), "percent"),
+                "spent_off_plan_vnd": Col(self._t("col.spent_off_plan"), "money"),
             }
             parts.append(H.h(3, self._t("effectiveness.delivery_title")))
             parts.append(
@@ -571,8 +585,9 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 "commune_code": Col(self._t("col.commune")),
                 "n_activities": Col(self._t("col.n_activities"), "number"),
                 "planned_amount_vnd": Col(self._t("col.planned"), "money"),
-                "spent_vnd": Col(self._t("col.spent"), "money"),
+                "spent_on_plan_vnd": Col(self._t("col.spent_on_plan"), "money"),
                 "amount_rate": Col(self._t("col.execution_rate"), "percent"),
+                "spent_off_plan_vnd": Col(self._t("col.spent_off_plan"), "money"),
             }
             parts.append(
                 self.table(
@@ -587,6 +602,24 @@ class AnnualReport(NarrativeMixin, BaseReport):
         parts.append(H.h(3, self._t("effectiveness.people_title")))
         parts += self._people_tables()
         return H.section("effectiveness", self._t("section.effectiveness"), *parts)
+
+    def _delivered_parts(self, by_type: pd.DataFrame) -> tuple[list, list]:
+        """The delivered units of each activity type as two table cells: on the activities
+        that state planned units (what the rate compares with the plan) and on the others
+        (never added to the rate). Ledger keys where registered, else the number or NaN."""
+        on_plan, off_plan = [], []
+        for _, row in by_type.iterrows():
+            key = ("delivered", self.year, row["activity_type"])
+            if key not in self.ledger.values:
+                on_plan.append(row["delivered_on_plan"])
+                off_plan.append(row["delivered_off_plan"])
+            elif pd.isna(row["delivered_on_plan"]):
+                on_plan.append(float("nan"))
+                off_plan.append(key)
+            else:
+                on_plan.append((*key, "on_plan"))
+                off_plan.append((*key, "off_plan"))
+        return on_plan, off_plan
 
     def _plan_table(self) -> H.Fragment:
         plans = self._plans().sort_values("activity_id")
@@ -828,6 +861,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
             )
         ]
         parts.append(H.p(self._real_income_text(inc)))
+        parts.append(self._exposure_table(inc.by_exposure))
         parts.append(H.p(self._t("impact.before_after"), "note"))
         poor_entry = ("followed", y, "poor_entry")
         if self.ledger.is_hidden(poor_entry) or not self.ledger.values[poor_entry]:
@@ -850,6 +884,41 @@ class AnnualReport(NarrativeMixin, BaseReport):
             )
         )
         return parts
+
+    def _exposure_table(self, exposure: pd.DataFrame) -> H.Fragment:
+        """The change by years since entry, each mean beside its number of people (a mean
+        of a hidden count is withheld): the longer-exposed are not pooled with newcomers."""
+        y = self.year
+        n_keys = [("followed", y, "income", "exposure", int(k)) for k in exposure["exposure_years"]]
+        real_keys = [
+            ("followed", y, "real", "exposure", int(k)) for k in exposure["exposure_years"]
+        ]
+        shown = exposure.assign(
+            n=n_keys,
+            n_real=real_keys,
+            mean_change_vnd=[
+                self.withheld(v, k)
+                for v, k in zip(exposure["mean_change_vnd"], n_keys, strict=True)
+            ],
+            mean_real_change_vnd=[
+                self.withheld(v, k)
+                for v, k in zip(exposure["mean_real_change_vnd"], real_keys, strict=True)
+            ],
+        )
+        cols = {
+            "exposure_years": Col(self._t("col.exposure_years"), "number"),
+            "n": Col(self._t("col.followed_people"), "people"),
+            "mean_change_vnd": Col(self._t("col.mean_change"), "money"),
+            "n_real": Col(self._t("col.followed_people_real"), "people"),
+            "mean_real_change_vnd": Col(self._t("col.mean_real_change"), "money"),
+        }
+        return self.table(
+            "income_by_exposure",
+            shown,
+            cols,
+            caption=self._t("impact.exposure_caption", year=y),
+            marks="all",
+        )
 
     def _real_income_text(self, inc) -> str:
         """The change at constant prices (national CPI), or why there is none."""

@@ -703,6 +703,11 @@ class BaseReport:
                     )
                     + " "
                     + self._t(verdict)
+                    + (  # one change before the programme: a placebo, not a trend
+                        " " + self._t("impact.placebo_one_pair")
+                        if len(did.placebo_pre) + len(did.placebo_post) <= 2
+                        else ""
+                    )
                 )
             )
         if len(did.excluded):
@@ -783,10 +788,8 @@ class BaseReport:
             "n_treated": Col(self._t("col.n_treated"), "number"),
             "n_control": Col(self._t("col.n_control"), "number"),
         }
-        robust = (
-            bool((table["estimate"].dropna() < 0).all())
-            if table["estimate"].notna().any()
-            else False
+        robust = {True: "impact.robust_yes", False: "impact.robust_no"}.get(
+            did.robust_sign, "impact.robust_unknown"
         )
         return [
             H.h(3, self._t("impact.sensitivity_title")),
@@ -797,7 +800,7 @@ class BaseReport:
                 caption=self._t("impact.sensitivity_caption"),
                 marks="all",
             ),
-            H.p(self._t("impact.robust_yes" if robust else "impact.robust_no"), "note"),
+            H.p(self._t(robust), "note"),
         ]
 
     def persistence_table(self, year: int):

@@ -218,19 +218,13 @@ class PhaseReport(NarrativeMixin, BaseReport):
         """The impact rule's figures from the difference-in-differences (None when it failed)."""
         if isinstance(did, Exception):
             return {"did_estimate": None, "did_p_value": None, "did_n_treated": 0}
-        sensitivity = did.sensitivity
-        robust = (  # None: no sensitivity table (a variant design) or no row in it
-            bool((sensitivity["estimate"] < 0).all())
-            if sensitivity is not None and len(sensitivity)
-            else None
-        )
         return {
             "did_estimate": did.result.estimate,
             "did_p_value": did.result.p_value,
             "did_min_p": did.result.min_p_value,
             "did_n_treated": did.result.n_treated,
             "did_pretrend_p": did.pretrend.p_value if did.pretrend is not None else None,
-            "did_robust": robust,
+            "did_robust": did.robust_sign,
         }
 
     def _criterion_share(self) -> dict[str, float]:
