@@ -96,8 +96,9 @@ def test_language_and_diacritics(rendered):
 def test_figures_match_hand_computation_vi(rendered):
     html = _html(rendered, "vi")
     # Planned 50 + 50 + 30 = 130 M; spent 55 + 50 + 12 = 117 M; rate 117/130 = 90,0%.
-    assert "130.000.000 đồng" in html
-    assert "117.000.000 đồng" in html
+    # Sentences and key figures say money in words; tables keep the exact amount.
+    assert "130 triệu đồng" in html and "130.000.000 đồng" in html
+    assert "117 triệu đồng" in html
     assert "90,0%" in html
     # DiD: (-19 - 10)/2 - (-4 - 2)/2 = -11,5 points; p = 2/6 = 0,3333 (4 decimals).
     assert "-11,5" in html
@@ -110,7 +111,8 @@ def test_figures_match_hand_computation_vi(rendered):
 
 def test_figures_match_hand_computation_en(rendered):
     html = _html(rendered, "en")
-    assert "VND 130,000,000" in html and "VND 117,000,000" in html
+    assert "VND 130 million" in html and "VND 130,000,000" in html
+    assert "VND 117 million" in html
     assert "90.0%" in html and "-11.5" in html
 
 

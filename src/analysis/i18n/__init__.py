@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import numbers
 import re
 from decimal import Decimal
@@ -38,6 +39,7 @@ __all__ = [
     "format_count",
     "format_date",
     "format_money",
+    "format_money_prose",
     "format_number",
     "format_percent",
     "is_missing",
@@ -253,6 +255,34 @@ def format_money(amount_vnd: Any, lang: str) -> str:
     if is_missing(amount_vnd):
         return t("missing_value", lang)
     return t("money", lang, amount=format_number(amount_vnd, lang))
+
+
+def format_money_prose(amount_vnd: Any, lang: str, significant: int = 3) -> str:
+    """An amount of đồng as a sentence says it: three significant figures in the language's
+    words for thousands, millions and billions (CLDR's long compact form, through Babel).
+
+    Tables and workbooks keep the exact amount (:func:`format_money`); a sentence does not
+    pretend to a precision no reader needs (48.633.333 đồng is "48,6 triệu đồng").
+    Amounts below a thousand đồng are exact.
+
+    Example:
+        >>> format_money_prose(2_834_567_890, "vi"), format_money_prose(360_000_000, "en")
+        ('2,83 tỷ đồng', 'VND 360 million')
+        >>> format_money_prose(48_633_333, "vi"), format_money_prose(-142_857, "vi")
+        ('48,6 triệu đồng', '-143 nghìn đồng')
+    """
+    _check_lang(lang)
+    if is_missing(amount_vnd):
+        return t("missing_value", lang)
+    value = float(amount_vnd)
+    if abs(value) < 1000:
+        return format_money(value, lang)
+    digits = math.floor(math.log10(abs(value))) + 1
+    rounded = round(value, significant - digits)
+    words = babel_numbers.format_compact_decimal(
+        rounded, format_type="long", locale=lang, fraction_digits=significant - 1
+    )
+    return t("money", lang, amount=_normalise(words))
 
 
 def format_percent(fraction: Any, lang: str, decimals: int = 1) -> str:

@@ -23,7 +23,7 @@ from analysis.disclosure import Ledger
 from analysis.errors import PackageChanged, PackageInvalid, Problem
 from analysis.i18n import (
     LANGUAGES,
-    format_money,
+    format_money_prose,
     format_number,
     format_percent,
     label,
@@ -200,9 +200,11 @@ class BaseReport:
         return t(key, self.lang, **kwargs)
 
     def _money(self, x) -> str:
+        """Money in a sentence, a key figure or an alt text: three significant figures in
+        words ("2,83 tỷ đồng"); tables and workbooks keep the exact amount."""
         if x is H.HIDDEN:
             return t("suppressed_complementary", self.lang)
-        return format_money(x, self.lang)
+        return format_money_prose(x, self.lang)
 
     def _num(self, x, decimals: int = 0) -> str:
         if x is H.HIDDEN:
@@ -872,7 +874,8 @@ class BaseReport:
         ]
         parts.append(H.h(3, self._t("dq.warnings_title")))
         if warnings:
-            parts.append(H.ul(w.format(self.lang) for w in warnings))
+            # the reader's words; the file, row and rule are `python -m analysis validate`'s
+            parts.append(H.ul(w.describe(self.lang) for w in warnings))
         else:
             parts.append(H.p(self._t("dq.no_warnings")))
         parts.append(H.h(3, self._t("dq.sources_title")))
@@ -912,7 +915,7 @@ class BaseReport:
             ),
             (self._t("footer.sha256"), self.pkg.sha256),
             (self._t("footer.commit"), git_commit()),
-            (self._t("footer.parameters"), ", ".join(f"{k}={v}" for k, v in params.items())),
+            (self._t("footer.parameters"), self._parameters_text(params)),
             (
                 self._t("footer.libraries"),
                 ", ".join(
@@ -922,6 +925,11 @@ class BaseReport:
             ),
         ]
         return H.element("footer", H.definition_list(items), class_="provenance")
+
+    def _parameters_text(self, params: dict) -> str:
+        """The report's parameters in words ("Năm báo cáo: 2024; ngôn ngữ: tiếng Việt")."""
+        shown = {**params, "lang": self._t(f"lang.{params['lang']}")} if params else {}
+        return "; ".join(self._t(f"param.{k}", value=v) for k, v in shown.items())
 
     # ------------------------------------------------------------------ workbook
     def save_tables(self, path: str) -> None:
