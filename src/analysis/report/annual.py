@@ -27,6 +27,7 @@ from analysis.report.base import (
     load_checked,
     plan_years,
 )
+from analysis.report.context import context_section
 from analysis.report.html import Col
 from analysis.report.narrative import NarrativeMixin
 
@@ -50,6 +51,7 @@ SECTIONS = (
     "summary",
     "purpose",
     "relevance",
+    "context",
     "coherence",
     "effectiveness",
     "efficiency",
@@ -486,6 +488,12 @@ class AnnualReport(NarrativeMixin, BaseReport):
             ),
             H.p(self._t("relevance.note"), "note"),
         )
+
+    # ------------------------------------------------------------------ context
+    def context(self) -> H.Fragment:
+        """Published poverty rates of the partner communes against their district, province
+        and the country, up to the report's year (:mod:`analysis.report.context`)."""
+        return context_section(self, self.year)
 
     # ------------------------------------------------------------------ coherence
     def coherence(self) -> H.Fragment:

@@ -30,6 +30,7 @@ from analysis.i18n import (
     localized,
     t,
 )
+from analysis.indicators.context import published_statistics
 from analysis.package import Package, read_package
 from analysis.provenance import (
     git_commit,
@@ -39,6 +40,7 @@ from analysis.provenance import (
     library_versions,
 )
 from analysis.report import html as H
+from analysis.report.context import observed_rows_text
 from analysis.report.html import Col
 from analysis.report.workbook import Sheet, write_workbook
 
@@ -864,6 +866,7 @@ class BaseReport:
             self.table(
                 "data_quality", shown, cols, caption=self._t("dq.share_caption"), total_row=True
             ),
+            observed_rows_text(self),  # the package's observed rows and cited sources
         ]
         ids = self.scope_activities()
         warnings = [
@@ -891,6 +894,8 @@ class BaseReport:
             self.pkg["communes"],
         ):
             used |= set(frame["source_id"].dropna())
+        if "context" in self.SECTIONS:  # the published figures the context section shows
+            used |= set(published_statistics(self.pkg)["source_id"])
         src = self.pkg["sources"]
         src = src[src["source_id"].isin(used)].sort_values(["kind", "source_id"])
         cols = {

@@ -31,6 +31,7 @@ from analysis.report.base import (
     plan_years,
     text_or,
 )
+from analysis.report.context import context_section
 from analysis.report.html import Col
 from analysis.report.narrative import NarrativeMixin
 from analysis.theory import LEVELS, link_confidence
@@ -41,6 +42,7 @@ PHASE_BREAKDOWNS = ("commune_code", "activity_type", "implementing_unit")
 SECTIONS = (
     "summary",
     "purpose",
+    "context",
     "findings",
     "totals",
     "efficiency",
@@ -273,6 +275,11 @@ class PhaseReport(NarrativeMixin, BaseReport):
         return H.section(
             "summary", self._t("section.summary"), self.key_messages(), kpis, H.p(text)
         )
+
+    def context(self) -> H.Fragment:
+        """Published poverty rates of the partner communes against their district, province
+        and the country, every year (:mod:`analysis.report.context`)."""
+        return context_section(self)
 
     def findings(self) -> H.Fragment:
         """A rating per DAC criterion, from rules whose thresholds are in the config file;
