@@ -457,7 +457,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
                 first=first,
                 last=last,
                 name=self.info["name_in_source"],
-                money=self._money_words(spent),
+                money=self._money(spent),
                 items="; ".join(items) or self._t("missing_value"),
                 people=self.people_text(total),
             )
@@ -542,15 +542,6 @@ class CommuneProfile(NarrativeMixin, BaseReport):
             stats["commune_code"].isin(self._comparison_peers()).fillna(False).to_numpy(bool)
         ]
         return bool(peers["source_id"].isin(self.pkg.illustrative_sources).any())
-
-    def _money_words(self, amount: float) -> str:
-        """Money in prose: millions or billions of đồng, three significant figures at most
-        (the table gives the exact figure)."""
-        if is_nan(amount) or amount < 1e6:
-            return self._money(amount)
-        if amount >= 1e9:
-            return self._t("commune.money_billion", n=format_number(amount / 1e9, self.lang, 2))
-        return self._t("commune.money_million", n=format_number(round(amount / 1e6), self.lang))
 
     def gap_notes(self, frame: pd.DataFrame) -> list[str]:
         """Why a year of the chart has no point: the source of that year gives no household
