@@ -700,11 +700,12 @@ class NarrativeMixin:
         parts = []
         sub = (lambda key: []) if compact else (lambda key: [H.h(3, self._t(key))])
         parts += sub("narr.lim.collected_title") + self._collected_parts()
-        parts += sub("narr.lim.attrition_title") + [self._attrition_paragraph()]
-        parts += sub("narr.lim.qualitative_title") + [H.p(self._t("narr.lim.qualitative"))]
+        parts += sub("narr.lim.attrition_title") + [self._attrition_paragraph(compact)]
+        short = "_short" if compact else ""
+        parts += sub("narr.lim.qualitative_title") + [H.p(self._t(f"narr.lim.qualitative{short}"))]
         overall = self._overall_share()
         text = (
-            self._t("narr.lim.illustrative", share=self._pct(overall))
+            self._t(f"narr.lim.illustrative{short}", share=self._pct(overall))
             if overall > 0
             else self._t("narr.lim.no_illustrative")
         )
@@ -752,7 +753,7 @@ class NarrativeMixin:
             parts.append(H.p(self._t("narr.lim.no_field_reports")))
         return parts
 
-    def _attrition_paragraph(self) -> H.Fragment:
+    def _attrition_paragraph(self, compact: bool = False) -> H.Fragment:
         found = self._attrition()
         if not found or not found[0]:
             year = found[2] if found else (self.year if self.report_kind() == "annual" else "")
@@ -763,7 +764,7 @@ class NarrativeMixin:
         share = self.withheld(self.share((n - followed) / n, base), lost)
         return H.p(
             self._t(
-                "narr.lim.attrition",
+                "narr.lim.attrition_short" if compact else "narr.lim.attrition",
                 baseline=self.people_text(base),
                 year=year,
                 lost=self.people_text(lost),
