@@ -390,7 +390,15 @@ class NarrativeMixin:
         units = self.pkg["implementing_units"]
         name = localized("name", self.lang, units.columns)
         lead = ", ".join(units.loc[units["level"] == "city", name]) or "—"
-        districts = ", ".join(units.loc[units["level"] == "district", name]) or "—"
+        districts = (
+            ", ".join(
+                sorted(
+                    units.loc[units["level"] == "district", name],
+                    key=lambda n: sort_key(n, self.lang),
+                )
+            )
+            or "—"
+        )
         communes = self.pkg["communes"]
         partners = communes[communes["role"] == "partner"]
         partners = partners.iloc[
