@@ -1634,7 +1634,8 @@ def _about_observed_people(rows: _Split) -> Iterable[Contradiction]:
 
 def _rates(rows: _Split) -> Iterable[Contradiction]:
     """A generated poor-household rate (baseline or actual) for a commune and year whose
-    observed statistics or observed indicator values state another rate."""
+    observed statistics, observed indicator values or published figures (an exact
+    ``poor_household_rate_pct`` of ``context_statistics``) state another rate."""
     observed: dict[tuple[str, str], tuple[float, str]] = {}
     for r in rows.observed["commune_statistics"]:
         rate = _observed_rate(r)
