@@ -263,6 +263,31 @@ def outputs_within_plan(pkg: Package) -> list[Problem]:
     )
 
 
+@rule
+def question_indicators(pkg: Package) -> list[Problem]:
+    """Each evaluation question names indicators the package defines (``indicators.csv``):
+    the evaluation matrix would otherwise point at evidence that does not exist."""
+    if "evaluation_questions" not in pkg or "indicators" not in pkg:
+        return []
+    questions = pkg["evaluation_questions"]
+    known = set(pkg["indicators"]["indicator_id"])
+    unknown = [
+        [i for i in str(ids).split(";") if i and i not in known]
+        for ids in questions["indicators"].fillna("")
+    ]
+    return _problems(
+        pkg,
+        "evaluation_questions",
+        [bool(u) for u in unknown],
+        "indicators",
+        "unknown-indicator",
+        params=lambda i: {
+            "question": questions["question_id"].iat[i],
+            "indicators": ", ".join(unknown[i]),
+        },
+    )
+
+
 def check_package(pkg: Package) -> list[Problem]:
     """Run every cross-table rule; errors first, then warnings."""
     problems = [p for fn in RULES for p in fn(pkg)]

@@ -124,6 +124,7 @@ def test_every_rule_has_a_test_here():
         "followups_after_entry",
         "livestock_order",
         "outputs_within_plan",
+        "question_indicators",
     }
 
 
@@ -492,6 +493,25 @@ def test_delivered_units_above_plan_is_a_warning(
         (OUTPUTS, rows[0], "delivered_units", "over-delivered", "warning")
     ]
     assert found[0].params == {"activity": activity}
+
+
+# --- question_indicators ----------------------------------------------------------------------
+
+
+def test_a_question_naming_an_unknown_indicator_is_an_error(package_copy, edit_csv, new_problems):
+    first = {}
+
+    def add_unknown(rows):
+        column = rows[0].index("indicators")
+        first.update(question=rows[1][0], before=rows[1][column])
+        rows[1][column] += ";no_such_indicator"
+        return rows
+
+    found = new_problems(lambda: edit_csv(package_copy, "evaluation_questions", add_unknown))
+    assert [loc(p) for p in found] == [
+        ("data/evaluation_questions.csv", 2, "indicators", "unknown-indicator", "error")
+    ]
+    assert found[0].params == {"question": first["question"], "indicators": "no_such_indicator"}
 
 
 def test_a_ledger_with_no_death_or_sale_is_checked_without_error():
