@@ -354,15 +354,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
             r = did.result
             items.append((format_number(r.estimate, self.lang, 1), self._t("kpi.did")))
             sentences.append(
-                self._t(
-                    "summary.impact",
-                    year=self.year,
-                    treated=format_number(r.treated_change, self.lang, 1),
-                    control=format_number(r.control_change, self.lang, 1),
-                    did=format_number(r.estimate, self.lang, 1),
-                    p=format_number(r.p_value, self.lang, 3),
-                    minp=format_number(r.min_p_value, self.lang, 4),
-                )
+                self._t("summary.impact", year=self.year, **self.did_figures(r))
             )
         key_figures = pd.DataFrame(
             [{"planned": planned, "spent": spent, "rate": rate, "people": ("reached", self.year)}]
