@@ -151,7 +151,8 @@ def test_footer_carries_provenance(rendered):
         digest.update(res["name"].encode() + b"\0" + (TINY.parent / res["path"]).read_bytes())
     assert "SHA-256" in footer
     assert digest.hexdigest() in footer
-    assert "year=2024" in footer and "lang=en" in footer
+    # The parameters in words (the notebook's metadata keeps their names, tested below).
+    assert "report year 2024; language: English; counts below 5 people hidden" in footer
     assert "pandas" in footer and "frictionless" in footer
 
 
