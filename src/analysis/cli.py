@@ -311,18 +311,19 @@ def cmd_bench(args) -> int:
 
 
 def cmd_dictionary(args) -> int:
-    from analysis.dictionary import dictionary_path, render_dictionary
+    from analysis.dictionary import generated_files
     from analysis.render import atomic_write
 
-    target = dictionary_path(args.package)
-    text = render_dictionary(args.package)
-    if args.check:
-        current = target.read_text(encoding="utf-8") if target.exists() else ""
-        if current != text:
-            print(f"{target} is stale: run 'python -m analysis dictionary'", file=sys.stderr)
-            return 1
-        print(f"{target} is up to date")
-        return 0
-    atomic_write(target, text)
-    print(f"wrote {target}")
-    return 0
+    stale = 0
+    for target, text in generated_files(args.package).items():
+        if args.check:
+            current = target.read_text(encoding="utf-8") if target.exists() else ""
+            if current != text:
+                print(f"{target} is stale: run 'python -m analysis dictionary'", file=sys.stderr)
+                stale = 1
+            else:
+                print(f"{target} is up to date")
+            continue
+        atomic_write(target, text)
+        print(f"wrote {target}")
+    return stale

@@ -17,6 +17,18 @@ def dictionary_path(package: Path = DATAPACKAGE) -> Path:
     return Path(package).absolute().parent / "docs" / "data_dictionary.md"
 
 
+def generated_files(package: Path = DATAPACKAGE) -> dict[Path, str]:
+    """What ``python -m analysis dictionary`` writes: the dictionary of ``package`` and, for
+    the bundled package, ``data/indicators.csv`` from the indicator specs and the catalogue
+    (:func:`analysis.indicators.registry.indicators_csv`; another package keeps its own)."""
+    files = {dictionary_path(package): render_dictionary(package)}
+    if Path(package).absolute() == DATAPACKAGE.absolute():
+        from analysis.indicators.registry import indicators_csv
+
+        files[DATAPACKAGE.parent / "data" / "indicators.csv"] = indicators_csv()
+    return files
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 

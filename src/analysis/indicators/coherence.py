@@ -24,6 +24,7 @@ from analysis.indicators.common import (
     finish,
     plans_of,
 )
+from analysis.indicators.spec import indicator
 from analysis.package import Package
 
 __all__ = ["DOCUMENTED_KINDS", "LinkedShare", "programme_alignment", "share_of_plan_linked"]
@@ -113,6 +114,9 @@ class LinkedShare:
     documented_share: float = math.nan
 
 
+@indicator(
+    "plan_linked_to_programmes", column="share", evidence=("plans",), level="output", unit="percent"
+)
 def share_of_plan_linked(pkg: Package, year: int | None = None) -> LinkedShare:
     """Share of planned money going to activity types linked to a national programme.
 

@@ -27,6 +27,7 @@ from analysis.indicators.common import (
     plans_of,
     spent_on,
 )
+from analysis.indicators.spec import indicator
 from analysis.package import Package
 
 __all__ = ["Completion", "beneficiaries_reached", "completion_rate", "plan_vs_delivery"]
@@ -50,6 +51,23 @@ PLAN_VS_DELIVERY_MEASURES = {
 }
 
 
+@indicator(
+    "activities_planned",
+    column="n_activities",
+    evidence=("plans",),
+    level="output",
+    unit="activities",
+    kwargs={"by": ()},
+)
+@indicator(
+    "units_delivered_rate",
+    column="units_rate",
+    evidence=("outputs",),
+    level="output",
+    unit="percent",
+    kwargs={"by": ()},
+    in_section=True,
+)
 def plan_vs_delivery(
     pkg: Package, year: int | None = None, *, by: str | Iterable[str] = "activity_type"
 ) -> pd.DataFrame:
@@ -218,6 +236,15 @@ def completion_rate(pkg: Package, year: int | None = None) -> Completion:
     )
 
 
+@indicator(
+    "beneficiaries_reached",
+    column="people",
+    evidence=("beneficiaries",),
+    level="output",
+    unit="people",
+    kwargs={"by": ()},
+    people=True,
+)
 def beneficiaries_reached(
     pkg: Package, year: int | None = None, *, by: str | Iterable[str] | None = ("sex",)
 ) -> pd.DataFrame:

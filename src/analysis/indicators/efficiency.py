@@ -34,6 +34,7 @@ from analysis.indicators.common import (
     ratio,
     spent_on,
 )
+from analysis.indicators.spec import indicator
 from analysis.package import Package
 
 __all__ = [
@@ -59,6 +60,13 @@ def _aggregate(act: pd.DataFrame, keys: list[str], sums: dict[str, str]) -> pd.D
     return out.reset_index() if keys else out.reset_index(drop=True)
 
 
+@indicator(
+    "budget_execution_rate",
+    column="execution_rate",
+    evidence=("transactions",),
+    level="output",
+    unit="percent",
+)
 def budget_execution(
     pkg: Package, year: int | None = None, *, by: str | Iterable[str] | None = None
 ) -> pd.DataFrame:
@@ -106,6 +114,16 @@ def budget_execution(
     return finish(out, keys, columns)
 
 
+@indicator(
+    "cost_per_beneficiary",
+    column="cost_per_beneficiary_vnd",
+    evidence=("transactions",),
+    level="output",
+    unit="vnd",
+    ascending=False,
+    kwargs={"by": None},
+    count="beneficiaries",
+)
 def cost_per_beneficiary(
     pkg: Package, year: int | None = None, *, by: str | Iterable[str] | None = "activity_type"
 ) -> pd.DataFrame:

@@ -39,6 +39,7 @@ from analysis.indicators.common import (
     phase_years,
     pupil_ids,
 )
+from analysis.indicators.spec import indicator
 from analysis.inference import (
     BootstrapResult,
     DidResult,
@@ -552,6 +553,15 @@ def _check_years(
     return year, pre, post
 
 
+@indicator(
+    "poor_household_rate",
+    column="result.estimate",
+    evidence=("commune_statistics",),
+    level="impact",
+    unit="percent",
+    ascending=False,
+    in_section=True,
+)
 def poverty_did(
     pkg: Package,
     year: int,
@@ -1189,6 +1199,14 @@ def _by_exposure(changes: pd.DataFrame, year: int, first: int) -> pd.DataFrame:
     )
 
 
+@indicator(
+    "income_change",
+    column="mean_change.estimate",
+    evidence=("beneficiary_followups",),
+    level="outcome",
+    unit="vnd",
+    in_section=True,
+)
 def income_change(
     pkg: Package, year: int, *, measure: str = "poor", base_year: int | None = None
 ) -> IncomeChange:

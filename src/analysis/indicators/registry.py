@@ -1,11 +1,13 @@
-"""Every indicator of the evaluation, declared once: its OECD DAC criterion, the function that
-computes it, the column of that function's result that is the indicator, and the resources
-its evidence comes from.
+"""Every indicator of the evaluation, collected from where it is declared: the
+``@indicator(...)`` line above its function in its criterion's module
+(:func:`analysis.indicators.spec.indicator`).
 
 The share of illustrative rows behind each criterion (what the ratings weigh), the
-indicators table of the data package (``data/indicators.csv``, checked against this list by
-a test) and the evaluation matrix read these specs; adding an indicator is one spec here,
-its function in the criterion's module, its test and its row of ``indicators.csv``.
+indicators table of the data package (``data/indicators.csv``, written by
+``python -m analysis dictionary`` from these specs and the catalogue's ``indicator.<id>``
+titles; a test fails when it is stale) and the evaluation matrix read these specs. Adding
+an indicator is its function with its ``@indicator`` line, its test and its titles in the
+catalogue.
 
 Example:
     >>> [s.indicator_id for s in by_criterion("efficiency")]
@@ -16,71 +18,37 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import importlib
+import inspect
+import io
 
-CRITERIA = ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability")
+from analysis.indicators.spec import CRITERIA, IndicatorSpec
 
-
-@dataclass(frozen=True)
-class IndicatorSpec:
-    """One indicator.
-
-    Attributes:
-        indicator_id: Its id in ``data/indicators.csv``.
-        criterion: The OECD DAC criterion it informs.
-        function: Name of the function in :mod:`analysis.indicators` that computes it.
-        column: The column (or attribute) of the function's result that is the indicator.
-        evidence: The resources whose rows it rests on (the first is the main one).
-    """
-
-    indicator_id: str
-    criterion: str
-    function: str
-    column: str
-    evidence: tuple[str, ...]
+__all__ = ["CRITERIA", "INDICATORS", "IndicatorSpec", "by_criterion", "evidence_of"]
 
 
-INDICATORS: tuple[IndicatorSpec, ...] = (
-    IndicatorSpec(
-        "share_poor_near_poor", "relevance", "targeting_shares", "share_poor_or_near_poor",
-        ("beneficiaries",),
-    ),
-    IndicatorSpec(
-        "plan_linked_to_programmes", "coherence", "share_of_plan_linked", "share", ("plans",)
-    ),
-    IndicatorSpec(
-        "activities_planned", "effectiveness", "plan_vs_delivery", "n_activities", ("plans",)
-    ),
-    IndicatorSpec(
-        "units_delivered_rate", "effectiveness", "plan_vs_delivery", "units_rate", ("outputs",)
-    ),
-    IndicatorSpec(
-        "beneficiaries_reached", "effectiveness", "beneficiaries_reached", "people",
-        ("beneficiaries",),
-    ),
-    IndicatorSpec(
-        "budget_execution_rate", "efficiency", "budget_execution", "execution_rate",
-        ("transactions",),
-    ),
-    IndicatorSpec(
-        "cost_per_beneficiary", "efficiency", "cost_per_beneficiary", "cost_per_beneficiary_vnd",
-        ("transactions",),
-    ),
-    IndicatorSpec(
-        "poor_household_rate", "impact", "poverty_did", "estimate", ("commune_statistics",)
-    ),
-    IndicatorSpec(
-        "income_change", "impact", "income_change", "mean_change", ("beneficiary_followups",)
-    ),
-    IndicatorSpec(
-        "herd_per_animal", "sustainability", "livestock_summary", "herd_per_animal_received",
-        ("livestock_events",),
-    ),
-    IndicatorSpec(
-        "stayed_out_of_poverty", "sustainability", "poverty_persistence", "share_still_out",
-        ("beneficiary_followups",),
-    ),
-)  # fmt: skip
+def collect() -> tuple[IndicatorSpec, ...]:
+    """The specs declared in the criterion modules: criterion by criterion (in
+    :data:`CRITERIA` order), then in the order of the module's source."""
+    specs: list[IndicatorSpec] = []
+    for criterion in CRITERIA:
+        module = importlib.import_module(f"analysis.indicators.{criterion}")
+        functions = [
+            fn
+            for fn in vars(module).values()
+            if inspect.isfunction(fn) and fn.__module__ == module.__name__
+        ]
+        for fn in sorted(functions, key=lambda f: f.__code__.co_firstlineno):
+            specs.extend(getattr(fn, "__indicators__", ()))
+    ids = [s.indicator_id for s in specs]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"indicators declared twice: {', '.join(twice)}")
+    return tuple(specs)
+
+
+INDICATORS: tuple[IndicatorSpec, ...] = collect()
 """Every indicator, criterion by criterion."""
 
 
@@ -94,3 +62,51 @@ def by_criterion(criterion: str) -> list[IndicatorSpec]:
 def evidence_of(criterion: str) -> tuple[str, ...]:
     """The resources a criterion's evidence rests on (each once, in declaration order)."""
     return tuple(dict.fromkeys(r for s in by_criterion(criterion) for r in s.evidence))
+
+
+TABLE_FIELDS = (
+    "indicator_id",
+    "title_{lang}",
+    "level",
+    "dac_criterion",
+    "measure",
+    "unit",
+    "ascending",
+    "computed_by",
+    "evidence_resource",
+    "source_id",
+)
+"""The columns of ``indicators.csv`` (``title_{lang}``: one per language of the catalogue)."""
+
+
+def indicators_csv() -> str:
+    """``data/indicators.csv`` as the specs and the catalogue give it: one row per indicator
+    sorted by id, titles from ``indicator.<id>``, the unit in every language (each wording
+    once, joined by `` / ``)."""
+    from analysis.i18n import LANGUAGES, t
+
+    header = [
+        name
+        for field in TABLE_FIELDS
+        for name in ([field.format(lang=x) for x in LANGUAGES] if "{" in field else [field])
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for s in sorted(INDICATORS, key=lambda s: s.indicator_id):
+        unit = " / ".join(dict.fromkeys(t(f"indicator.unit.{s.unit}", x) for x in LANGUAGES))
+        writer.writerow(
+            [
+                s.indicator_id,
+                *(t(f"indicator.{s.indicator_id}", x) for x in LANGUAGES),
+                s.level,
+                s.criterion,
+                s.measure,
+                unit,
+                "true" if s.ascending else "false",
+                s.function,
+                s.evidence[0],
+                s.source,
+            ]
+        )
+    return out.getvalue()

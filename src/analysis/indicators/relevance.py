@@ -17,6 +17,7 @@ from analysis.indicators.common import (
     empty_frame,
     finish,
 )
+from analysis.indicators.spec import indicator
 from analysis.package import Package
 
 __all__ = ["targeting_shares"]
@@ -31,6 +32,15 @@ TARGETING_COLUMNS = {
 }
 
 
+@indicator(
+    "share_poor_near_poor",
+    column="share_poor_or_near_poor",
+    evidence=("beneficiaries",),
+    level="outcome",
+    unit="percent",
+    row={"activity_type": "all"},
+    count="n",
+)
 def targeting_shares(pkg: Package, year: int | None = None) -> pd.DataFrame:
     """Shares of beneficiaries from poor, near-poor and ethnic-minority female households.
 

@@ -23,6 +23,7 @@ from analysis.indicators.common import (
     phase_years,
     pupil_ids,
 )
+from analysis.indicators.spec import indicator
 from analysis.package import Package
 
 __all__ = [
@@ -81,6 +82,14 @@ def _livestock_counts(events: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
     )
 
 
+@indicator(
+    "herd_per_animal",
+    column="herd_per_animal_received",
+    evidence=("livestock_events",),
+    level="outcome",
+    unit="head",
+    in_section=True,
+)
 def livestock_summary(pkg: Package, year: int | None = None) -> pd.DataFrame:
     """The revolving breeding-cow scheme as of 31 December of ``year``.
 
@@ -284,6 +293,15 @@ PERSISTENCE_COLUMNS = {
 }
 
 
+@indicator(
+    "stayed_out_of_poverty",
+    column="share_still_out",
+    evidence=("beneficiary_followups",),
+    level="outcome",
+    unit="percent",
+    row={"horizon_years": 1},
+    count="n",
+)
 def poverty_persistence(
     pkg: Package, year: int, *, horizons: tuple[int, ...] = (1, 2)
 ) -> pd.DataFrame:

@@ -2,10 +2,16 @@
 
 The questions are data (``data/evaluation_questions.csv``: the question in each language, its
 OECD DAC criterion and the indicators that answer it). Everything else in a row of the matrix
-is read from where it is declared once: an indicator's title from ``indicators.csv``, its
-sources (the resources its evidence rests on) from :data:`analysis.indicators.registry.INDICATORS`,
-and the judgement rule from the criterion's rating rule (:func:`analysis.ratings.load_rules`,
-worded by the catalogue's ``phase.rule.<criterion>`` messages).
+is read from where it is declared once: an indicator's title from the catalogue
+(``indicator.<id>``), its sources (the resources its evidence rests on) from
+:data:`analysis.indicators.registry.INDICATORS`, and the judgement rule from the criterion's
+rating rule (:func:`analysis.ratings.load_rules`, worded by the catalogue's
+``phase.rule.<criterion>`` messages).
+
+The annex (:func:`matrix_section`) also lists every indicator of the registry with its value
+for the report's scope (:func:`indicator_values`: the year of an annual report, the whole
+phase otherwise), computed by the spec's function and column: a newly declared indicator
+appears there, and in the report's workbook, without any change to the reports.
 
 Example:
     >>> questions(pkg)["question_id"].tolist()
@@ -18,11 +24,14 @@ Example:
 
 from __future__ import annotations
 
+import inspect
+
 import pandas as pd
 
-from analysis.i18n import format_number, label, localized, t
-from analysis.indicators.registry import CRITERIA, INDICATORS
+from analysis.i18n import format_money, format_number, format_percent, label, localized, t
+from analysis.indicators.registry import CRITERIA, INDICATORS, IndicatorSpec
 from analysis.package import Package
+from analysis.report import html as H
 
 RESOURCE = "evaluation_questions"
 """The data package's resource holding the questions."""
@@ -109,8 +118,6 @@ def matrix_frame(pkg: Package, lang: str) -> pd.DataFrame:
         raise MatrixError("evaluation_questions: " + "; ".join(problems))
     rules = load_rules()
     qs = questions(pkg)
-    indicators = pkg["indicators"].set_index("indicator_id")
-    title = localized("title", lang, indicators.columns)
     evidence = {s.indicator_id: s.evidence for s in INDICATORS}
     text = localized("question", lang, qs.columns)
     rows = []
@@ -120,11 +127,143 @@ def matrix_frame(pkg: Package, lang: str) -> pd.DataFrame:
             {
                 "question": f"{row.question_id}. {getattr(row, text)}",
                 "criterion": label("dac", row.criterion, lang),
-                "indicators": "; ".join(str(indicators.loc[i, title]) for i in row.indicator_ids),
+                "indicators": "; ".join(t(f"indicator.{i}", lang) for i in row.indicator_ids),
                 "sources": "; ".join(t(f"resource.{r}", lang) for r in resources),
                 "rule": rule_text(row.criterion, rules, lang),
             }
         )
     return pd.DataFrame(
         rows, columns=["question", "criterion", "indicators", "sources", "rule"], dtype=object
+    )
+
+
+# ---------------------------------------------------------------------- values by scope
+def scope_year(report) -> int | None:
+    """The report's year (an annual report), or None: the whole phase."""
+    return getattr(report, "year", None) or None
+
+
+def _pick(result, path: str):
+    """``result``'s column or attribute ``path`` (dotted: an attribute of an attribute)."""
+    for part in path.split("."):
+        result = result[part] if isinstance(result, pd.Series) else getattr(result, part)
+    return result
+
+
+def indicator_value(report, spec: IndicatorSpec):
+    """The indicator's number for the report's scope, :data:`~analysis.report.html.HIDDEN`
+    when it rests on fewer people than the report's threshold, or None when its section
+    gives it (a count of people, an estimate that needs its design, a figure by group).
+
+    The spec's function is called with the report's year (the last year of the plans for a
+    function that needs one in a phase report) and the spec's ``kwargs``; a frame is
+    narrowed to the spec's ``row`` and must then have one row.
+    """
+    import analysis.indicators as ind
+
+    if spec.people or spec.in_section:
+        return None
+    fn = getattr(ind, spec.function)
+    year = scope_year(report)
+    if year is None and inspect.signature(fn).parameters["year"].default is inspect.Parameter.empty:
+        year = int(report.pkg["plans"]["year"].max())
+    try:
+        result = report.indicator(fn, year, **dict(spec.kwargs))
+    except ValueError:
+        return float("nan")
+    if isinstance(result, pd.DataFrame):
+        for column, value in spec.row:
+            result = result[result[column] == value]
+        if len(result) != 1:
+            return None if len(result) else float("nan")
+        result = result.iloc[0]
+    if spec.count and 0 < int(_pick(result, spec.count)) < report.min_cell:
+        return H.HIDDEN
+    return _pick(result, spec.column)
+
+
+def value_text(value, unit: str, lang: str) -> str:
+    """A value in its unit, in the reader's format."""
+    if pd.isna(value):
+        return t("missing_value", lang)
+    if unit == "percent":
+        return format_percent(value, lang)
+    if unit == "vnd":
+        return format_money(value, lang)
+    decimals = 0 if float(value).is_integer() else 2
+    return f"{format_number(value, lang, decimals)} {t(f'indicator.unit.{unit}', lang)}"
+
+
+def values_frame(report) -> pd.DataFrame:
+    """One row per indicator of the registry: its title, criterion, value for the report's
+    scope (as text; withheld, or "see its section") and sources."""
+    lang = report.lang
+    rows = []
+    for spec in INDICATORS:
+        value = indicator_value(report, spec)
+        if value is None:
+            section = spec.criterion if spec.criterion in report.SECTIONS else None
+            text = (
+                t("matrix.in_section", lang, section=report.section_title(section))
+                if section
+                else t("matrix.in_sections", lang)
+            )
+        elif value is H.HIDDEN:
+            text = H.HIDDEN
+        else:
+            text = value_text(value, spec.unit, lang)
+        rows.append(
+            {
+                "indicator": t(f"indicator.{spec.indicator_id}", lang),
+                "criterion": label("dac", spec.criterion, lang),
+                "value": text,
+                "sources": "; ".join(t(f"resource.{r}", lang) for r in spec.evidence),
+            }
+        )
+    return pd.DataFrame(rows, columns=["indicator", "criterion", "value", "sources"], dtype=object)
+
+
+def matrix_section(report) -> H.Fragment:
+    """The annex: question → criterion → indicators → sources → judgement rule, then every
+    indicator's value for the report's scope (both tables also go to the workbook)."""
+    from analysis.ratings import load_rules
+    from analysis.report.html import Col
+
+    _t = report._t
+    title = report.section_title("evaluation-matrix")
+    frame = matrix_frame(report.pkg, report.lang)
+    year = scope_year(report)
+    value_title = _t("matrix.col_value_year", year=year) if year else _t("matrix.col_value_phase")
+    values = report.table(
+        "indicator_values",
+        values_frame(report),
+        {
+            "indicator": Col(_t("matrix.col_indicator")),
+            "criterion": Col(_t("narr.col_criterion")),
+            "value": Col(value_title),
+            "sources": Col(_t("narr.col_sources")),
+        },
+        caption=_t("matrix.values_caption"),
+        marks="all",
+    )
+    note = H.p(_t("matrix.values_note"), "note")
+    if frame.empty:
+        return H.section(
+            "evaluation-matrix", title, H.missing(_t("narr.no_questions")), values, note
+        )
+    cols = {
+        "question": Col(_t("narr.col_question")),
+        "criterion": Col(_t("narr.col_criterion")),
+        "indicators": Col(_t("narr.col_indicators")),
+        "sources": Col(_t("narr.col_sources")),
+        "rule": Col(_t("narr.col_rule")),
+    }
+    limit = report._pct(load_rules()["max_illustrative_share"])
+    return H.section(
+        "evaluation-matrix",
+        title,
+        H.p(_t("narr.matrix_intro", limit=limit)),
+        report.table("evaluation_matrix", frame, cols, caption=_t("narr.matrix_caption")),
+        values,
+        note,
     )

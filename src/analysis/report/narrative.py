@@ -46,8 +46,7 @@ import pandas as pd
 
 from analysis.i18n import format_date, format_number, label, localized, sort_key
 from analysis.report import html as H
-from analysis.report.html import Col
-from analysis.report.matrix import matrix_frame, questions
+from analysis.report.matrix import matrix_section, questions
 
 NARRATIVE_DIR = "narrative"
 """The folder of the narrative files, beside ``datapackage.json``."""
@@ -463,27 +462,10 @@ class NarrativeMixin:
 
     # ------------------------------------------------------------------ evaluation matrix
     def evaluation_matrix(self) -> H.Fragment:
-        """The annex: question → criterion → indicators → sources → judgement rule."""
-        from analysis.ratings import load_rules
-
-        title = self.section_title("evaluation-matrix")
-        frame = matrix_frame(self.pkg, self.lang)
-        if frame.empty:
-            return H.section("evaluation-matrix", title, H.missing(self._t("narr.no_questions")))
-        cols = {
-            "question": Col(self._t("narr.col_question")),
-            "criterion": Col(self._t("narr.col_criterion")),
-            "indicators": Col(self._t("narr.col_indicators")),
-            "sources": Col(self._t("narr.col_sources")),
-            "rule": Col(self._t("narr.col_rule")),
-        }
-        limit = self._pct(load_rules()["max_illustrative_share"])
-        return H.section(
-            "evaluation-matrix",
-            title,
-            H.p(self._t("narr.matrix_intro", limit=limit)),
-            self.table("evaluation_matrix", frame, cols, caption=self._t("narr.matrix_caption")),
-        )
+        """The annex: question → criterion → indicators → sources → judgement rule, and
+        every indicator's value for the report's scope (see
+        :func:`analysis.report.matrix.matrix_section`)."""
+        return matrix_section(self)
 
     # ------------------------------------------------------------------ the team's texts
     def conclusions(self) -> H.Fragment:
