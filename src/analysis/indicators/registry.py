@@ -25,7 +25,15 @@ import io
 
 from analysis.indicators.spec import CRITERIA, IndicatorSpec
 
-__all__ = ["CRITERIA", "INDICATORS", "IndicatorSpec", "by_criterion", "evidence_of"]
+__all__ = [
+    "CRITERIA",
+    "INDICATORS",
+    "IndicatorSpec",
+    "by_criterion",
+    "evidence_of",
+    "function_of",
+    "indicators_csv",
+]
 
 
 def collect() -> tuple[IndicatorSpec, ...]:
@@ -62,6 +70,12 @@ def by_criterion(criterion: str) -> list[IndicatorSpec]:
 def evidence_of(criterion: str) -> tuple[str, ...]:
     """The resources a criterion's evidence rests on (each once, in declaration order)."""
     return tuple(dict.fromkeys(r for s in by_criterion(criterion) for r in s.evidence))
+
+
+def function_of(spec: IndicatorSpec):
+    """The function that computes ``spec`` (read from its criterion's module, so a new
+    indicator need not be exported by :mod:`analysis.indicators` to be computed)."""
+    return getattr(importlib.import_module(f"analysis.indicators.{spec.criterion}"), spec.function)
 
 
 TABLE_FIELDS = (

@@ -29,7 +29,7 @@ import inspect
 import pandas as pd
 
 from analysis.i18n import format_money, format_number, format_percent, label, localized, t
-from analysis.indicators.registry import CRITERIA, INDICATORS, IndicatorSpec
+from analysis.indicators.registry import CRITERIA, INDICATORS, IndicatorSpec, function_of
 from analysis.package import Package
 from analysis.report import html as H
 
@@ -159,11 +159,9 @@ def indicator_value(report, spec: IndicatorSpec):
     function that needs one in a phase report) and the spec's ``kwargs``; a frame is
     narrowed to the spec's ``row`` and must then have one row.
     """
-    import analysis.indicators as ind
-
     if spec.people or spec.in_section:
         return None
-    fn = getattr(ind, spec.function)
+    fn = function_of(spec)
     year = scope_year(report)
     if year is None and inspect.signature(fn).parameters["year"].default is inspect.Parameter.empty:
         year = int(report.pkg["plans"]["year"].max())
