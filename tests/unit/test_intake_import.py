@@ -319,14 +319,15 @@ def test_removing_a_real_row_needs_replace_and_takes_its_generated_rows(pkg, tmp
 
 
 def test_editing_an_illustrative_row_makes_it_real_and_replaces_its_neighbours(pkg, tmp_path):
-    path = tmp_path / "mau_2023.xlsx"
-    write_template(path, 2023, pkg, include_illustrative=True, provinces=["Điện Biên"])
+    # Sín Thầu 2022 is illustrative (its 2023 households are published: a real row).
+    path = tmp_path / "mau_2022.xlsx"
+    write_template(path, 2022, pkg, include_illustrative=True, provinces=["Điện Biên"])
     wb = openpyxl.load_workbook(path)
     ws = wb["commune_statistics"]
     row = next(
         r
         for r in range(2, ws.max_row + 1)
-        if ws.cell(r, 1).value == "Sín Thầu" and ws.cell(r, 2).value == 2023
+        if ws.cell(r, 1).value == "Sín Thầu" and ws.cell(r, 2).value == 2022
     )
     ws.cell(row, 3).value = "281"
     wb.save(path)
@@ -336,10 +337,10 @@ def test_editing_an_illustrative_row_makes_it_real_and_replaces_its_neighbours(p
 
     assert result.ok, [p.format("en") for p in result.errors]
     change = result.changes["commune_statistics"]
-    assert change.changed_illustrative == [("03154", "2023")] and change.changed_real == []
+    assert change.changed_illustrative == [("03154", "2022")] and change.changed_real == []
     after = {(r["commune_code"], r["year"]): r for r in read_csv(pkg, "commune_statistics")}
-    assert after[("03154", "2023")]["households"] == "281"
-    assert after[("03154", "2023")]["source_id"] == result.source_id
+    assert after[("03154", "2022")]["households"] == "281"
+    assert after[("03154", "2022")]["source_id"] == result.source_id
     assert len(after) == len(before)
 
 

@@ -437,6 +437,24 @@ def _letter_rank(c: str, lang: str) -> tuple:
     return (0, ord(c), "")
 
 
+def in_language(row, base: str, lang: str) -> tuple[str, bool]:
+    """A row's text ``base`` as readers of ``lang`` should see it, and whether it is a
+    translation: the row's ``<base>_<lang>`` when it has one (a title translated by the
+    maintainers), else ``base`` itself (the source's own words, in whatever language).
+
+    Example:
+        >>> row = {"title": "CPI in 2023 increases by 3.25 percent", "title_vi": "CPI năm 2023 tăng 3,25%"}
+        >>> in_language(row, "title", "vi"), in_language(row, "title", "en")
+        (('CPI năm 2023 tăng 3,25%', True), ('CPI in 2023 increases by 3.25 percent', False))
+    """  # noqa: E501
+    _check_lang(lang)
+    translated = row.get(f"{base}_{lang}")
+    if translated is not None and not is_missing(translated) and str(translated).strip():
+        return str(translated), True
+    original = row.get(base)
+    return ("" if original is None or is_missing(original) else str(original)), False
+
+
 def localized(base: str, lang: str, available) -> str:
     """The name of the column (or descriptor key) that holds ``base`` in ``lang``.
 

@@ -26,6 +26,7 @@ from analysis.i18n import (
     format_money_prose,
     format_number,
     format_percent,
+    in_language,
     label,
     localized,
     t,
@@ -898,6 +899,10 @@ class BaseReport:
             used |= set(published_statistics(self.pkg)["source_id"])
         src = self.pkg["sources"]
         src = src[src["source_id"].isin(used)].sort_values(["kind", "source_id"])
+        src = src.assign(
+            title=[self.source_text(r, "title") for r in src.to_dict("records")],
+            issuer=[self.source_text(r, "issuer") for r in src.to_dict("records")],
+        )
         cols = {
             "title": Col(self._t("dq.source_title")),
             "issuer": Col(self._t("dq.issuer")),
@@ -907,6 +912,16 @@ class BaseReport:
             "address": Col(self._t("dq.address")),
         }
         return self.table("sources", src, cols, caption=self._t("dq.sources_caption"))
+
+    def source_text(self, row: dict, base: str) -> str:
+        """A source's title or issuer in the report's language: the maintainers' translation
+        where the source's own words are in another language. A published title (a source
+        with an address) is marked as translated; the toolkit's own sources are not."""
+        text, translated = in_language(row, base, self.lang)
+        published = not is_nan(row.get("address")) and bool(row.get("address"))
+        if translated and base == "title" and published:
+            return self._t("source.translated", text=text)
+        return text
 
     # ------------------------------------------------------------------ footer
     def footer(self) -> H.Fragment:

@@ -290,8 +290,8 @@ def _sources_list(report, refs: dict[str, int]) -> H.Fragment:
             report._t(
                 "context.source_item",
                 n=n,
-                issuer=src["issuer"] if not pd.isna(src["issuer"]) else "",
-                title=src["title"],
+                issuer=report.source_text(src.to_dict(), "issuer"),
+                title=report.source_text(src.to_dict(), "title"),
                 date=when,
                 reliability=label("reliability", src["reliability"], report.lang),
             )
