@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-import analysis.indicators as ind
 from analysis.i18n import LANGUAGES, t
-from analysis.indicators.registry import CRITERIA, INDICATORS, by_criterion, evidence_of
+from analysis.indicators.registry import (
+    CRITERIA,
+    INDICATORS,
+    by_criterion,
+    evidence_of,
+    function_of,
+)
 from analysis.indicators.spec import IndicatorSpec, indicator
 
 
 def test_every_criterion_has_indicators_and_every_function_exists():
     assert {s.criterion for s in INDICATORS} == set(CRITERIA)
     for spec in INDICATORS:
-        fn = getattr(ind, spec.function)
+        fn = function_of(spec)
         assert spec in fn.__indicators__, spec.indicator_id
         # the criterion is the module the function is declared in
         assert fn.__module__ == f"analysis.indicators.{spec.criterion}"
@@ -24,13 +29,10 @@ def test_the_order_is_criterion_by_criterion_then_the_source_s():
     criteria = [s.criterion for s in INDICATORS]
     assert criteria == sorted(criteria, key=CRITERIA.index)
     # plan_vs_delivery declares two indicators, top one first; beneficiaries_reached is
-    # declared further down effectiveness.py
-    assert [s.indicator_id for s in by_criterion("effectiveness")] == [
-        "activities_planned",
-        "units_delivered_rate",
-        "beneficiaries_reached",
-    ]
-    assert evidence_of("effectiveness") == ("plans", "outputs", "beneficiaries")
+    # declared further down effectiveness.py (an indicator added later may follow them)
+    ids = [s.indicator_id for s in by_criterion("effectiveness")]
+    assert ids[:3] == ["activities_planned", "units_delivered_rate", "beneficiaries_reached"]
+    assert evidence_of("effectiveness")[:3] == ("plans", "outputs", "beneficiaries")
 
 
 def test_a_spec_reads_as_its_decorator_line():
