@@ -491,6 +491,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
     def coherence(self) -> H.Fragment:
         """How the year's activities map to the national programmes they serve (held as data)."""
         align = ind.programme_alignment(self.pkg, self.year)
+        align = self.in_label_order(align, "activity_type", "activity_type")
         if align.empty:
             return H.section(
                 "coherence", self._t("section.coherence"), H.missing(self._t("missing.plans"))
@@ -536,6 +537,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
         """The plan as its sources state it; planned against delivered; people reached."""
         parts = [self._plan_table()]
         by_type = ind.plan_vs_delivery(self.pkg, self.year, by="activity_type")
+        by_type = self.in_label_order(by_type, "activity_type", "activity_type")
         if by_type.empty:
             parts.append(H.missing(self._t("missing.plans")))
         else:
@@ -790,7 +792,8 @@ class AnnualReport(NarrativeMixin, BaseReport):
         if funds.table.empty:
             parts.append(H.missing(self._t("missing.funds")))
         else:
-            shown = self._labelled(funds.table, "contributor_kind", "contributor_kind")
+            table = self.in_label_order(funds.table, "contributor_kind", "contributor_kind")
+            shown = self._labelled(table, "contributor_kind", "contributor_kind")
             cols = {
                 "contributor_kind": Col(self._t("col.contributor")),
                 "incoming_vnd": Col(self._t("col.incoming"), "money"),

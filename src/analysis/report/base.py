@@ -29,6 +29,7 @@ from analysis.i18n import (
     in_language,
     label,
     localized,
+    sort_key,
     t,
 )
 from analysis.indicators.context import published_statistics
@@ -409,6 +410,20 @@ class BaseReport:
     def _labelled(self, frame: pd.DataFrame, column: str, field_name: str) -> pd.DataFrame:
         return frame.assign(**{column: [label(field_name, v, self.lang) for v in frame[column]]})
 
+    def in_label_order(self, frame: pd.DataFrame, column: str, field_name: str) -> pd.DataFrame:
+        """``frame``'s rows in the order of their ``column`` labels in the report's language
+        (Vietnamese collation: "Đỡ đầu học sinh" after "Chia sẻ", not after "Vốn"), a row
+        without a value last; the order of rows with the same label is kept. Sort before
+        labelling or building keys, so that every list drawn from the frame stays aligned."""
+
+        def key(value) -> tuple:
+            if is_nan(value) or value is None:
+                return (1, ())
+            return (0, sort_key(label(field_name, value, self.lang), self.lang))
+
+        order = sorted(range(len(frame)), key=lambda i: key(frame[column].iat[i]))
+        return frame.iloc[order].reset_index(drop=True)
+
     # ------------------------------------------------------------------ shared counts
     def breakdown(
         self, ledger: Ledger, total: tuple, counts: pd.DataFrame, by: str, value: str = "people"
@@ -499,6 +514,7 @@ class BaseReport:
 
         parts = []
         cpb = ind.cost_per_beneficiary(self.pkg, year)
+        cpb = self.in_label_order(cpb, "activity_type", "activity_type")
         if not cpb.empty:
             keys = [self.funded_key(a) for a in cpb["activity_type"]]
             for k, n in zip(keys, cpb["beneficiaries"], strict=True):
@@ -529,6 +545,7 @@ class BaseReport:
             )
         bench = ind.cost_vs_benchmark(self.pkg, year)
         bench = bench[bench["benchmark_n"] > 0]
+        bench = self.in_label_order(bench, "activity_type", "activity_type")
         if bench.empty:
             parts.append(H.missing(self._t("missing.benchmarks")))
             return parts

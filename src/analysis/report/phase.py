@@ -136,6 +136,8 @@ class PhaseReport(NarrativeMixin, BaseReport):
         self.breakdown(ledger, total, totals, "year")
         for by in PHASE_BREAKDOWNS:
             frame = self.indicator(ph.totals_by, by)
+            if by == "activity_type":
+                frame = self.in_label_order(frame, by, by)
             self.breakdown(ledger, total, frame.assign(**{by: frame[by].map(_group)}), by)
         for successor, codes in self._successors().items():
             parts = {
