@@ -88,6 +88,7 @@ def test_results_by_activity_by_hand(tiny):
     rows = report.tables["results"].set_index("activity")
     cows = rows.loc["Vốn sinh kế (Bò sinh sản)"]
     assert cows["unit"] == "gói sinh kế" and cows["planned_units"] == 2  # 2023 states 2
+    assert cows["spent_vnd"] == 95_000_000
     assert cows["people"] == 4
     pupils = rows.loc["Đỡ đầu học sinh"]
     assert pupils["people"] == 1 and pupils["unit"] == "Kế hoạch của tỉnh"
@@ -96,7 +97,7 @@ def test_results_by_activity_by_hand(tiny):
     house.results()
     row = house.tables["results"].set_index("activity").loc["Mái ấm tình thương"]
     assert (row["unit"], row["planned_units"], row["delivered_units"]) == ("nhà", 1, 1)
-    assert row["people"] == 1
+    assert (row["spent_vnd"], row["people"]) == (50_000_000, 1)
 
 
 def test_results_hide_small_counts_with_what_gives_them_away(tiny):

@@ -366,9 +366,8 @@ class CommuneProfile(NarrativeMixin, BaseReport):
 
     def results(self) -> H.Fragment:
         """Results per activity (houses, livelihood support, pupils...): units planned against
-        delivered, and the commune's people it reached (the money is in the support table
-        above). Activities planned for the whole province (pupils, Tết gifts) give the
-        commune's people only."""
+        delivered, the money disbursed, and the commune's people it reached. Activities
+        planned for the whole province (pupils, Tết gifts) give the commune's people only."""
         total = ("reached", self.commune_code)
         delivery = self._delivery().set_index("activity_type")
         ben_types = {k[3] for k in self.ledger.values if k[:3] == (*total, "activity_type")}
@@ -399,6 +398,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
                     "unit": label("unit", d["unit"], self.lang) if not is_nan(d["unit"]) else "—",
                     "planned_units": d["planned_units"],
                     "delivered_units": shown,
+                    "spent_vnd": d["spent_vnd"],
                 }
             else:
                 row["unit"] = self._t("commune.province_plan")
@@ -409,6 +409,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
             "unit": Col(self._t("commune.col_unit")),
             "planned_units": Col(self._t("col.planned_units"), "number"),
             "delivered_units": Col(self._t("col.delivered_units"), "count"),
+            "spent_vnd": Col(self._t("col.spent"), "money"),
             "people": Col(self._t("col.people"), "people"),
         }
         for col in cols:
