@@ -331,7 +331,7 @@ def write_index(
             profiles are listed by code.
         package_sha256: The data version of the run that wrote the index.
     """
-    from analysis.i18n import t
+    from analysis.i18n import LANGUAGES, t
     from analysis.report.registry import REPORTS
 
     sections = []
@@ -343,7 +343,7 @@ def write_index(
             found.setdefault(key, {})[lang] = path.relative_to(reports_dir).as_posix()
         if not found:
             continue
-        heading = f"{t('index.' + spec.kind, 'vi')} / {t('index.' + spec.kind, 'en')}"
+        heading = _every_language("index." + spec.kind)
         sections.append(_h(2, heading))
         if spec.kind == "commune":
             sections += _commune_groups(found, communes)
@@ -351,25 +351,23 @@ def write_index(
             rows = [("–".join(v for _, v in key), found[key]) for key in found]
             rows.sort(key=lambda row: row[0], reverse=spec.kind == "annual")
             sections.append(_link_table(rows))
-    body = "".join(sections) or (
-        f"<p>{_esc(t('index.empty', 'vi'))} / {_esc(t('index.empty', 'en'))}</p>"
-    )
+    body = "".join(sections) or (f"<p>{_esc(_every_language('index.empty'))}</p>")
     if package_sha256:
-        body += f'<p class="note">{_esc(t("index.data_version", "vi", sha256=package_sha256))}'
-        body += f"<br>{_esc(t('index.data_version', 'en', sha256=package_sha256))}</p>"
+        versions = (_esc(t("index.data_version", x, sha256=package_sha256)) for x in LANGUAGES)
+        body += f'<p class="note">{"<br>".join(versions)}</p>'
     css = (TEMPLATES_DIR / "offline" / "report.css").read_text(encoding="utf-8")
     page = f"""<!DOCTYPE html>
-<html lang="vi">
+<html lang="{LANGUAGES[0]}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{_esc(t("index.title", "vi"))}</title>
+<title>{_esc(t("index.title", LANGUAGES[0]))}</title>
 <style>{css}</style>
 </head>
 <body><main class="report">
-<h1>{_esc(t("index.title", "vi"))}</h1>
-<p class="subtitle">{_esc(t("index.title", "en"))}</p>
+<h1>{_esc(t("index.title", LANGUAGES[0]))}</h1>
+{"".join(f'<p class="subtitle">{_esc(t("index.title", x))}</p>' for x in LANGUAGES[1:])}
 {body}
 </main></body>
 </html>
@@ -377,6 +375,13 @@ def write_index(
     index = reports_dir / "index.html"
     atomic_write(index, page)
     return index
+
+
+def _every_language(key: str, **kwargs) -> str:
+    """A message in every language of the catalogue, the first language first."""
+    from analysis.i18n import LANGUAGES, t
+
+    return " / ".join(t(key, x, **kwargs) for x in LANGUAGES)
 
 
 def _esc(text: object) -> str:
@@ -406,7 +411,7 @@ def _link_table(rows: list[tuple[str, dict[str, str]]]) -> str:
 
 def _commune_groups(found: dict[tuple, dict[str, str]], communes) -> list[str]:
     """Commune profiles grouped by province, in Vietnamese order, with counts."""
-    from analysis.i18n import sort_key, t
+    from analysis.i18n import LANGUAGES, sort_key
 
     info = {}
     if communes is not None:
@@ -420,9 +425,9 @@ def _commune_groups(found: dict[tuple, dict[str, str]], communes) -> list[str]:
         name, province = info.get(code, (code, "—"))
         groups.setdefault(province, []).append((f"{name} ({code})", links))
     parts = []
-    for province in sorted(groups, key=lambda p: sort_key(p, "vi")):
-        rows = sorted(groups[province], key=lambda row: sort_key(row[0], "vi"))
-        count = " / ".join(t("index.group_count", lang, n=len(rows)) for lang in ("vi", "en"))
+    for province in sorted(groups, key=lambda p: sort_key(p, LANGUAGES[0])):
+        rows = sorted(groups[province], key=lambda row: sort_key(row[0], LANGUAGES[0]))
+        count = _every_language("index.group_count", n=len(rows))
         parts.append(_h(3, f"{province} ({count})"))
         parts.append(_link_table(rows))
     return parts

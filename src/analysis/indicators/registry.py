@@ -78,49 +78,39 @@ def function_of(spec: IndicatorSpec):
     return getattr(importlib.import_module(f"analysis.indicators.{spec.criterion}"), spec.function)
 
 
-TABLE_FIELDS = (
-    "indicator_id",
-    "title_{lang}",
-    "level",
-    "dac_criterion",
-    "measure",
-    "unit",
-    "ascending",
-    "computed_by",
-    "evidence_resource",
-    "source_id",
-)
-"""The columns of ``indicators.csv`` (``title_{lang}``: one per language of the catalogue)."""
+def _cell(spec: IndicatorSpec, field: str) -> str:
+    """One cell of ``indicators.csv``: a title in the language its column is for (``title``
+    alone is English), the unit in every language of the catalogue, else the spec's value."""
+    from analysis.i18n import LANGUAGES, t
+
+    if field == "title" or field.startswith("title_"):
+        return t(f"indicator.{spec.indicator_id}", field.removeprefix("title").strip("_") or "en")
+    if field == "unit":
+        return " / ".join(dict.fromkeys(t(f"indicator.unit.{spec.unit}", x) for x in LANGUAGES))
+    value = {
+        "indicator_id": spec.indicator_id,
+        "level": spec.level,
+        "dac_criterion": spec.criterion,
+        "measure": spec.measure,
+        "ascending": "true" if spec.ascending else "false",
+        "computed_by": spec.function,
+        "evidence_resource": spec.evidence[0],
+        "source_id": spec.source,
+    }
+    return value[field]
 
 
 def indicators_csv() -> str:
-    """``data/indicators.csv`` as the specs and the catalogue give it: one row per indicator
-    sorted by id, titles from ``indicator.<id>``, the unit in every language (each wording
-    once, joined by `` / ``)."""
-    from analysis.i18n import LANGUAGES, t
+    """``data/indicators.csv`` as the specs and the catalogue give it: the columns the
+    bundled schema declares for the ``indicators`` resource, one row per indicator sorted by
+    id, each ``title_<lang>`` column from the catalogue's ``indicator.<id>`` in that
+    language."""
+    from analysis.schema import Schema
 
-    header = [
-        name
-        for field in TABLE_FIELDS
-        for name in ([field.format(lang=x) for x in LANGUAGES] if "{" in field else [field])
-    ]
+    fields = Schema.load().field_names("indicators")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for s in sorted(INDICATORS, key=lambda s: s.indicator_id):
-        unit = " / ".join(dict.fromkeys(t(f"indicator.unit.{s.unit}", x) for x in LANGUAGES))
-        writer.writerow(
-            [
-                s.indicator_id,
-                *(t(f"indicator.{s.indicator_id}", x) for x in LANGUAGES),
-                s.level,
-                s.criterion,
-                s.measure,
-                unit,
-                "true" if s.ascending else "false",
-                s.function,
-                s.evidence[0],
-                s.source,
-            ]
-        )
+    writer.writerow(fields)
+    for spec in sorted(INDICATORS, key=lambda s: s.indicator_id):
+        writer.writerow([_cell(spec, f) for f in fields])
     return out.getvalue()

@@ -407,7 +407,7 @@ def proposed_fields(pkg: Package) -> list[tuple[str, dict]]:
 def _missing_data_parts(report) -> list:
     """What the package cannot say, and the fields proposed to say it (filled so far?)."""
     resources = {r["name"]: r for r in report.pkg.descriptor["resources"]}
-    title = "title_vi" if report.lang == "vi" else "title"
+    title = f"title_{report.lang}"  # a language without its titles falls back to ``title``
     rows = []
     filled_any = False
     for resource, fld in proposed_fields(report.pkg):
