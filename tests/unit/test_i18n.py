@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import string
 import unicodedata
 from decimal import Decimal
@@ -86,7 +87,9 @@ def _placeholders(text: str) -> set[str]:
 
 
 def test_languages():
-    assert LANGUAGES == ("vi", "en")
+    # the catalogue's languages, Vietnamese first; a language added to the catalogue
+    # joins them without a change here
+    assert LANGUAGES[:2] == ("vi", "en")
 
 
 def test_catalogue_is_package_data_and_flat():
@@ -154,8 +157,8 @@ def test_t_unknown_key_names_the_key():
 
 
 def test_t_unknown_language_lists_languages():
-    with pytest.raises(ValueError, match=r"\('vi', 'en'\)"):
-        t("total", "fr")
+    with pytest.raises(ValueError, match=re.escape(str(LANGUAGES))):
+        t("total", "xx")
 
 
 def test_t_missing_placeholder():
@@ -293,12 +296,12 @@ def test_formatters_missing(value, lang):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: format_number(1, "fr"),
-        lambda: format_money(1, "fr"),
-        lambda: format_percent(0.1, "fr"),
-        lambda: format_date("2024-01-01", "fr"),
-        lambda: format_count(1, "fr"),
-        lambda: label("sex", None, "fr"),
+        lambda: format_number(1, "xx"),
+        lambda: format_money(1, "xx"),
+        lambda: format_percent(0.1, "xx"),
+        lambda: format_date("2024-01-01", "xx"),
+        lambda: format_count(1, "xx"),
+        lambda: label("sex", None, "xx"),
     ],
 )
 def test_formatters_reject_unknown_language(call):
