@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from analysis.paths import DATAPACKAGE, NOTEBOOKS_DIR, PROJECT_ROOT
+from analysis.schema import Schema
 
 BASE_SIZES = (10_000, 100_000, 1_000_000)
 RESOURCE = "beneficiary_followups"
@@ -60,8 +61,7 @@ def _timed_alternately(fns: Sequence[Callable], repeat: int) -> list[list[float]
 
 def _single_resource_package(pkg_dir: Path, name: str) -> Path:
     """A descriptor holding one resource of ``pkg_dir`` without its foreign keys."""
-    desc = json.loads((pkg_dir / "datapackage.json").read_text(encoding="utf-8"))
-    res = next(r for r in desc["resources"] if r["name"] == name)
+    res = Schema.read(pkg_dir / "datapackage.json").resource(name)
     res["schema"].pop("foreignKeys", None)
     path = pkg_dir / f"only_{name}.json"
     path.write_text(json.dumps({"name": "only", "resources": [res]}), encoding="utf-8")

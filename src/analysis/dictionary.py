@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from analysis.paths import DATAPACKAGE, PROJECT_ROOT
+from analysis.schema import Schema
 
 DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data_dictionary.md"
 """The bundled package's dictionary."""
@@ -60,7 +60,8 @@ def _spine(res: dict) -> str:
 
 def render_dictionary(package: Path = DATAPACKAGE) -> str:
     """Markdown describing every resource and field of the package."""
-    desc = json.loads(Path(package).read_text(encoding="utf-8"))
+    schema = Schema.read(package)
+    desc = schema.descriptor
     lines = [
         f"# Data dictionary: {desc.get('title', desc.get('name', ''))}",
         "",
@@ -76,9 +77,9 @@ def render_dictionary(package: Path = DATAPACKAGE) -> str:
     ]
     lines += [
         f"- [`{r['name']}`](#{r['name'].replace('_', '-')}): {r.get('title', '')}"
-        for r in desc["resources"]
+        for r in schema.resources.values()
     ]
-    for res in desc["resources"]:
+    for res in schema.resources.values():
         schema = res["schema"]
         pk = schema.get("primaryKey", [])
         lines += [

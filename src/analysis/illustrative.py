@@ -112,6 +112,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import json
@@ -302,24 +303,26 @@ class _Package:
     descriptor_path: Path
     descriptor: dict[str, Any]
 
+    @functools.cached_property
+    def schema(self) -> Schema:
+        return Schema.from_descriptor(self.descriptor)
+
     def resource(self, name: str) -> dict[str, Any]:
-        for res in self.descriptor["resources"]:
-            if res["name"] == name:
-                return res
-        raise KeyError(f"no resource {name!r} in {self.descriptor_path}")
+        if name not in self.schema:
+            raise KeyError(f"no resource {name!r} in {self.descriptor_path}")
+        return self.schema.resource(name)
 
     def fields(self, name: str) -> list[str]:
-        return [f["name"] for f in self.resource(name)["schema"]["fields"]]
+        return self.schema.field_names(name)
 
     def field_types(self, name: str) -> dict[str, str]:
-        return {f["name"]: f.get("type", "string") for f in self.resource(name)["schema"]["fields"]}
+        return self.schema.field_types(name)
 
     def primary_key(self, name: str) -> list[str]:
-        key = self.resource(name)["schema"].get("primaryKey", [])
-        return [key] if isinstance(key, str) else list(key)
+        return self.schema.primary_key(name)
 
     def path(self, name: str) -> Path:
-        return self.descriptor_path.parent / self.resource(name)["path"]
+        return self.descriptor_path.parent / self.schema.path(name)
 
     def read(self, name: str) -> list[dict[str, str]]:
         path = self.path(name)
@@ -1680,7 +1683,7 @@ def _published_commune_figures(pkg: _Package) -> dict[tuple[str, str], list[dict
     """Published figures (``context_statistics`` rows of an observed source) about a commune
     as it stood before the July 2025 merger, of a measure commune statistics hold, by
     (commune code, year). A merged commune's figure describes another area and is left out."""
-    if not any(r["name"] == "context_statistics" for r in pkg.descriptor["resources"]):
+    if "context_statistics" not in pkg.schema:
         return {}
     illustrative = pkg.illustrative_sources()
     found: dict[tuple[str, str], list[dict[str, str]]] = {}

@@ -34,6 +34,7 @@ from analysis.errors import PackageInvalid, Problem
 from analysis.i18n import localized
 from analysis.paths import DATAPACKAGE
 from analysis.patterns import backtracking_risk, compiled
+from analysis.schema import Schema
 
 ILLUSTRATIVE_KIND = "illustrative"
 TRUE_VALUES = ("true", "True", "TRUE", "1")
@@ -106,12 +107,17 @@ class Package:
     def version(self) -> str:
         return str(self.descriptor.get("version", ""))
 
+    @property
+    def schema(self) -> Schema:
+        """The descriptor's metadata (:class:`analysis.schema.Schema`): roles, person-level
+        resources, fields and keys, asked there rather than walked by hand."""
+        return self.derived("schema", lambda: Schema.from_descriptor(self.descriptor))
+
     def resource(self, name: str) -> dict:
         """The descriptor of resource ``name``."""
-        for res in self.descriptor["resources"]:
-            if res["name"] == name:
-                return res
-        raise KeyError(f"no resource named {name!r} in {self.path}")
+        if name not in self.schema:
+            raise KeyError(f"no resource named {name!r} in {self.path}")
+        return self.schema.resource(name)
 
     def field(self, resource: str, name: str) -> dict:
         """The schema of field ``name`` in ``resource``."""

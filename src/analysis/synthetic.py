@@ -59,7 +59,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import shutil
 from functools import reduce
 from pathlib import Path
@@ -262,10 +261,8 @@ def make_package(
     out = Path(out)
     (out / "data").mkdir(parents=True, exist_ok=True)
     shutil.copy(DATAPACKAGE, out / "datapackage.json")
-    descriptor = json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
-    columns = {
-        r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]
-    }
+    schema = Schema.read(DATAPACKAGE)
+    columns = {name: schema.field_names(name) for name in schema.resources}
     for name in COPIED:
         shutil.copy(DATAPACKAGE.parent / "data" / f"{name}.csv", out / "data" / f"{name}.csv")
 

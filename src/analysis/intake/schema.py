@@ -224,7 +224,7 @@ class PackageData:
         self.resources: dict[str, Resource] = {}
         self._labels: dict[tuple, dict[str, str]] = {}
         self._matchers: dict[tuple, CodeMatcher] = {}
-        for res in self.descriptor["resources"]:
+        for res in Schema.from_descriptor(self.descriptor).resources.values():
             schema = res["schema"]
             pk = schema.get("primaryKey") or []
             fks = []

@@ -394,19 +394,14 @@ def _persistence_cells(report, dim: str, g, y: int, h: int) -> dict:
 def proposed_fields(pkg: Package) -> list[tuple[str, dict]]:
     """The optional fields the schema proposes for women's ownership, decisions and time
     (field property ``equity``), as ``(resource, field)`` in the descriptor's order."""
-    found = [
-        (res["name"], fld)
-        for res in pkg.descriptor["resources"]
-        for fld in res["schema"]["fields"]
-        if fld.get("equity")
-    ]
+    found = pkg.schema.fields_with("equity")
     order = {q: i for i, q in enumerate(QUESTIONS)}
     return sorted(found, key=lambda rf: order.get(rf[1]["equity"], len(order)))
 
 
 def _missing_data_parts(report) -> list:
     """What the package cannot say, and the fields proposed to say it (filled so far?)."""
-    resources = {r["name"]: r for r in report.pkg.descriptor["resources"]}
+    resources = report.pkg.schema.resources
     title = f"title_{report.lang}"  # a language without its titles falls back to ``title``
     rows = []
     filled_any = False

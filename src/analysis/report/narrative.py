@@ -708,9 +708,7 @@ class NarrativeMixin:
 
     def _collected_parts(self) -> list[H.Fragment]:
         """The sources of the monitoring rows this report uses, with their row counts."""
-        monitoring = {
-            r["name"] for r in self.pkg.descriptor["resources"] if r.get("role") == "monitoring"
-        }
+        monitoring = set(self.pkg.schema.names(role="monitoring"))
         counts: dict[str, int] = {}
         for name, frame in self.rows().items():
             if name in monitoring and "source_id" in frame.columns:
