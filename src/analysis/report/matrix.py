@@ -228,40 +228,33 @@ def matrix_section(report) -> H.Fragment:
     from analysis.report.html import Col
 
     _t = report._t
-    title = report.section_title("evaluation-matrix")
     frame = matrix_frame(report.pkg, report.lang)
+    if frame.empty:
+        parts = [H.missing(_t("narr.no_questions"))]
+    else:
+        cols = {
+            "question": Col(_t("narr.col_question")),
+            "criterion": Col(_t("narr.col_criterion")),
+            "indicators": Col(_t("narr.col_indicators")),
+            "sources": Col(_t("narr.col_sources")),
+            "rule": Col(_t("narr.col_rule")),
+        }
+        limit = report._pct(load_rules()["max_illustrative_share"])
+        parts = [
+            H.p(_t("narr.matrix_intro", limit=limit)),
+            report.table("evaluation_matrix", frame, cols, caption=_t("narr.matrix_caption")),
+        ]
     year = scope_year(report)
     value_title = _t("matrix.col_value_year", year=year) if year else _t("matrix.col_value_phase")
-    values = report.table(
-        "indicator_values",
-        values_frame(report),
-        {
-            "indicator": Col(_t("matrix.col_indicator")),
-            "criterion": Col(_t("narr.col_criterion")),
-            "value": Col(value_title),
-            "sources": Col(_t("narr.col_sources")),
-        },
-        caption=_t("matrix.values_caption"),
-        marks="all",
-    )
-    note = H.p(_t("matrix.values_note"), "note")
-    if frame.empty:
-        return H.section(
-            "evaluation-matrix", title, H.missing(_t("narr.no_questions")), values, note
-        )
-    cols = {
-        "question": Col(_t("narr.col_question")),
+    values = {
+        "indicator": Col(_t("matrix.col_indicator")),
         "criterion": Col(_t("narr.col_criterion")),
-        "indicators": Col(_t("narr.col_indicators")),
+        "value": Col(value_title),
         "sources": Col(_t("narr.col_sources")),
-        "rule": Col(_t("narr.col_rule")),
     }
-    limit = report._pct(load_rules()["max_illustrative_share"])
-    return H.section(
-        "evaluation-matrix",
-        title,
-        H.p(_t("narr.matrix_intro", limit=limit)),
-        report.table("evaluation_matrix", frame, cols, caption=_t("narr.matrix_caption")),
-        values,
-        note,
+    caption = _t("matrix.values_caption")
+    parts.append(
+        report.table("indicator_values", values_frame(report), values, caption, marks="all")
     )
+    parts.append(H.p(_t("matrix.values_note"), "note"))
+    return H.section("evaluation-matrix", report.section_title("evaluation-matrix"), *parts)
