@@ -149,18 +149,17 @@ def smallest_text_px(fig: Figure, dpi: float) -> float:
     return min(sizes, default=0.0) * dpi / 72
 
 
-def _legend(ax, handles=None, loc: str = "best") -> None:
-    """The legend at ``loc``; on a phone above the plot, where it covers no bar or line."""
-    kwargs = {"handles": handles} if handles is not None else {}
+def _legend(ax, handles=None) -> None:
+    """The legend above the plot, where it covers no bar, line or point (inside the axes
+    it hid the longest bar); on a phone its labels are wrapped to the narrow width."""
+    handles, labels = ax.get_legend_handles_labels() if handles is None else (handles, None)
+    labels = [str(text) for text in (labels or [h.get_label() for h in handles])]
     if _phone():
-        handles, labels = ax.get_legend_handles_labels() if handles is None else (handles, None)
-        labels = [
-            textwrap.fill(str(text), _PHONE_LEGEND_CHARS)
-            for text in (labels or [h.get_label() for h in handles])
-        ]
-        ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0)
-    else:
-        ax.legend(**kwargs, loc=loc)
+        labels = [textwrap.fill(text, _PHONE_LEGEND_CHARS) for text in labels]
+    if ax.get_title(loc="left") and not _phone():  # a title drawn above: the legend inside
+        ax.legend(handles, labels, loc="best")
+        return
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0)
 
 
 def _from_zero(ax, axis: str) -> None:
@@ -309,7 +308,7 @@ def grouped_bars(
                 )
             )
         _from_zero(ax, "x")
-        _legend(ax, handles, "lower right")
+        _legend(ax, handles)
         _fit(fig)
     return fig
 
@@ -439,6 +438,6 @@ def permutation_histogram(
         ax.set_ylabel(ylabel)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
-        _legend(ax, loc="upper right")
+        _legend(ax)
         _fit(fig)
     return fig

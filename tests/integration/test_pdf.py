@@ -75,21 +75,24 @@ def _assert_a4(pdf: bytes) -> None:
 @pytest.mark.browser
 @pytest.mark.slow
 @needs_chromium
-def test_commune_profile_prints_to_one_a4_page_numbered(tmp_path):
+def test_commune_profile_prints_to_two_a4_pages_numbered(tmp_path):
+    """One sheet printed on both sides: the commune's facts, then the results by activity,
+    the evaluation team's judgement and the limits of the evidence."""
     proc = _report(tmp_path, "--commune", "16834", "--lang", "vi", "--pdf")
     assert proc.returncode == 0, proc.stderr
     assert "dbus" not in proc.stderr and "unexpected operator" not in proc.stderr
     path = tmp_path / "communes" / "16834_vi.pdf"
     pdf = path.read_bytes()
     assert pdf.startswith(b"%PDF-")
-    assert _page_count(pdf) == 1  # the profile fits one page
+    assert _page_count(pdf) == 2  # the profile fits one sheet, printed on both sides
     _assert_a4(pdf)
     assert not list(tmp_path.rglob(".*tmp"))
     text = _pages_text(path)
     if text is None:
         pytest.skip("pdftotext (poppler-utils) is missing: page number not checked")
-    assert len(text) == 1
-    assert _page_number(1, 1).search(text[0]), text[0][-300:]
+    assert len(text) == 2
+    for page in (1, 2):
+        assert _page_number(page, 2).search(text[page - 1]), text[page - 1][-300:]
     assert "16834" in text[0] or "Na Loi" in text[0]
 
 

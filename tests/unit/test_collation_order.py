@@ -56,3 +56,18 @@ def test_the_marks_stay_with_their_rows_when_sorted():
     assert {k: bool(v) for k, v in flags.items()} == {
         k: bool(flags_en[e]) for k, e in pairs.items()
     }
+
+
+def test_a_marked_cell_breaks_only_between_words():
+    """The illustrative mark's markup is not a long word: a marked label keeps its words
+    whole (it was given the anywhere-breaking class of web addresses)."""
+    import pandas as pd
+
+    from analysis.report import html as H
+
+    frame = pd.DataFrame({"place": ["Cấp tỉnh hoặc toàn chương trình"], "n": [3]})
+    cols = {"place": H.Col("Xã"), "n": H.Col("Số", "number")}
+    marked = str(H.table(frame, cols, lang="vi", caption="c", illustrative=[True]))
+    assert 'class="addr"' not in marked
+    url = pd.DataFrame({"place": ["https://example.org/a/very/long/address"], "n": [1]})
+    assert 'class="addr"' in str(H.table(url, cols, lang="vi", caption="c", illustrative=[True]))

@@ -353,9 +353,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
         else:
             r = did.result
             items.append((format_number(r.estimate, self.lang, 1), self._t("kpi.did")))
-            sentences.append(
-                self._t("summary.impact", year=self.year, **self.did_figures(r))
-            )
+            sentences.append(self._t("summary.impact", year=self.year, **self.did_figures(r)))
         key_figures = pd.DataFrame(
             [{"planned": planned, "spent": spent, "rate": rate, "people": ("reached", self.year)}]
         )
@@ -550,29 +548,36 @@ class AnnualReport(NarrativeMixin, BaseReport):
                     for k, v in zip(on_plan, by_type["units_rate"], strict=True)
                 ],
             )
-            cols = {
+            units = {
                 "activity_type": Col(self._t("col.activity_type")),
                 "n_activities": Col(self._t("col.n_activities"), "number"),
                 "planned_units": Col(self._t("col.planned_units"), "number"),
                 "delivered_on_plan": Col(self._t("col.delivered_on_plan"), "count"),
                 "units_rate": Col(self._t("col.units_rate"), "percent"),
                 "delivered_off_plan": Col(self._t("col.delivered_off_plan"), "count"),
+            }
+            money = {
+                "activity_type": Col(self._t("col.activity_type")),
                 "planned_amount_vnd": Col(self._t("col.planned"), "money"),
                 "spent_on_plan_vnd": Col(self._t("col.spent_on_plan"), "money"),
                 "amount_rate": Col(self._t("col.execution_rate"), "percent"),
                 "spent_off_plan_vnd": Col(self._t("col.spent_off_plan"), "money"),
             }
             parts.append(H.h(3, self._t("effectiveness.delivery_title")))
-            parts.append(
-                self.table(
-                    "plan_vs_delivery",
-                    shown,
-                    cols,
-                    caption=self._t("effectiveness.delivery_caption"),
-                    marks="activity_type",
-                    keys=list(by_type["activity_type"]),
+            for name, cols, caption in (
+                ("plan_vs_delivery", units, "effectiveness.delivery_caption"),
+                ("money_vs_plan", money, "effectiveness.money_caption"),
+            ):
+                parts.append(
+                    self.table(
+                        name,
+                        shown,
+                        cols,
+                        caption=self._t(caption),
+                        marks="activity_type",
+                        keys=list(by_type["activity_type"]),
+                    )
                 )
-            )
             parts.append(self._money_chart(shown.assign(_key=list(by_type["activity_type"]))))
         by_commune = ind.plan_vs_delivery(self.pkg, self.year, by="commune_code")
         if not by_commune.empty:

@@ -1,4 +1,4 @@
-"""A one-page profile of a partner commune: where it is, who lives there, what support
+"""A two-page profile of a partner commune (one sheet, both sides): where it is, who lives there, what support
 arrived each year and what it cost, the people reached, and its outcomes next to its
 district's comparison communes."""
 

@@ -88,7 +88,7 @@ def section(section_id: str, title: str, *parts: str) -> Fragment:
 
 
 def page(cls: str, *parts: str) -> Fragment:
-    """A block laid out by the stylesheet class ``cls`` (e.g. the one-page commune profile)."""
+    """A block laid out by the stylesheet class ``cls`` (e.g. the commune profile)."""
     return element("div", *parts, class_=cls)
 
 
@@ -216,9 +216,11 @@ def table(
             marked[0] += Fragment(
                 f'<span class="mark" aria-hidden="true">{ILLUSTRATIVE_MARK}</span>'
             )
+        # The class comes from the cell's own text, not from its markup (the mark's
+        # <span> is no long word: it made every marked first cell break anywhere).
         cells = "".join(
-            f"<td{_address_class(text) or cls}>{text}</td>"
-            for cls, text in zip(classes, marked, strict=True)
+            f"<td{_address_class(plain) or cls}>{text}</td>"
+            for cls, text, plain in zip(classes, marked, texts, strict=True)
         )
         row_classes = [
             c for c, on in (("total", total_row and i == last), ("illustrative", flags[i])) if on
@@ -235,15 +237,19 @@ def table(
         lang=lang,
         wide=_looks_wide(columns, shown),
         short=len(frame) <= SHORT_TABLE_ROWS
-        and sum(len(text) for texts in shown for text in texts) <= SHORT_TABLE_CHARS,
+        and sum(len(text) for texts in shown for text in texts) <= SHORT_TABLE_CHARS
+        and max((len(text) for texts in shown for text in texts), default=0) <= SHORT_TABLE_CELL,
     )
 
 
 SHORT_TABLE_ROWS = 15
 SHORT_TABLE_CHARS = 1200
-"""A table of at most :data:`SHORT_TABLE_ROWS` rows and this many characters in its cells
-(a third of an A4 page or so) is never split across printed pages; a longer one may be,
-row by row, its column titles repeated."""
+SHORT_TABLE_CELL = 120
+"""A table of at most :data:`SHORT_TABLE_ROWS` rows, :data:`SHORT_TABLE_CHARS` characters in
+its cells and no cell longer than this (a third of an A4 page or so) is never split across
+printed pages; a longer one, or one with paragraphs in its cells (the evaluation matrix's
+rules, whose few rows stand taller than a page's rest), may be, row by row, its column
+titles repeated."""
 
 
 def _address_class(text: str) -> str:
