@@ -68,3 +68,20 @@ def test_fields_types_and_properties():
         ("livestock_events", "registered_owner"),
         ("livestock_events", "sale_decided_by"),
     ]
+
+
+def test_the_shared_columns_are_declared_once():
+    """A column of analysis.report.columns is asked for by name (self.cols(...)), never
+    declared again by hand in a report module."""
+    from analysis.report.columns import COLUMNS
+
+    hand = re.compile(r'"(\w+)": Col\(')
+    found = [
+        f"{path.name}:{n}: {m.group(1)}"
+        for path in sorted((PROJECT_ROOT / "src" / "analysis" / "report").glob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for m in hand.finditer(line)
+        if m.group(1) in COLUMNS and "self._t(" in line
+        and line.split("self._t(")[1].startswith(f'"{COLUMNS[m.group(1)][0]}"')
+    ]  # fmt: skip
+    assert found == []

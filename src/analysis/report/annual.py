@@ -389,9 +389,9 @@ class AnnualReport(NarrativeMixin, BaseReport):
         """A year's planned, disbursed, execution rate and people (glossary definitions)."""
         return {
             "planned": Col(self._t("col.planned"), "money"),
-            "spent": Col(self._t("col.spent"), "money"),
+            **self.cols("spent"),
             "rate": Col(self._t("col.execution_rate"), "percent"),
-            "people": Col(self._t("col.people"), "people"),
+            **self.cols("people"),
         }
 
     def _trend_table(self) -> H.Fragment:
@@ -411,7 +411,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
         frame = pd.DataFrame(rows)
         if len(frame) < 2:
             return H.missing(self._t("missing.previous_years"))
-        cols = {"year": Col(self._t("col.year"), "year")} | self._year_columns()
+        cols = self.cols("year") | self._year_columns()
         return H.h(3, self._t("summary.years_title")) + self.table(
             "years",
             frame,
@@ -451,7 +451,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 for v, k in zip(shares[col], keys, strict=True)
             ]
         cols = {
-            "activity_type": Col(self._t("col.activity_type")),
+            **self.cols("activity_type"),
             "n": Col(self._t("col.people"), "people"),
             "share_poor": Col(self._t("col.share_poor"), "percent"),
             "share_near_poor": Col(self._t("col.share_near_poor"), "percent"),
@@ -504,10 +504,9 @@ class AnnualReport(NarrativeMixin, BaseReport):
         )
         linked = ind.share_of_plan_linked(self.pkg, self.year)
         cols = {
-            "activity_type": Col(self._t("col.activity_type")),
+            **self.cols("activity_type"),
             "programme": Col(self._t("col.programme")),
-            "n_activities": Col(self._t("col.n_activities"), "number"),
-            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+            **self.cols("n_activities", "planned_amount_vnd"),
         }
         return H.section(
             "coherence",
@@ -549,19 +548,19 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 ],
             )
             units = {
-                "activity_type": Col(self._t("col.activity_type")),
-                "n_activities": Col(self._t("col.n_activities"), "number"),
-                "planned_units": Col(self._t("col.planned_units"), "number"),
+                **self.cols("activity_type", "n_activities", "planned_units"),
                 "delivered_on_plan": Col(self._t("col.delivered_on_plan"), "count"),
                 "units_rate": Col(self._t("col.units_rate"), "percent"),
                 "delivered_off_plan": Col(self._t("col.delivered_off_plan"), "count"),
             }
             money = {
-                "activity_type": Col(self._t("col.activity_type")),
-                "planned_amount_vnd": Col(self._t("col.planned"), "money"),
-                "spent_on_plan_vnd": Col(self._t("col.spent_on_plan"), "money"),
-                "amount_rate": Col(self._t("col.execution_rate"), "percent"),
-                "spent_off_plan_vnd": Col(self._t("col.spent_off_plan"), "money"),
+                **self.cols(
+                    "activity_type",
+                    "planned_amount_vnd",
+                    "spent_on_plan_vnd",
+                    "amount_rate",
+                    "spent_off_plan_vnd",
+                ),
             }
             parts.append(H.h(3, self._t("effectiveness.delivery_title")))
             for name, cols, caption in (
@@ -590,11 +589,13 @@ class AnnualReport(NarrativeMixin, BaseReport):
             )
             cols = {
                 "commune_code": Col(self._t("col.commune")),
-                "n_activities": Col(self._t("col.n_activities"), "number"),
-                "planned_amount_vnd": Col(self._t("col.planned"), "money"),
-                "spent_on_plan_vnd": Col(self._t("col.spent_on_plan"), "money"),
-                "amount_rate": Col(self._t("col.execution_rate"), "percent"),
-                "spent_off_plan_vnd": Col(self._t("col.spent_off_plan"), "money"),
+                **self.cols(
+                    "n_activities",
+                    "planned_amount_vnd",
+                    "spent_on_plan_vnd",
+                    "amount_rate",
+                    "spent_off_plan_vnd",
+                ),
             }
             parts.append(
                 self.table(
@@ -655,10 +656,10 @@ class AnnualReport(NarrativeMixin, BaseReport):
         cols = {
             "activity_id": Col(self._t("col.activity_id")),
             "place": Col(self._t("col.place")),
-            "activity_type": Col(self._t("col.activity_type")),
+            **self.cols("activity_type"),
             "description_vi": Col(self._t("col.description")),
             "planned": Col(self._t("col.planned_units")),
-            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
+            **self.cols("planned_amount_vnd"),
             "is_conditional": Col(self._t("col.conditional"), "bool"),
             "source": Col(self._t("col.source")),
         }
@@ -740,7 +741,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
             )
             cols = {
                 "group": Col(self._t(f"col.{field_name}")),
-                "people": Col(self._t("col.people"), "people"),
+                **self.cols("people"),
             }
             out.append(
                 self.table(

@@ -42,6 +42,7 @@ from analysis.provenance import (
     library_versions,
 )
 from analysis.report import html as H
+from analysis.report.columns import columns
 from analysis.report.context import observed_rows_text
 from analysis.report.html import Col
 from analysis.report.workbook import Sheet, write_workbook
@@ -240,6 +241,11 @@ class BaseReport:
         """Register every count of people the report publishes, with the lines (totals)
         that tie them together (subclasses)."""
         raise NotImplementedError
+
+    def cols(self, *names: str) -> dict[str, Col]:
+        """The shared columns ``names`` (:data:`analysis.report.columns.COLUMNS`: one title
+        and kind per column across the reports), in the report's language."""
+        return columns(self.lang, *names)
 
     def people_text(self, key) -> str:
         """A registered count of people as the report shows it: the number, ``<5`` or ``x``."""
@@ -528,8 +534,7 @@ class BaseReport:
                 ],
             )
             cols = {
-                "activity_type": Col(self._t("col.activity_type")),
-                "spent_vnd": Col(self._t("col.spent"), "money"),
+                **self.cols("activity_type", "spent_vnd"),
                 "beneficiaries": Col(self._t("col.people"), "people"),
                 "cost_per_beneficiary_vnd": Col(self._t("col.cost_per_beneficiary"), "money"),
             }
@@ -563,7 +568,7 @@ class BaseReport:
             ],
         )
         cols = {
-            "activity_type": Col(self._t("col.activity_type")),
+            **self.cols("activity_type"),
             "unit": Col(self._t("col.unit")),
             "cost_per_unit_vnd": Col(self._t("col.cost_per_unit"), "money"),
             "benchmark_median_vnd": Col(self._t("col.benchmark"), "money"),
@@ -767,8 +772,7 @@ class BaseReport:
             "communes": Col(self._t("impact.col_cohort_communes")),
             "years": Col(self._t("impact.col_cohort_years")),
             "share": Col(self._t("impact.col_cohort_weight"), "percent"),
-            "estimate": Col(self._t("col.did_points"), "number1"),
-            "p_value": Col(self._t("col.p_value"), "number4"),
+            **self.cols("estimate", "p_value"),
         }
         caption = self._t("impact.cohort_caption")
         return [self.table("did_cohorts", shown, cols, caption=caption, marks="all")]
@@ -804,8 +808,7 @@ class BaseReport:
         cols = {
             "variant": Col(self._t("impact.col_variant")),
             "detail": Col(self._t("impact.col_detail")),
-            "estimate": Col(self._t("col.did_points"), "number1"),
-            "p_value": Col(self._t("col.p_value"), "number4"),
+            **self.cols("estimate", "p_value"),
             "min_p_value": Col(self._t("col.min_p"), "number4"),
             "n_treated": Col(self._t("col.n_treated"), "number"),
             "n_control": Col(self._t("col.n_control"), "number"),

@@ -204,7 +204,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
                     frame,
                     {
                         "group": Col(self._t("col.ethnicity")),
-                        "people": Col(self._t("col.people"), "people"),
+                        **self.cols("people"),
                     },
                     total_row=True,
                     caption=self._t("commune.people_caption"),
@@ -246,11 +246,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
         ]
         table["year"] = table["year"].astype(str)
         cols = {
-            "year": Col(self._t("col.year"), "year"),
-            "activity_type": Col(self._t("col.activity_type")),
-            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
-            "spent": Col(self._t("col.spent"), "money"),
-            "people": Col(self._t("col.people"), "people"),
+            **self.cols("year", "activity_type", "planned_amount_vnd", "spent", "people"),
         }
         total_spent = float(table["spent"].sum())
         text = self._t(
@@ -289,7 +285,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
             "outcomes",
             frame.assign(year=frame["year"].astype(int)),
             {
-                "year": Col(self._t("col.year"), "year"),
+                **self.cols("year"),
                 "commune": Col(self.info["name_in_source"], "number1"),
                 "comparison": Col(self._t("commune.comparison_mean"), "number1"),
             },
@@ -407,10 +403,9 @@ class CommuneProfile(NarrativeMixin, BaseReport):
         cols = {
             "activity": Col(self._t("col.activity_type")),
             "unit": Col(self._t("commune.col_unit")),
-            "planned_units": Col(self._t("col.planned_units"), "number"),
+            **self.cols("planned_units"),
             "delivered_units": Col(self._t("col.delivered_units"), "count"),
-            "spent_vnd": Col(self._t("col.spent"), "money"),
-            "people": Col(self._t("col.people"), "people"),
+            **self.cols("spent_vnd", "people"),
         }
         for col in cols:
             if col not in frame.columns:

@@ -379,12 +379,11 @@ class PhaseReport(NarrativeMixin, BaseReport):
 
         totals = self.indicator(ph.totals_by_year)
         cols = {
-            "year": Col(self._t("col.year"), "year"),
+            **self.cols("year"),
             "activities": Col(self._t("col.n_activities"), "number"),
             "planned_vnd": Col(self._t("col.planned"), "money"),
             "mobilised_vnd": Col(self._t("col.incoming"), "money"),
-            "spent_vnd": Col(self._t("col.spent"), "money"),
-            "people": Col(self._t("col.people"), "people"),
+            **self.cols("spent_vnd", "people"),
         }
         shown = totals.assign(
             year=totals["year"].astype(str),
@@ -451,10 +450,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
                 )
             cols = {
                 by: Col(self._t(heading)),
-                "n_activities": Col(self._t("col.n_activities"), "number"),
-                "planned_amount_vnd": Col(self._t("col.planned"), "money"),
-                "spent_vnd": Col(self._t("col.spent"), "money"),
-                "people": Col(self._t("col.people"), "people"),
+                **self.cols("n_activities", "planned_amount_vnd", "spent_vnd", "people"),
             }
             parts.append(
                 self.table(
@@ -625,7 +621,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
                 )
             )
             cols = {
-                "year": Col(self._t("col.year"), "year"),
+                **self.cols("year"),
                 "cows": Col(self._t("phase.col_cows"), "number"),
                 "young": Col(self._t("phase.col_young"), "number"),
                 "herd": Col(self._t("col.herd_alive"), "number"),
@@ -766,10 +762,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
         grouped = pd.DataFrame(rows)
         gcols = {
             "successor": Col(self._t("reform.col_successor")),
-            "n_activities": Col(self._t("col.n_activities"), "number"),
-            "planned_amount_vnd": Col(self._t("col.planned"), "money"),
-            "spent_vnd": Col(self._t("col.spent"), "money"),
-            "people": Col(self._t("col.people"), "people"),
+            **self.cols("n_activities", "planned_amount_vnd", "spent_vnd", "people"),
         }
         return H.section(
             "reform",
