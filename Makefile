@@ -76,7 +76,7 @@ format: setup
 validate: setup
 	$(BIN)/python -m analysis validate
 
-## dictionary  regenerate docs/data_dictionary.md from datapackage.json
+## dictionary  regenerate docs/data_dictionary.md (from datapackage.json) and data/indicators.csv (from the indicator declarations)
 dictionary: setup
 	$(BIN)/python -m analysis dictionary
 
