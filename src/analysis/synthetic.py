@@ -45,7 +45,8 @@ left blank at rates like those of real data:
   no ledger (their ``livestock_head`` is blank).
 * **beneficiary_followups**: a row a year from entry to 2025; ``livestock_head`` from the
   ledger for cow households, blank for the others; income blank for 2%, housing for 2%,
-  children in school for 3%.
+  children in school for 3%; the proposed equity fields (who decides on the income, the
+  woman's workload) filled for 60% of the rows, as a survey that asks them would.
 * **commune_statistics**: households and population each blank for 2%, poor and near-poor
   households for 2%; a combined poor-or-near-poor count for 10% of the rows (half of which
   give only the combined count).
@@ -131,6 +132,12 @@ LIVELIHOOD_TRANSITIONS = np.array([[0.64, 0.30, 0.06], [0.03, 0.71, 0.26], [0.0,
 CUMULATIVE = np.cumsum(TRANSITIONS, axis=1)
 LIVELIHOOD_CUMULATIVE = np.cumsum(LIVELIHOOD_TRANSITIONS, axis=1)
 HOUSING = ("temporary", "semi_permanent", "permanent")
+DECIDERS = tuple(
+    Schema.load().field("beneficiary_followups", "income_decided_by")["constraints"]["enum"]
+)
+WORKLOAD = tuple(
+    Schema.load().field("beneficiary_followups", "woman_workload_change")["constraints"]["enum"]
+)
 NO_COORDINATES = (
     "Not found by the geocoder (illustrative).",
     "Not trusted: the geocoder gives another commune's coordinates (illustrative).",
@@ -815,7 +822,25 @@ def _followups(rng: np.random.Generator, ben: dict, herd: np.ndarray) -> dict:
         "housing_condition": np.where(rng.random(n) < 0.02, "", np.array(HOUSING)[housing]),
         "poverty_status": np.array(POVERTY)[status],
         "children_in_school": np.where(rng.random(n) < 0.03, np.nan, children),
+        **_equity_answers(
+            rng, n, ("income_decided_by", DECIDERS), ("woman_workload_change", WORKLOAD)
+        ),
         "source_id": SOURCE,
+    }
+
+
+def _equity_answers(rng: np.random.Generator, n: int, *fields: tuple[str, tuple]) -> dict:
+    """The proposed equity fields: a category for 60% of ``n`` rows, blank for the rest.
+
+    Drawn from a jumped copy of ``rng``'s stream, so adding these fields left every other
+    generated value as it was.
+    """
+    extra = np.random.Generator(rng.bit_generator.jumped())
+    return {
+        name: np.where(
+            extra.random(n) < 0.4, "", np.array(values)[extra.integers(len(values), size=n)]
+        )
+        for name, values in fields
     }
 
 

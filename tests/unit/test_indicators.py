@@ -689,10 +689,24 @@ def test_cost_per_beneficiary_counts_only_people_who_entered_that_year(pkg):
 # ------------------------------------------------------------------ revolving cows, by cohort
 
 
+LEDGER_FIELDS = (
+    "event_id",
+    "animal_id",
+    "event_type",
+    "date",
+    "beneficiary_id",
+    "to_beneficiary_id",
+    "mother_animal_id",
+    "source_id",
+)
+"""The ledger fields the rows below give, in order; any other field (the proposed equity
+fields, say) is left empty."""
+
+
 def _ledger(pkg, rows):
     columns = list(pkg["livestock_events"].columns)
     frame = pd.DataFrame(
-        [dict(zip(columns, r, strict=True)) for r in rows], columns=columns
+        [dict(zip(LEDGER_FIELDS, r, strict=True)) for r in rows], columns=columns
     ).astype(pkg["livestock_events"].dtypes.to_dict())
     return _with(pkg, livestock_events=frame)
 
