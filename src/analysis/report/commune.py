@@ -1,6 +1,6 @@
-"""A two-page profile of a partner commune (one sheet, both sides): where it is, who lives there, what support
-arrived each year and what it cost, the people reached, and its outcomes next to its
-district's comparison communes."""
+"""A two-page profile of a partner commune (one sheet, both sides): where it is, who lives
+there, what support arrived each year and what it cost, the people reached, and its outcomes
+next to its district's comparison communes."""
 
 from __future__ import annotations
 
