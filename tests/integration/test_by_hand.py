@@ -108,7 +108,7 @@ def test_the_papermill_line_runs_from_the_root_with_a_zero_padded_code(executed)
     )
     heading = re.search(r"<h1>(.*?)</h1>", html).group(1)
     assert "Sín Thầu" in heading and "Điện Biên" in heading  # 03154, a partner 2021–2023
-    assert "commune_code=03154" in html  # the provenance footer's parameters
+    assert "commune code 03154" in html  # the provenance footer's parameters, in words
 
 
 def test_the_nbconvert_line_gives_the_reports_offline_page(executed, tmp_path):

@@ -64,7 +64,7 @@ def support_per_person(pkg: Package) -> pd.Series:
         Float series indexed by ``beneficiary_id``.
 
     Example:
-        >>> support_per_person(pkg).loc["B000001"]  # 50 million on a house for one household
+        >>> float(support_per_person(pkg).loc["B000001"])  # 50 million on a house for one household
         50000000.0
     """
     ben = pkg["beneficiaries"]

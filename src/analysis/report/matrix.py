@@ -175,9 +175,18 @@ def indicator_value(report, spec: IndicatorSpec):
         if len(result) != 1:
             return None if len(result) else float("nan")
         result = result.iloc[0]
-    if spec.count and 0 < int(_pick(result, spec.count)) < report.min_cell:
-        return H.HIDDEN
-    return _pick(result, spec.column)
+    value = _pick(result, spec.column)
+    if spec.count:
+        n = int(_pick(result, spec.count))
+        if 0 < n < report.min_cell:
+            return H.HIDDEN
+        # A share of people tells its part and the rest: both must be safe to show (6 of 7
+        # poor or near-poor is 85.7 %, and it tells that one person was neither).
+        if spec.unit == "percent" and not pd.isna(value):
+            part = round(float(value) * n)
+            if any(0 < x < report.min_cell for x in (part, n - part)):
+                return H.HIDDEN
+    return value
 
 
 def value_text(value, unit: str, lang: str) -> str:
