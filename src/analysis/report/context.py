@@ -215,14 +215,15 @@ def _draw_panel(report, ax, data: pd.DataFrame) -> None:
 
 
 # ------------------------------------------------------------------ merged, previous phase
-def _merged_block(report, merged: pd.DataFrame, refs) -> list[H.Fragment]:
+def _figures_table(report, rows: pd.DataFrame, areas: list, refs, name: str, caption: str):
+    """One figure a row: area, year, measure, the figure as published, its sources."""
     frame = pd.DataFrame(
         {
-            "area": merged["area_name"],
-            "year": merged["year"],
-            "measure": [label("context_measure", m, report.lang) for m in merged["measure"]],
-            "value": [_figure(r, report.lang) for r in merged.itertuples()],
-            "sources": [_cite([s], refs) for s in merged["source_id"]],
+            "area": areas,
+            "year": rows["year"],
+            "measure": [label("context_measure", m, report.lang) for m in rows["measure"]],
+            "value": [_figure(r, report.lang) for r in rows.itertuples()],
+            "sources": [_cite([s], refs) for s in rows["source_id"]],
         }
     )
     cols = {
@@ -232,10 +233,15 @@ def _merged_block(report, merged: pd.DataFrame, refs) -> list[H.Fragment]:
         "value": Col(report._t("context.col.value")),
         "sources": Col(report._t("context.col.sources")),
     }
+    return report.table(name, frame, cols, caption=report._t(caption))
+
+
+def _merged_block(report, merged: pd.DataFrame, refs) -> list[H.Fragment]:
+    areas = list(merged["area_name"])
     return [
         H.h(3, report._t("context.merged_title")),
         H.p(report._t("context.merged_note"), "note"),
-        report.table("context_merged", frame, cols, caption=report._t("context.merged_caption")),
+        _figures_table(report, merged, areas, refs, "context_merged", "context.merged_caption"),
     ]
 
 
@@ -243,27 +249,12 @@ def _previous_block(report, previous: pd.DataFrame, refs) -> list[H.Fragment]:
     """The previous phase's figures, and the comparison communes that were its partners."""
     parts: list[str] = []
     if not previous.empty:
-        frame = pd.DataFrame(
-            {
-                "area": [_area(report, r) for r in previous.itertuples()],
-                "year": previous["year"],
-                "measure": [label("context_measure", m, report.lang) for m in previous["measure"]],
-                "value": [_figure(r, report.lang) for r in previous.itertuples()],
-                "sources": [_cite([s], refs) for s in previous["source_id"]],
-            }
-        )
-        cols = {
-            "area": Col(report._t("context.col.area")),
-            "year": Col(report._t("context.col.year"), "year"),
-            "measure": Col(report._t("context.col.measure")),
-            "value": Col(report._t("context.col.value")),
-            "sources": Col(report._t("context.col.sources")),
-        }
+        areas = [_area(report, r) for r in previous.itertuples()]
         parts += [
             H.h(3, report._t("context.previous_title")),
             H.p(report._t("context.previous_note"), "note"),
-            report.table(
-                "context_previous", frame, cols, caption=report._t("context.previous_caption")
+            _figures_table(
+                report, previous, areas, refs, "context_previous", "context.previous_caption"
             ),
         ]
     communes = report.pkg["communes"]
