@@ -10,6 +10,9 @@ session's plotting backend alone, so a chart returned in JupyterLab shows inline
 The value axis of bars and lines always includes zero (:func:`_from_zero`): most of these
 charts show money, and an axis that starts at 300 million makes 310 look like twice 305.
 
+Reports embed charts as SVG (:data:`CSS_PX_PER_INCH`): sharp at any zoom, on a phone's dense
+screen and on paper, and cheaper to draw than a raster image dense enough for a phone.
+
 Every chart can be drawn again for a phone (:func:`phone_variant`): narrower
 (:data:`PHONE_WIDTH`, the content width of a 390 px screen) and with text at least
 :data:`PHONE_FONT_SIZE`, so that shown at its own width its text is no smaller than the page's
@@ -53,11 +56,15 @@ STYLE = {
     "axes.axisbelow": True,
     "legend.frameon": False,
     "figure.dpi": 110,
-    "svg.hashsalt": "bien-cuong",
     # Labels come from data (commune names, activity descriptions): a "$" must print as
     # itself, not start mathematical notation (which fails on an unpaired "$").
     "text.parse_math": False,
 }
+
+
+SVG_OPTIONS = {"svg.hashsalt": "bien-cuong", "svg.fonttype": "path"}
+"""How a chart is saved as SVG: its element ids from a fixed salt (the same chart gives the
+same bytes), its text as shapes (it looks the same without the font on the reader's machine)."""
 
 
 MAX_TICK_INTERVALS = 7
@@ -66,12 +73,15 @@ round steps (0, 50, 100... rather than 0, 25, 50...), a lighter grid, fewer labe
 and to draw."""
 
 
-PHONE_WIDTH = 3.3
-"""Width in inches of a chart drawn for a phone: 363 px at the charts' 110 dpi, the content
-width of a 390 px screen (the stylesheet's phone padding is 12 px a side)."""
-PHONE_FONT_SIZE = 10.5
-"""Smallest font size (points) of a chart drawn for a phone: 16 px at 110 dpi, at least the
-15 px of the page's body text when the chart is shown at its own width."""
+CSS_PX_PER_INCH = 96
+"""CSS pixels per inch: an SVG chart's natural width on screen is its width in inches times
+this (a 7.5-inch chart is 720 px wide)."""
+PHONE_WIDTH = 363 / CSS_PX_PER_INCH
+"""Width in inches of a chart drawn for a phone: 363 px, the content width of a 390 px screen
+(the stylesheet's phone padding is 12 px a side), about 3.78 inches."""
+PHONE_FONT_SIZE = 11.5
+"""Smallest font size (points) of a chart drawn for a phone: 11.5 × 96 / 72 = 15.3 px, at
+least the 15 px of the page's body text when the chart is shown at its own width."""
 SMALL_FONT_SIZE = 8
 """Font size of secondary notes in a chart (a marker's label) on a wide screen or paper."""
 _PHONE_LABEL_CHARS = 16
@@ -133,8 +143,8 @@ def phone_variant(fig: Figure) -> Figure | None:
         _PHONE.reset(token)
 
 
-def smallest_text_px(fig: Figure, dpi: float) -> float:
-    """The size in pixels, saved at ``dpi``, of the smallest visible text of ``fig``.
+def smallest_text_px(fig: Figure, dpi: float = CSS_PX_PER_INCH) -> float:
+    """The size in pixels, at ``dpi`` pixels an inch, of the smallest visible text of ``fig``.
 
     Shown at its natural size (one image pixel per CSS pixel) the chart's smallest text is
     this many CSS pixels high; shown scaled, proportionally less.
@@ -441,3 +451,84 @@ def permutation_histogram(
         _legend(ax)
         _fit(fig)
     return fig
+
+
+LINE_GREYS = ("#222222", "#5a5a5a", "#8c8c8c", "#b0b0b0")
+"""Grey levels of :func:`panel_lines`' series (with line styles: readable printed in greyscale)."""
+
+
+@_redrawable
+def panel_lines(
+    panels: Sequence[tuple[str, pd.DataFrame]],
+    *,
+    ylabel: str,
+    lang: str,
+    xlim: tuple[float, float] | None = None,
+):
+    """Small multiples of lines over years, one panel per ``(title, frame)``, same value axis.
+
+    Each frame has ``series`` (the legend's label: one grey and line style per series within
+    a panel), ``segment`` (points of one segment are joined; two segments of a series never
+    are: a change of definition), ``year``, ``value``, ``marker`` (matplotlib's marker code,
+    one per segment) and ``hollow`` (an uncertain point is drawn hollow). Panels side by side
+    on a wide screen, one above the other on a phone.
+    """
+    n = max(len(panels), 1)
+    with plt.rc_context(_style()):
+        if _phone():
+            fig = new_figure(figsize=(PHONE_WIDTH, 2.6 * n + 0.4))
+            axes = fig.subplots(n, 1, sharey=True, squeeze=False)[:, 0]
+        else:
+            fig = new_figure(figsize=(7.5, 2.9))
+            axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
+        for ax, (title, frame) in zip(axes, panels, strict=True):
+            _apply(ax)
+            _draw_lines(ax, frame)
+            ax.set_title(title, loc="left", fontsize=_style()["font.size"])
+            # where it covers least; its white box keeps its text readable over a line
+            ax.legend(
+                fontsize=_small(), loc="best", frameon=True, framealpha=0.85, edgecolor="none"
+            )
+            ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
+            if xlim:
+                ax.set_xlim(*xlim)
+        _from_zero(axes[0], "y")
+        for ax in axes if _phone() else axes[:1]:
+            ax.set_ylabel(ylabel)
+        _fit(fig)
+    return fig
+
+
+def _draw_lines(ax, frame: pd.DataFrame) -> None:
+    """One panel of :func:`panel_lines`: a line with its points per segment (filled), the
+    hollow points drawn over them, one legend entry per series."""
+    for i, (series, rows) in enumerate(frame.groupby("series", sort=False)):
+        grey = LINE_GREYS[i % len(LINE_GREYS)]
+        style = LINESTYLES[i % len(LINESTYLES)]
+        text = series
+        for _, part in rows.groupby("segment", sort=False):
+            part = part.sort_values("year")
+            marker = part["marker"].iloc[0]
+            ax.plot(
+                part["year"],
+                part["value"],
+                linestyle=style,
+                color=grey,
+                linewidth=1.2,
+                marker=marker,
+                markersize=5,
+                label=text,
+            )
+            text = None  # one legend entry per series
+            hollow = part[part["hollow"].to_numpy(bool)]
+            if not hollow.empty:
+                ax.plot(
+                    hollow["year"],
+                    hollow["value"],
+                    linestyle="none",
+                    color=grey,
+                    marker=marker,
+                    markersize=5,
+                    markerfacecolor="white",
+                )

@@ -77,16 +77,16 @@ def test_a_given_range_is_kept():
 
 def test_the_phone_drawing_is_narrow_and_its_text_large():
     """Shown at its own width (363 px on a 390 px screen), the phone drawing's smallest text
-    is at least the page's 15 px body text: 10.5 pt at 110 dpi is 10.5 × 110 / 72 = 16.04 px.
-    The wide drawing's smallest text (the 8 pt marker label) would be 12.2 px."""
+    is at least the page's 15 px body text. Charts are SVG, 96 CSS px an inch: 363 px is
+    363 / 96 = 3.78125 inches, and 11.5 pt is 11.5 × 96 / 72 = 15.33 px. The wide drawing's
+    smallest text (the 8 pt marker label) would be 8 × 96 / 72 = 10.67 px."""
     wide = _lines(marker_x=2021.5, marker_label="Đổi chuẩn nghèo")
     phone = charts.phone_variant(wide)
     assert phone is not None
-    assert phone.get_size_inches()[0] == pytest.approx(3.3)
-    assert phone.get_size_inches()[0] * 110 <= 366  # fits the phone's content width
-    assert charts.smallest_text_px(phone, 110) == pytest.approx(10.5 * 110 / 72)
-    assert charts.smallest_text_px(phone, 110) >= 15
-    assert charts.smallest_text_px(wide, 110) == pytest.approx(8 * 110 / 72)
+    assert phone.get_size_inches()[0] == pytest.approx(3.78125)
+    assert charts.smallest_text_px(phone) == pytest.approx(15.333, abs=1e-3)
+    assert charts.smallest_text_px(phone) >= 15
+    assert charts.smallest_text_px(wide) == pytest.approx(10.667, abs=1e-3)
     # the marker's label is in the phone drawing's legend, not lost
     labels = [t.get_text() for t in phone.axes[0].get_legend().get_texts()]
     assert "Đổi chuẩn nghèo" in labels
@@ -108,3 +108,48 @@ def test_the_phone_drawing_keeps_everything_inside_the_figure_and_starts_at_zero
 def test_a_figure_not_built_here_has_no_phone_drawing():
     fig = charts.new_figure(figsize=(4, 3))
     assert charts.phone_variant(fig) is None
+
+
+PANEL = pd.DataFrame(
+    {
+        "series": ["Kỳ Sơn (huyện)"] * 4 + ["Việt Nam (cả nước)"] * 2,
+        # 2019-2020 under one standard, 2022-2023 under the next: never joined
+        "segment": ["a|old", "a|old", "a|new", "a|new", "vn|new", "vn|new"],
+        "year": [2019, 2020, 2022, 2023, 2022, 2023],
+        "value": [65.0, 42.0, 50.0, 45.0, 4.0, 3.0],
+        "marker": ["o", "o", "s", "s", "s", "s"],
+        "hollow": [False, False, False, True, False, False],
+    }
+)
+
+
+def _panels():
+    return charts.panel_lines(
+        [("Nghệ An", PANEL), ("Kon Tum", PANEL)], ylabel="% số hộ", lang="vi", xlim=(2018.5, 2023.5)
+    )
+
+
+def test_panels_never_join_two_segments_and_draw_uncertain_points_hollow():
+    ax = _panels().axes[0]
+    lines = [line for line in ax.get_lines() if line.get_linestyle() != "None"]
+    spans = sorted(tuple(int(x) for x in line.get_xdata()) for line in lines)
+    assert spans == [(2019, 2020), (2022, 2023), (2022, 2023)]  # three segments, none across
+    hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white"]
+    assert [list(line.get_xdata()) for line in hollow] == [[2023]]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Kỳ Sơn (huyện)",
+        "Việt Nam (cả nước)",
+    ]
+    # zero included; below it only the 5 % margin of the 3-65 range (0.05 × 62 = 3.1)
+    assert -3.2 < ax.get_ylim()[0] <= 0
+
+
+def test_panels_sit_side_by_side_wide_and_one_above_the_other_on_a_phone():
+    wide = _panels()
+    phone = charts.phone_variant(wide)
+    assert phone is not None
+    (a, b), (c, d) = ([ax.get_position() for ax in f.axes] for f in (wide, phone))
+    assert a.y0 == pytest.approx(b.y0) and a.x0 < b.x0
+    assert c.x0 == pytest.approx(d.x0) and c.y0 > d.y0
+    assert phone.get_size_inches()[0] == pytest.approx(3.78125)
+    assert charts.smallest_text_px(phone) >= 15

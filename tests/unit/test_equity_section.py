@@ -29,6 +29,7 @@ import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from analysis import indicators  # noqa: E402
 from analysis.i18n import t  # noqa: E402
 from analysis.package import load_package  # noqa: E402
 from analysis.paths import DATAPACKAGE, PROJECT_ROOT  # noqa: E402
@@ -94,10 +95,11 @@ def test_figures_by_poverty_status_at_entry_by_hand(tiny):
 
 def test_still_out_of_poverty_a_year_later_by_group(tiny):
     # B000008 and B000009 left poverty in 2024; in 2025 B000008 is still out, B000009 is back
-    by_sex = equity.persistence_by_group(tiny, 2025, "sex").set_index("group")
+    cases = indicators.persistence_cases(tiny, 2025, horizons=(1,))
+    by_sex = equity.persistence_by_group(tiny, cases, "sex").set_index("group")
     assert by_sex.loc["female", "n"] == 2 and by_sex.loc["female", "still_out"] == 1
     assert by_sex.loc["male", "n"] == 0
-    by_status = equity.persistence_by_group(tiny, 2025, "poverty_status_entry").set_index("group")
+    by_status = equity.persistence_by_group(tiny, cases, "poverty_status_entry").set_index("group")
     assert by_status.loc["poor", "still_out"] == 1 and by_status.loc["near_poor", "n"] == 1
 
 

@@ -623,6 +623,18 @@ def test_poverty_persistence_two_year_horizon(pkg):
     assert poverty_persistence(small, 2024)["share_still_out"].tolist() == pytest.approx([1.0, 0.5])
     with pytest.raises(ValueError, match="horizons"):
         poverty_persistence(pkg, 2025, horizons=(0,))
+    # The households behind those counts, by hand from the rows above (X5, a pupil, never).
+    cases = indicators.persistence_cases(small, 2025)
+    found = zip(cases["beneficiary_id"], cases["horizon_years"], cases["still_out"], strict=True)
+    assert sorted(found) == [
+        ("X1", 1, True),
+        ("X1", 2, True),
+        ("X2", 1, True),
+        ("X2", 2, False),
+        ("X4", 2, False),
+    ]
+    with pytest.raises(ValueError, match="horizons"):
+        indicators.persistence_cases(pkg, 2025, horizons=(0,))
 
 
 def test_graduated_communes(pkg):

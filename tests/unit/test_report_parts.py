@@ -405,3 +405,24 @@ def test_followed_households_are_a_before_after_change_in_real_terms():
     assert table["mean_change_vnd"].iloc[0] == 400_000
     assert round(table["mean_real_change_vnd"].iloc[0]) == expected
     assert "by years since entry" in html
+
+
+def test_charts_are_embedded_as_svg_and_other_figures_as_png():
+    """A chart and its phone drawing are SVG (sharp at any density, text as shapes); a figure
+    drawn elsewhere (a map) is a PNG; the same chart gives the same bytes twice."""
+    import re
+
+    def embedded():
+        fig = charts.permutation_histogram(
+            [0.0, 1.0, 2.0], 1.5, xlabel="x", ylabel="y", observed_label="observed", lang="en"
+        )
+        return str(H.figure(fig, "alt text", "caption"))
+
+    html = embedded()
+    assert re.findall(r"data:image/([a-z+]+);", html) == ["svg+xml", "svg+xml"]
+    assert html == embedded()
+    picture = charts.new_figure(figsize=(2, 1))
+    picture.subplots()
+    other = str(H.figure(picture, "a map of the communes", "caption"))
+    assert re.findall(r"data:image/([a-z+]+);", other) == ["png"]
+    assert "<picture>" not in other

@@ -53,6 +53,7 @@ from analysis.indicators.sustainability import (
     graduated_communes,
     livestock_summary,
     pass_on_rate,
+    persistence_cases,
     poverty_persistence,
 )
 
@@ -83,6 +84,7 @@ __all__ = [
     "poverty_did",
     "poverty_did_sensitivity",
     "poverty_panel",
+    "persistence_cases",
     "poverty_persistence",
     "price_deflator",
     "programme_alignment",

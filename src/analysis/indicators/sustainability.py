@@ -33,6 +33,7 @@ __all__ = [
     "graduated_communes",
     "livestock_summary",
     "pass_on_rate",
+    "persistence_cases",
     "poverty_persistence",
 ]
 
@@ -330,6 +331,40 @@ def poverty_persistence(
         >>> poverty_persistence(pkg, 2025)["n"].tolist()  # 2 people left in 2024; none by 2023
         [2, 0]
     """
+    cases = persistence_cases(pkg, year, horizons=horizons)
+    rows = []
+    for h in horizons:
+        seen = cases.loc[cases["horizon_years"].eq(h).to_numpy(bool), "still_out"]
+        still = int(seen.sum())
+        rows.append(
+            {
+                "horizon_years": h,
+                "n": len(seen),
+                "still_out": still,
+                "share_still_out": still / len(seen) if len(seen) else float("nan"),
+            }
+        )
+    out = pd.DataFrame(rows)
+    return out.astype(PERSISTENCE_COLUMNS)[list(PERSISTENCE_COLUMNS)]
+
+
+def persistence_cases(
+    pkg: Package, year: int, *, horizons: tuple[int, ...] = (1, 2)
+) -> pd.DataFrame:
+    """The households behind :func:`poverty_persistence`, one row per household and horizon.
+
+    Same cohort and rule: household beneficiaries poor or near-poor at entry (pupils left
+    out) whose follow-ups show status ``other`` in some year t (the first such year), with a
+    follow-up in year t + h <= ``year``; ``still_out`` is whether that follow-up's status is
+    still ``other``. :func:`poverty_persistence` counts these rows; the gender section groups
+    them by sex, ethnicity or status at entry.
+
+    Returns:
+        beneficiary_id, horizon_years, still_out (bool), in the order of the horizons given.
+
+    Raises:
+        ValueError: For a year outside 2021–2025 or a horizon below 1.
+    """
     year = check_year(pkg, year, allow_none=False)
     if not horizons or any(
         isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in horizons
@@ -350,20 +385,15 @@ def poverty_persistence(
     }
     left = fu[fu["poverty_status"].eq("other").fillna(False).to_numpy(bool)]
     first_out = left.groupby("beneficiary_id")["year"].min()
-    rows = []
-    for h in horizons:
-        seen = [status[(b, int(t) + h)] for b, t in first_out.items() if (b, int(t) + h) in status]
-        still = sum(s == "other" for s in seen)
-        rows.append(
-            {
-                "horizon_years": h,
-                "n": len(seen),
-                "still_out": still,
-                "share_still_out": still / len(seen) if seen else float("nan"),
-            }
-        )
-    out = pd.DataFrame(rows)
-    return out.astype(PERSISTENCE_COLUMNS)[list(PERSISTENCE_COLUMNS)]
+    rows = [
+        (b, h, status[(b, int(t) + h)] == "other")
+        for h in horizons
+        for b, t in first_out.items()
+        if (b, int(t) + h) in status
+    ]
+    return pd.DataFrame(rows, columns=["beneficiary_id", "horizon_years", "still_out"]).astype(
+        {"beneficiary_id": "string", "horizon_years": "int64", "still_out": "bool"}
+    )
 
 
 GRADUATED_COLUMNS = {

@@ -167,7 +167,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
         cells = self._targeting_cells()
         for dim in ("poverty_status_entry", "em_woman"):
             self._register_cross(ledger, total[0], cells, dim)
-        funded = ind.cost_per_beneficiary(self.pkg, y)
+        funded = self.indicator(ind.cost_per_beneficiary, y)
         for a, n in zip(funded["activity_type"], funded["beneficiaries"], strict=True):
             reached_a = (*total[0], "activity_type", a)
             ledger.line(
@@ -175,7 +175,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 (reached_a, ledger.values[reached_a]),
             )
         self._register_delivered(ledger)
-        herd = ind.livestock_summary(self.pkg, y)
+        herd = self.indicator(ind.livestock_summary, y)
         if not herd.empty:
             self.register_livestock(ledger, herd, y)
         self.register_persistence(ledger, y)
@@ -488,7 +488,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
     # ------------------------------------------------------------------ coherence
     def coherence(self) -> H.Fragment:
         """How the year's activities map to the national programmes they serve (held as data)."""
-        align = ind.programme_alignment(self.pkg, self.year)
+        align = self.indicator(ind.programme_alignment, self.year)
         align = self.in_label_order(align, "activity_type", "activity_type")
         if align.empty:
             return H.section(
@@ -502,7 +502,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 for p in align["programme_id"]
             ]
         )
-        linked = ind.share_of_plan_linked(self.pkg, self.year)
+        linked = self.indicator(ind.share_of_plan_linked, self.year)
         cols = {
             **self.cols("activity_type"),
             "programme": Col(self._t("col.programme")),
@@ -533,7 +533,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
     def effectiveness(self) -> H.Fragment:
         """The plan as its sources state it; planned against delivered; people reached."""
         parts = [self._plan_table()]
-        by_type = ind.plan_vs_delivery(self.pkg, self.year, by="activity_type")
+        by_type = self.indicator(ind.plan_vs_delivery, self.year, by="activity_type")
         by_type = self.in_label_order(by_type, "activity_type", "activity_type")
         if by_type.empty:
             parts.append(H.missing(self._t("missing.plans")))
@@ -578,7 +578,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                     )
                 )
             parts.append(self._money_chart(shown.assign(_key=list(by_type["activity_type"]))))
-        by_commune = ind.plan_vs_delivery(self.pkg, self.year, by="commune_code")
+        by_commune = self.indicator(ind.plan_vs_delivery, self.year, by="commune_code")
         if not by_commune.empty:
             names = self._commune_names()
             shown = by_commune.assign(
@@ -780,7 +780,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
         parts += self.cost_tables(
             self.year, self._t("efficiency.cpb_caption"), self._t("efficiency.bench_caption")
         )
-        delay = ind.disbursement_delay_summary(self.pkg, self.year)
+        delay = self.indicator(ind.disbursement_delay_summary, self.year)
         if delay.n_measured:
             parts.append(
                 H.p(
@@ -794,7 +794,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
             )
         else:
             parts.append(H.missing(self._t("missing.delay")))
-        funds = ind.funds_mobilised(self.pkg, self.year)
+        funds = self.indicator(ind.funds_mobilised, self.year)
         if funds.table.empty:
             parts.append(H.missing(self._t("missing.funds")))
         else:
@@ -963,7 +963,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 did, self._t("col.post_rate", year=self.year), self._t("impact.did_caption")
             ),
         ]
-        panel = ind.poverty_panel(self.pkg)
+        panel = self.indicator(ind.poverty_panel)
         panel = panel[panel["year"] <= self.year]
         # Each commune's rate minus its own baseline, averaged by group: a commune missing in
         # one year then shifts neither group's level (a plain mean of rates would).
@@ -1028,7 +1028,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
     def sustainability(self) -> H.Fragment:
         """The revolving cows, households that stayed out of poverty, communes that graduated."""
         parts = []
-        herd = ind.livestock_summary(self.pkg, self.year)
+        herd = self.indicator(ind.livestock_summary, self.year)
         if herd.empty:
             parts.append(H.missing(self._t("missing.livestock")))
         else:
@@ -1059,7 +1059,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
             )
         persistence = self.persistence_table(self.year)
         parts.append(persistence or H.missing(self._t("missing.persistence")))
-        graduated = ind.graduated_communes(self.pkg)
+        graduated = self.indicator(ind.graduated_communes)
         graduated = graduated[graduated["partner_to"] < self.year]
         for row in graduated.itertuples():
             parts.append(

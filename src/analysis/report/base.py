@@ -519,7 +519,7 @@ class BaseReport:
         from analysis import indicators as ind
 
         parts = []
-        cpb = ind.cost_per_beneficiary(self.pkg, year)
+        cpb = self.indicator(ind.cost_per_beneficiary, year)
         cpb = self.in_label_order(cpb, "activity_type", "activity_type")
         if not cpb.empty:
             keys = [self.funded_key(a) for a in cpb["activity_type"]]
@@ -548,7 +548,7 @@ class BaseReport:
                     keys=list(cpb["activity_type"]),
                 )
             )
-        bench = ind.cost_vs_benchmark(self.pkg, year)
+        bench = self.indicator(ind.cost_vs_benchmark, year)
         bench = bench[bench["benchmark_n"] > 0]
         bench = self.in_label_order(bench, "activity_type", "activity_type")
         if bench.empty:

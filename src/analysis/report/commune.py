@@ -479,7 +479,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
     def _poverty_rates(self) -> pd.DataFrame:
         """The commune's poor-household rate and its district's comparison mean, every year
         from the first to the last with a figure (a year without one is a NaN row)."""
-        panel = ind.poverty_panel(self.pkg)
+        panel = self.indicator(ind.poverty_panel)
         own = panel[panel["commune_code"] == self.commune_code].set_index("year")["rate_pct"]
         comp = panel[panel["commune_code"].isin(self._comparison_peers())].groupby("year")[
             "rate_pct"

@@ -27,9 +27,6 @@ __all__ = ["context_section", "observed_rows_text"]
 LEVEL_ORDER = ("commune", "district", "province", "national")
 """Rows of a province's table, from the partner commune out to the country."""
 
-LINE_GREYS = ("#222222", "#5a5a5a", "#8c8c8c", "#b0b0b0")
-"""Grey levels of the chart's areas (with line styles: readable printed in greyscale)."""
-
 
 def context_section(report, last_year: int | None = None) -> H.Fragment:
     """The section ``context`` of ``report`` (an annual or phase report), with the figures of
@@ -144,12 +141,9 @@ def _rates_table(report, rows: pd.DataFrame, refs, group: str, province: str) ->
 
 # ------------------------------------------------------------------ the chart
 def _chart(report, rates: pd.DataFrame) -> H.Fragment:
-    """Poor-household rates by year, one panel per province: one line per area and standard
-    (a circle marks the 2016–2020 standard, a square the 2022–2025 one), hollow points
-    uncertain; two standards are never joined."""
-    from matplotlib import rc_context
-    from matplotlib.layout_engine import TightLayoutEngine
-
+    """Poor-household rates by year, one panel per province (:func:`analysis.charts.
+    panel_lines`): one line per area and standard (a circle marks the 2016–2020 standard, a
+    square the 2022–2025 one), hollow points uncertain; two standards are never joined."""
     from analysis import charts
 
     poor = rates[rates["measure"] == "poor_household_rate_pct"]
@@ -158,16 +152,19 @@ def _chart(report, rates: pd.DataFrame) -> H.Fragment:
         return H.Fragment("")
     names = report._province_names()
     national = poor[poor["group"] == "national"]
-    with rc_context(charts.STYLE):
-        fig = charts.new_figure(figsize=(7.5, 2.9))
-        axes = fig.subplots(1, len(groups), sharey=True, squeeze=False)[0]
-        for ax, group in zip(axes, groups, strict=True):
-            data = pd.concat([poor[poor["group"] == group], national], ignore_index=True)
-            _draw_panel(report, ax, data)
-            ax.set_title(names.get(group, group), loc="left", fontsize=10)
-            ax.set_xlim(int(poor["year"].min()) - 0.5, int(poor["year"].max()) + 0.5)
-        axes[0].set_ylabel(report._t("context.chart_ylabel"))
-        TightLayoutEngine(pad=0.4).execute(fig)
+    panels = [
+        (
+            names.get(group, group),
+            _panel(report, pd.concat([poor[poor["group"] == group], national], ignore_index=True)),
+        )
+        for group in groups
+    ]
+    fig = charts.panel_lines(
+        panels,
+        ylabel=report._t("context.chart_ylabel"),
+        lang=report.lang,
+        xlim=(int(poor["year"].min()) - 0.5, int(poor["year"].max()) + 0.5),
+    )
     items = "; ".join(
         f"{_area(report, r)} {int(r.year)}: {_figure(r, report.lang)}" for r in poor.itertuples()
     )
@@ -179,39 +176,26 @@ def _chart(report, rates: pd.DataFrame) -> H.Fragment:
     )
 
 
-def _draw_panel(report, ax, data: pd.DataFrame) -> None:
-    """One province's areas: a line per area and standard, a point per figure."""
-    from analysis import charts
+STANDARD_MARKERS = dict(zip(ctx.STANDARDS, ("o", "s"), strict=True))
+"""The chart's marker of each poverty standard (a circle 2016–2020, a square 2022–2025)."""
 
-    areas = list(dict.fromkeys(zip(data["level"], data["area_name"], strict=True)))
-    for i, (level, name) in enumerate(areas):
-        grey = LINE_GREYS[i % len(LINE_GREYS)]
-        style = charts.LINESTYLES[i % len(charts.LINESTYLES)]
-        area = data[(data["level"] == level) & (data["area_name"] == name)]
-        text = report._t(
-            "context.area_level", name=name, level=label("context_level", level, report.lang)
-        )
-        for standard, marker in zip(ctx.STANDARDS, ("o", "s"), strict=True):
-            part = area[area["poverty_standard"] == standard].sort_values("year")
-            if part.empty:
-                continue
-            ax.plot(
-                part["year"], part["value"], linestyle=style, color=grey, linewidth=1.2, label=text
-            )
-            text = None  # one legend entry per area
-            for row in part.itertuples():
-                face = "white" if row.uncertain else grey
-                ax.plot(
-                    [row.year],
-                    [row.value],
-                    marker=marker,
-                    color=grey,
-                    markersize=5,
-                    markerfacecolor=face,
-                    linestyle="none",
-                )
-    ax.legend(fontsize=7, loc="upper right")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+
+def _panel(report, data: pd.DataFrame) -> pd.DataFrame:
+    """One province's areas as :func:`analysis.charts.panel_lines` draws them: a series per
+    area, a segment per area and standard, hollow points for uncertain figures."""
+    data = data[data["poverty_standard"].isin(ctx.STANDARDS)]
+    series = [_area(report, r) for r in data.itertuples()]
+    standards = data["poverty_standard"]
+    return pd.DataFrame(
+        {
+            "series": series,
+            "segment": [f"{a}|{st}" for a, st in zip(series, standards, strict=True)],
+            "year": data["year"].astype(int).to_numpy(),
+            "value": data["value"].astype(float).to_numpy(),
+            "marker": standards.map(STANDARD_MARKERS).to_numpy(),
+            "hollow": data["uncertain"].astype(bool).to_numpy(),
+        }
+    )
 
 
 # ------------------------------------------------------------------ merged, previous phase

@@ -21,7 +21,6 @@ filled (so far, not at all).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pandas as pd
@@ -89,14 +88,15 @@ def reached_people(pkg: Package, year: int | None) -> pd.DataFrame:
     return out
 
 
-def followed_people(pkg: Package, year: int) -> pd.DataFrame | None:
+def followed_people(report, year: int) -> pd.DataFrame | None:
     """The households followed from entry to ``year`` (:func:`analysis.indicators.
-    income_change`) with their groups; None when nobody can be followed to that year."""
+    income_change`, the report's own result) with their groups; None when nobody can be
+    followed to that year."""
     try:
-        changes = ind.income_change(pkg, year).changes
+        changes = report.indicator(ind.income_change, year).changes
     except ValueError:
         return None
-    ben = pkg["beneficiaries"].set_index("beneficiary_id")
+    ben = report.pkg["beneficiaries"].set_index("beneficiary_id")
     ids = changes["beneficiary_id"].astype(str)
     out = pd.DataFrame(
         {
@@ -111,20 +111,30 @@ def followed_people(pkg: Package, year: int) -> pd.DataFrame | None:
     return out
 
 
-def persistence_by_group(pkg: Package, year: int, dim: str) -> pd.DataFrame:
-    """Households still out of poverty a year after leaving it, per group of ``dim``
-    (:func:`analysis.indicators.poverty_persistence` on each group's beneficiaries).
+def persistence_by_group(pkg: Package, cases: pd.DataFrame, dim: str) -> pd.DataFrame:
+    """Households still out of poverty a year after leaving it, per group of ``dim``: the
+    households ``cases`` (:func:`analysis.indicators.persistence_cases` at one horizon, the
+    ones :func:`analysis.indicators.poverty_persistence` counts) grouped by their ``dim``.
 
     Returns:
-        ``group``, ``n``, ``still_out`` (one row per group of the beneficiaries).
+        ``group``, ``n``, ``still_out``: one row per group of the beneficiaries (0 and 0 for
+        a group nobody of which can be observed yet), groups in sorted order.
     """
     ben = pkg["beneficiaries"]
-    rows = []
-    for value in sorted(ben[dim].dropna().astype(str).unique()):
-        part = ben[ben[dim].astype(str).eq(value).to_numpy(bool)]
-        sub = dataclasses.replace(pkg, frames=dict(pkg.frames, beneficiaries=part))
-        found = ind.poverty_persistence(sub, year, horizons=(PERSISTENCE_HORIZON,)).iloc[0]
-        rows.append({"group": value, "n": int(found["n"]), "still_out": int(found["still_out"])})
+    groups = ben.set_index("beneficiary_id")[dim].astype(str)
+    found = (
+        cases.assign(group=cases["beneficiary_id"].map(groups).astype(str))
+        .groupby("group")["still_out"]
+        .agg(["size", "sum"])
+    )
+    rows = [
+        {
+            "group": value,
+            "n": int(found["size"].get(value, 0)),
+            "still_out": int(found["sum"].get(value, 0)),
+        }
+        for value in sorted(ben[dim].dropna().astype(str).unique())
+    ]
     return pd.DataFrame(rows, columns=["group", "n", "still_out"])
 
 
@@ -142,17 +152,16 @@ def _figures(report) -> dict:
     """The people, followed households and persistence of the report's scope (once)."""
     if "equity" not in report._computed:
         total, entry, year = _scope(report)
-        persistence = {}
         try:
-            for dim in DIMENSIONS:
-                persistence[dim] = persistence_by_group(report.pkg, year, dim)
+            cases = report.indicator(ind.persistence_cases, year, horizons=(PERSISTENCE_HORIZON,))
+            persistence = {dim: persistence_by_group(report.pkg, cases, dim) for dim in DIMENSIONS}
         except ValueError:
             persistence = {}
         report._computed["equity"] = {
             "total": total,
             "year": year,
             "reached": reached_people(report.pkg, entry),
-            "followed": followed_people(report.pkg, year),
+            "followed": followed_people(report, year),
             "persistence": persistence,
         }
     return report._computed["equity"]

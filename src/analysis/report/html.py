@@ -306,28 +306,30 @@ def scroll_box(
 
 
 def figure(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
-    """Embed a matplotlib figure as an inline PNG with alt text and a caption; closes it.
+    """Embed a matplotlib figure with alt text and a caption; closes it.
 
     ``title`` is printed as text above the image (not drawn into it). A chart of
-    :mod:`analysis.charts` also gets its phone drawing (:func:`analysis.charts.phone_variant`)
-    for narrow screens. Each image carries ``data-text-px``: the size of its smallest text in
-    CSS pixels when shown at its natural width (the browser tests compare it with the body
-    text).
+    :mod:`analysis.charts` is embedded as SVG, with its phone drawing
+    (:func:`analysis.charts.phone_variant`) for narrow screens; any other figure (a map) as
+    a PNG at :data:`FIGURE_DPI`. Each image carries ``data-text-px``: the size of its smallest
+    text in CSS pixels when shown at its natural width (the browser tests compare it with the
+    body text).
     """
     from analysis import charts
 
     phone = charts.phone_variant(fig)
-    image = (
-        f'<img src="{_png(fig, FIGURE_DPI)}" alt="{esc(alt)}" '
-        f'data-text-px="{charts.smallest_text_px(fig, FIGURE_DPI):.1f}">'
-    )
-    if phone is not None:
-        # A chart drawn for a phone's width, chosen by the browser on a narrow screen; saved
-        # at twice the density (sharp on a phone's screen, the same size in CSS pixels).
+    if phone is None:
+        image = (
+            f'<img src="{_png(fig, FIGURE_DPI)}" alt="{esc(alt)}" '
+            f'data-text-px="{charts.smallest_text_px(fig, FIGURE_DPI):.1f}">'
+        )
+    else:
+        # The phone drawing is chosen by the browser on a narrow screen.
         image = (
             f'<picture><source media="(max-width: {PHONE_MAX_WIDTH}px)" '
-            f'srcset="{_png(phone, 2 * FIGURE_DPI)} 2x" '
-            f'data-text-px="{charts.smallest_text_px(phone, FIGURE_DPI):.1f}">{image}</picture>'
+            f'srcset="{_svg(phone)}" data-text-px="{charts.smallest_text_px(phone):.1f}">'
+            f'<img src="{_svg(fig)}" alt="{esc(alt)}" '
+            f'data-text-px="{charts.smallest_text_px(fig):.1f}"></picture>'
         )
     heading = f'<p class="figure-title">{esc(title)}</p>' if title else ""
     cls = "chart" if phone is not None else "picture"
@@ -337,7 +339,8 @@ def figure(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
 
 
 FIGURE_DPI = 110
-"""Pixels per inch of an embedded figure: one image pixel per CSS pixel at its natural size."""
+"""Pixels per inch of a figure embedded as PNG (a map): one image pixel per CSS pixel at its
+natural size."""
 PHONE_MAX_WIDTH = 600
 """Screens up to this width (CSS pixels) get a chart's phone drawing (the stylesheet's
 phone layout starts at the same width)."""
@@ -345,12 +348,25 @@ phone layout starts at the same width)."""
 
 def _png(fig, dpi: float) -> str:
     """``fig`` as a PNG data URI; the figure is closed."""
+    return _data_uri(fig, "png", "image/png", dpi=dpi, metadata={"Software": None})
+
+
+def _svg(fig) -> str:
+    """``fig`` as an SVG data URI (:data:`analysis.charts.SVG_OPTIONS`: the same chart gives
+    the same bytes, text drawn as shapes); the figure is closed."""
+    from analysis.charts import SVG_OPTIONS
+
+    return _data_uri(fig, "svg", "image/svg+xml", rc=SVG_OPTIONS, metadata={"Date": None})
+
+
+def _data_uri(fig, fmt: str, mime: str, rc: Mapping | None = None, **options) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    with plt.rc_context(rc):
+        fig.savefig(buf, format=fmt, **options)
     plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return f"data:{mime};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def definition_list(items: Iterable[tuple[str, str]]) -> Fragment:

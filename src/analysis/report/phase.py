@@ -154,7 +154,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
             ledger.together(("herd", year, "all", col) for col in LIVESTOCK_COUNTS)
         for row in self.indicator(ph.income_trajectories).itertuples():
             ledger.count(("since_entry", int(row.years_since_entry)), row.n)
-        passes = ind.pass_on_rate(self.pkg, self.last_year)
+        passes = self.indicator(ind.pass_on_rate, self.last_year)
         ledger.line(
             {
                 ("pass_on", "passed"): passes.passed_on,
@@ -188,16 +188,16 @@ class PhaseReport(NarrativeMixin, BaseReport):
         """The whole phase's difference-in-differences (computed once), or why it cannot be."""
         if "did" not in self._computed:
             try:
-                self._computed["did"] = ind.poverty_did(self.pkg, self.last_year, phase=True)
+                self._computed["did"] = self.indicator(ind.poverty_did, self.last_year, phase=True)
             except ValueError as exc:
                 self._computed["did"] = exc
         return self._computed["did"]
 
     def _figures(self) -> dict:
         """The whole-phase figures the rating rules compare (:func:`analysis.ratings.findings`)."""
-        shares = ind.targeting_shares(self.pkg, None)
+        shares = self.indicator(ind.targeting_shares, None)
         overall = shares[shares["activity_type"] == "all"]
-        linked = ind.share_of_plan_linked(self.pkg, None)
+        linked = self.indicator(ind.share_of_plan_linked, None)
         did = self._did()
         persistence = self.indicator(ind.poverty_persistence, self.last_year)
         stayed = persistence[persistence["horizon_years"] == 1]
@@ -208,9 +208,9 @@ class PhaseReport(NarrativeMixin, BaseReport):
             else None,
             "share_of_plan_linked": linked.share,
             "documented_share_of_plan_linked": linked.documented_share,
-            "units_delivered_rate": ind.completion_rate(self.pkg, None).rate,
-            "cost_vs_benchmark": ind.cost_vs_benchmark(self.pkg, None)["ratio"].max(),
-            "calves_per_animal_year": ind.calving_rate(self.pkg, None).rate,
+            "units_delivered_rate": self.indicator(ind.completion_rate, None).rate,
+            "cost_vs_benchmark": self.indicator(ind.cost_vs_benchmark, None)["ratio"].max(),
+            "calves_per_animal_year": self.indicator(ind.calving_rate, None).rate,
             "stayed_out_share": float(stayed["share_still_out"].iloc[0])
             if len(stayed) and stayed["n"].iloc[0] >= self.min_cell
             else None,
@@ -583,7 +583,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
                     marks="all",
                 )
             )
-        passes = ind.pass_on_rate(self.pkg, self.last_year)
+        passes = self.indicator(ind.pass_on_rate, self.last_year)
         if passes.eligible:
             share = self.share(passes.rate, ("pass_on", "eligible"))
             parts.append(
@@ -639,7 +639,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
         persistence = self.persistence_table(self.last_year)
         if persistence is not None:
             parts.append(persistence)
-        for row in ind.graduated_communes(self.pkg).itertuples():
+        for row in self.indicator(ind.graduated_communes).itertuples():
             parts.append(
                 H.p(
                     self._t(
