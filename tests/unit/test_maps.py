@@ -178,7 +178,7 @@ def test_whole_run_needs_no_network(no_network):
         archipelago_names=ARCHIPELAGO_NAMES["vi"],
     )
     assert _png(fig).startswith(b"\x89PNG")
-    assert left_off == ["Nậm Cắn"]
+    assert left_off == []  # every commune of the package has a point (Nậm Cắn's from GADM)
 
 
 def test_every_commune_with_coordinates_is_drawn_and_labelled(communes, no_network):
@@ -187,7 +187,7 @@ def test_every_commune_with_coordinates_is_drawn_and_labelled(communes, no_netwo
     )
     located = communes.dropna(subset=["latitude", "longitude"])
     missing = communes[communes["latitude"].isna() | communes["longitude"].isna()]
-    assert len(missing) >= 1 and "Nậm Cắn" in set(missing["name_in_source"])
+    assert "Nậm Cắn" in set(located["name_in_source"])
     assert left_off == list(missing["name_in_source"])
 
     points = np.concatenate([line.get_xydata() for line in _commune_lines(fig)])
@@ -197,7 +197,7 @@ def test_every_commune_with_coordinates_is_drawn_and_labelled(communes, no_netwo
 
     labels = _texts(fig, "commune-label")
     assert sorted(t.get_text() for t in labels) == sorted(located["name_in_source"])
-    assert "Nậm Cắn" not in {t.get_text() for t in labels}
+    assert "Nậm Cắn" in {t.get_text() for t in labels}
     by_name = located.set_index("name_in_source")
     for label in labels:
         row = by_name.loc[label.get_text()]
@@ -272,7 +272,8 @@ def test_profile_highlights_and_zooms_on_the_province(communes):
     drawn = np.concatenate([line.get_xydata() for line in _commune_lines(fig)])
     assert len(drawn) == len(province)  # the other provinces are out of view
     assert [a.get_gid() for a in fig.axes[1:]] == ["locator-inset"]
-    assert left_off == ["Nậm Cắn"]
+    assert left_off == []
+    assert "Nậm Cắn" in {t.get_text() for t in _texts(fig, "commune-label")}
 
 
 def test_explicit_extent_and_no_inset(communes):
@@ -469,7 +470,7 @@ def test_alt_text_names_both_archipelagos(communes, lang):
     alt = html.unescape(re.search(r'alt="([^"]*)"', page).group(1))
     for name in ARCHIPELAGO_NAMES[lang].values():
         assert name in alt
-    assert "Na Loi" in alt and "Nậm Cắn" not in alt
+    assert "Na Loi" in alt and "Nậm Cắn" in alt
     # Hoàng Sa is a conventional sign (no land in the data): a note says so, by name.
     notes = re.findall(r'<p class="note">([^<]*)</p>', page)
     assert any(html.unescape(n).startswith(ARCHIPELAGO_NAMES[lang]["hoang_sa"]) for n in notes)
@@ -480,17 +481,44 @@ def test_alt_text_names_both_archipelagos(communes, lang):
     assert ARCHIPELAGO_NAMES[lang]["hoang_sa"] not in profile
 
 
-def test_nam_can_stays_off_the_map_and_says_why(communes):
+def test_nam_can_is_drawn_at_its_gadm_point_and_says_where_it_comes_from(communes):
     # vietnamadminunits 1.0.4 gives code 16837 the point of Nậm Càn (16873), and its 2025
-    # table only the merged commune (with Phà Đánh): no trustworthy point for the partner.
+    # point is the merged commune's (with Phà Đánh): the partner's point is the centroid of
+    # its GADM v4.1 polygon instead, which the note and the map's attribution name.
     row = communes.set_index("commune_code").loc["16837"]
     assert row["name_in_source"] == "Nậm Cắn"
-    assert pd.isna(row["latitude"]) and pd.isna(row["longitude"])
+    assert (row["latitude"], row["longitude"]) == pytest.approx((19.4624, 104.1244))
     note = row["coordinates_note"]
-    assert "Left off the map" in note and "Nậm Càn" in note and "Phà Đánh" in note
+    assert maps.GADM_ATTRIBUTION in note and "VNM.41.8.15_1" in note
+    assert "Nậm Càn" in note and "Phà Đánh" in note  # why the other points are not used
     fig, left_off = maps.commune_map(communes, title="t", labels=LABELS)
-    assert left_off == ["Nậm Cắn"]
-    assert "Nậm Cắn" not in {x.get_text() for x in _texts(fig, "commune-label")}
+    assert left_off == []
+    (label,) = [x for x in _texts(fig, "commune-label") if x.get_text() == "Nậm Cắn"]
+    assert label.xy == pytest.approx((104.1244, 19.4624))
+    assert maps.gadm_points(communes, fig) == ["Nậm Cắn"]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_map_attributes_gadm_only_where_it_draws_a_gadm_point(communes, lang):
+    def notes(page):
+        return [html.unescape(n) for n in re.findall(r'<p class="note">([^<]*)</p>', page)]
+
+    attribution = t("map.gadm_points", lang, communes="Nậm Cắn")
+    assert "GADM v4.1 (gadm.org)" in attribution
+    assert attribution in notes(_map_html(communes, lang))  # the national map
+    assert attribution in notes(_map_html(communes, lang, highlight="16834"))  # Nghệ An zoom
+    kon_tum = notes(_map_html(communes, lang, highlight="23536"))  # Nghệ An out of view
+    assert not any("GADM" in n for n in kon_tum)
+
+
+def test_a_commune_without_coordinates_is_named_under_the_map(communes):
+    unplaced = communes.copy()
+    unplaced.loc[unplaced["commune_code"] == "16837", ["latitude", "longitude"]] = pd.NA
+    page = html.unescape(_map_html(unplaced, "en"))
+    assert t("map.left_off", "en", communes="Nậm Cắn") in page
+    assert "GADM" not in page  # the GADM point is not drawn, so not attributed
+    alt = re.search(r'alt="([^"]*)"', page).group(1)
+    assert "Nậm Cắn" not in alt
 
 
 # --- bad input ---------------------------------------------------------------------------------

@@ -853,6 +853,7 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
         width=3.6 if highlight else 5.2,
     )
     shown = communes[~communes["name_in_source"].isin(left_off)]
+    derived = maps.gadm_points(communes, fig)
     alt = report._t(
         "map.alt_national" if national else "map.alt",
         items="; ".join(
@@ -867,6 +868,8 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
         parts.append(H.p(report._t("map.archipelago_sign", names=", ".join(signs)), "note"))
     if left_off:
         parts.append(H.p(report._t("map.left_off", communes=", ".join(left_off)), "note"))
+    if derived:  # GADM's licence asks for the attribution where its data are shown
+        parts.append(H.p(report._t("map.gadm_points", communes=", ".join(derived)), "note"))
     return parts
 
 
