@@ -167,6 +167,30 @@ def poverty_within_households(pkg: Package) -> list[Problem]:
 
 
 @rule
+def coordinates_sourced(pkg: Package) -> list[Problem]:
+    """A commune's point has a source and a source has a point: latitude, longitude and
+    ``coordinates_source`` are all given or all empty (a map cites the source of every
+    point it draws)."""
+    communes = pkg["communes"]
+    given = pd.DataFrame(
+        {
+            "latitude": communes["latitude"].notna(),
+            "longitude": communes["longitude"].notna(),
+            "coordinates_source": communes["coordinates_source"].fillna("").astype(str).ne(""),
+        }
+    )
+    bad = given.any(axis=1) & ~given.all(axis=1)
+    return _problems(
+        pkg,
+        "communes",
+        bad.to_numpy(bool),
+        "coordinates_source",
+        "coordinates-unsourced",
+        params=lambda i: {"commune": communes["commune_code"].iat[i]},
+    )
+
+
+@rule
 def beneficiary_commune(pkg: Package) -> list[Problem]:
     """A beneficiary lives in the activity's commune (or its province, for province scope)."""
     ben = pkg["beneficiaries"]

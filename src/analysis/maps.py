@@ -131,31 +131,32 @@ def source_note(lang: str) -> str:
 SOURCE = source_note("en")
 """The citation in English (see :func:`source_note`)."""
 
-GADM_ATTRIBUTION = "derived from GADM v4.1 (gadm.org)"
-"""The words a commune's ``coordinates_note`` carries when its point is derived from GADM
-(the centroid of a GADM commune polygon). GADM's licence asks for this attribution wherever
-such a point is shown: a map that draws one says so (see :func:`gadm_points`)."""
+def point_sources(communes: pd.DataFrame, fig: Figure) -> dict[str, list[str]]:
+    """The sources of the points ``fig`` draws: ``coordinates_source`` -> the
+    ``name_in_source`` of the communes drawn from it, in frame order.
 
-
-def gadm_points(communes: pd.DataFrame, fig: Figure) -> list[str]:
-    """``name_in_source`` of the communes drawn on ``fig`` whose point is derived from GADM.
+    A map cites where its points come from (a licence may ask for it: GADM's does).
 
     Args:
-        communes: The frame drawn by :func:`commune_map` (its ``coordinates_note``, if any,
-            says where each point comes from).
+        communes: The frame drawn by :func:`commune_map` (its ``coordinates_source``, if
+            any, names each point's source).
         fig: The map :func:`commune_map` returned; only the communes it labels (those in
             view) count.
 
     Returns:
-        The names, in frame order, whose ``coordinates_note`` contains
-        :data:`GADM_ATTRIBUTION`; empty when the frame has no ``coordinates_note``.
+        Sources in order of first appearance; empty when the frame has no
+        ``coordinates_source``.
     """
-    if "coordinates_note" not in communes.columns:
-        return []
+    if "coordinates_source" not in communes.columns:
+        return {}
     drawn = {t.get_text() for t in fig.axes[0].texts if t.get_gid() == "commune-label"}
-    notes = communes["coordinates_note"].astype("string").fillna("")
-    derived = communes["name_in_source"][notes.str.contains(GADM_ATTRIBUTION, regex=False)]
-    return [name for name in derived if name in drawn]
+    found: dict[str, list[str]] = {}
+    for name, source in zip(
+        communes["name_in_source"], communes["coordinates_source"].astype("string"), strict=True
+    ):
+        if name in drawn and not pd.isna(source) and source:
+            found.setdefault(str(source), []).append(name)
+    return found
 
 
 class MapDataMissing(RuntimeError):

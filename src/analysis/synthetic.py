@@ -345,6 +345,7 @@ def _communes(rng: np.random.Generator, n: int, provinces: int) -> dict:
         "latitude": np.where(no_coords, np.nan, lat),
         "longitude": np.where(no_coords, np.nan, lon),
         "coordinates_note": np.where(no_coords, why, noted),
+        "coordinates_source": np.where(no_coords, "", SOURCE),
         "neighbouring_country": np.where(off_border, "", country),
         "border_status": np.where(verified, "verified", "unverified"),
         "role": np.where(partner, "partner", "comparison"),

@@ -57,6 +57,7 @@ def test_the_point_is_neither_the_merged_commune_nor_pha_danh(nam_can):
 
 def test_the_note_and_the_source_name_gadm_and_its_terms(nam_can):
     note = nam_can["coordinates_note"]
+    assert nam_can["coordinates_source"] == "gadm_4_1"
     assert "derived from GADM v4.1 (gadm.org)" in note and "VNM.41.8.15_1" in note
     assert note.startswith("Approximate")
     source = load_package()["sources"].set_index("source_id").loc["gadm_4_1"]

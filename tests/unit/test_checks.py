@@ -120,6 +120,7 @@ def test_every_rule_has_a_test_here():
         "spending_within_plan",
         "transaction_dates",
         "poverty_within_households",
+        "coordinates_sourced",
         "beneficiary_commune",
         "followups_after_entry",
         "livestock_order",
@@ -297,6 +298,40 @@ def test_transaction_dated_outside_its_activity_years(
     assert [loc(p) for p in found] == [(TRANSACTIONS, rows[0], "date", rule, severity)]
     year = 2024 if activity == SHARING else 2023
     assert found[0].params == {"date": date, "year": year}
+
+
+# --- coordinates_sourced -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "source", "unsourced"),
+    [
+        ("19.4624", "104.1244", "gadm_4_1", False),  # as bundled
+        ("19.4624", "104.1244", "", True),  # a point without a source
+        ("", "", "gadm_4_1", True),  # a source without a point
+        ("", "104.1244", "gadm_4_1", True),  # half a point
+        ("", "", "", False),  # no point at all: left off the map, nothing to cite
+    ],
+)
+def test_a_point_and_its_source_come_together(
+    package_copy, find_row, edit_csv, new_problems, latitude, longitude, source, unsourced
+):
+    row = find_row(package_copy, "communes", commune_code="16837")
+
+    def edit_row(rows):
+        header, cells = rows[0], rows[row - 1]
+        cells[header.index("latitude")] = latitude
+        cells[header.index("longitude")] = longitude
+        cells[header.index("coordinates_source")] = source
+
+    found = new_problems(lambda: edit_csv(package_copy, "communes", edit_row))
+    if not unsourced:
+        assert found == []
+        return
+    assert [(p.row, p.field, p.rule, p.severity) for p in found] == [
+        (row, "coordinates_source", "coordinates-unsourced", "error")
+    ]
+    assert found[0].params == {"commune": "16837"}
 
 
 # --- poverty_within_households ----------------------------------------------------------------

@@ -456,11 +456,15 @@ def test_profile_has_no_archipelago_inset_but_its_overview_draws_them(communes):
 
 
 def _map_html(communes, lang, highlight=None) -> str:
+    from analysis.report.base import BaseReport
     from analysis.report.phase import map_parts
 
     report = SimpleNamespace(
-        pkg={"communes": communes}, lang=lang, _t=lambda key, **kw: t(key, lang, **kw)
+        pkg={"communes": communes, "sources": load_package()["sources"]},
+        lang=lang,
+        _t=lambda key, **kw: t(key, lang, **kw),
     )
+    report.source_text = lambda row, base: BaseReport.source_text(report, row, base)
     return "".join(str(part) for part in map_parts(report, highlight))
 
 
@@ -484,31 +488,44 @@ def test_alt_text_names_both_archipelagos(communes, lang):
 def test_nam_can_is_drawn_at_its_gadm_point_and_says_where_it_comes_from(communes):
     # vietnamadminunits 1.0.4 gives code 16837 the point of Nậm Càn (16873), and its 2025
     # point is the merged commune's (with Phà Đánh): the partner's point is the centroid of
-    # its GADM v4.1 polygon instead, which the note and the map's attribution name.
+    # its GADM v4.1 polygon instead, which its source field, its note and the map name.
     row = communes.set_index("commune_code").loc["16837"]
     assert row["name_in_source"] == "Nậm Cắn"
     assert (row["latitude"], row["longitude"]) == pytest.approx((19.4624, 104.1244))
+    assert row["coordinates_source"] == "gadm_4_1"
     note = row["coordinates_note"]
-    assert maps.GADM_ATTRIBUTION in note and "VNM.41.8.15_1" in note
+    assert "derived from GADM v4.1 (gadm.org)" in note and "VNM.41.8.15_1" in note
     assert "Nậm Càn" in note and "Phà Đánh" in note  # why the other points are not used
     fig, left_off = maps.commune_map(communes, title="t", labels=LABELS)
     assert left_off == []
     (label,) = [x for x in _texts(fig, "commune-label") if x.get_text() == "Nậm Cắn"]
     assert label.xy == pytest.approx((104.1244, 19.4624))
-    assert maps.gadm_points(communes, fig) == ["Nậm Cắn"]
+    sources = maps.point_sources(communes, fig)
+    assert sources["gadm_4_1"] == ["Nậm Cắn"]
+    # every other commune of the package is placed by vietnamadminunits
+    others = communes[communes["commune_code"] != "16837"]
+    assert sources["vietnamadminunits_1_0_4"] == list(others["name_in_source"])
+
+
+def _notes(page: str) -> list[str]:
+    return [html.unescape(n) for n in re.findall(r'<p class="note">([^<]*)</p>', page)]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_the_map_attributes_gadm_only_where_it_draws_a_gadm_point(communes, lang):
-    def notes(page):
-        return [html.unescape(n) for n in re.findall(r'<p class="note">([^<]*)</p>', page)]
-
-    attribution = t("map.gadm_points", lang, communes="Nậm Cắn")
-    assert "GADM v4.1 (gadm.org)" in attribution
-    assert attribution in notes(_map_html(communes, lang))  # the national map
-    assert attribution in notes(_map_html(communes, lang, highlight="16834"))  # Nghệ An zoom
-    kon_tum = notes(_map_html(communes, lang, highlight="23536"))  # Nghệ An out of view
-    assert not any("GADM" in n for n in kon_tum)
+def test_the_map_cites_the_source_of_the_points_it_draws(communes, lang):
+    """Each source of a drawn point is cited by issuer and title (GADM's licence asks for the
+    attribution wherever its data are shown); a source none of whose points is in view is
+    not."""
+    national = " ".join(_notes(_map_html(communes, lang)))
+    assert "gadm.org" in national and "4.1" in national  # GADM's issuer and version
+    assert "(Nậm Cắn)" in national  # two sources in view: each names its communes
+    assert "vietnamadminunits 1.0.4" in national
+    nghe_an = " ".join(_notes(_map_html(communes, lang, highlight="16834")))
+    assert "gadm.org" in nghe_an
+    kon_tum = " ".join(_notes(_map_html(communes, lang, highlight="23536")))  # Nghệ An out of view
+    assert "GADM" not in kon_tum and "vietnamadminunits 1.0.4" in kon_tum
+    # one source in view: its communes are not listed
+    assert not any(name in kon_tum for name in communes["name_in_source"])
 
 
 def test_a_commune_without_coordinates_is_named_under_the_map(communes):

@@ -853,7 +853,7 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
         width=3.6 if highlight else 5.2,
     )
     shown = communes[~communes["name_in_source"].isin(left_off)]
-    derived = maps.gadm_points(communes, fig)
+    sources = maps.point_sources(communes, fig)
     alt = report._t(
         "map.alt_national" if national else "map.alt",
         items="; ".join(
@@ -868,9 +868,25 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
         parts.append(H.p(report._t("map.archipelago_sign", names=", ".join(signs)), "note"))
     if left_off:
         parts.append(H.p(report._t("map.left_off", communes=", ".join(left_off)), "note"))
-    if derived:  # GADM's licence asks for the attribution where its data are shown
-        parts.append(H.p(report._t("map.gadm_points", communes=", ".join(derived)), "note"))
+    if sources:  # where the points come from (GADM's licence asks for the attribution)
+        parts.append(H.p(_point_sources_text(report, sources), "note"))
     return parts
+
+
+def _point_sources_text(report: BaseReport, sources: dict[str, list[str]]) -> str:
+    """"Coordinates: <source> (<communes>); ..." for the points a map draws; the communes
+    are named only when the map's points come from more than one source."""
+    table = report.pkg["sources"].set_index("source_id")
+    items = []
+    for source, names in sources.items():
+        src = table.loc[source].to_dict()
+        text = report._t(
+            "map.point_source",
+            title=report.source_text(src, "title"),
+            issuer=report.source_text(src, "issuer"),
+        )
+        items.append(f"{text} ({', '.join(names)})" if len(sources) > 1 else text)
+    return report._t("map.point_sources", items="; ".join(items))
 
 
 def _missing_value(value) -> bool:
