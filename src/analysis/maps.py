@@ -131,6 +131,7 @@ def source_note(lang: str) -> str:
 SOURCE = source_note("en")
 """The citation in English (see :func:`source_note`)."""
 
+
 def point_sources(communes: pd.DataFrame, fig: Figure) -> dict[str, list[str]]:
     """The sources of the points ``fig`` draws: ``coordinates_source`` -> the
     ``name_in_source`` of the communes drawn from it, in frame order.

@@ -874,7 +874,7 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
 
 
 def _point_sources_text(report: BaseReport, sources: dict[str, list[str]]) -> str:
-    """"Coordinates: <source> (<communes>); ..." for the points a map draws; the communes
+    """ "Coordinates: <source> (<communes>); ..." for the points a map draws; the communes
     are named only when the map's points come from more than one source."""
     table = report.pkg["sources"].set_index("source_id")
     items = []
