@@ -65,7 +65,7 @@ def test_html_is_self_contained_and_offline(rendered):
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
         assert "<link" not in html.lower()
         assert f'content="{CSP}"' in html
-        assert "data:image/png;base64," in html
+        assert "data:image/svg+xml;base64," in html  # charts (maps are PNG)
         for alt in re.findall(r'<img [^>]*alt="([^"]*)"', html):
             assert len(alt) > 20
 
