@@ -518,8 +518,10 @@ def test_the_map_cites_the_source_of_the_points_it_draws(communes, lang):
     not."""
     national = " ".join(_notes(_map_html(communes, lang)))
     assert "gadm.org" in national and "4.1" in national  # GADM's issuer and version
-    assert "(Nậm Cắn)" in national  # two sources in view: each names its communes
-    assert "vietnamadminunits 1.0.4" in national
+    # two sources in view: the one of most points first, the other with its communes
+    assert t("map.point_source_for", lang, communes="Nậm Cắn", source="")[:-1] in national
+    assert national.index("vietnamadminunits 1.0.4") < national.index("gadm.org")
+    assert "Sín Thầu" not in national  # the main source's communes are not listed
     nghe_an = " ".join(_notes(_map_html(communes, lang, highlight="16834")))
     assert "gadm.org" in nghe_an
     kon_tum = " ".join(_notes(_map_html(communes, lang, highlight="23536")))  # Nghệ An out of view

@@ -874,18 +874,23 @@ def map_parts(report: BaseReport, highlight: str | None) -> list[H.Fragment]:
 
 
 def _point_sources_text(report: BaseReport, sources: dict[str, list[str]]) -> str:
-    """ "Coordinates: <source> (<communes>); ..." for the points a map draws; the communes
-    are named only when the map's points come from more than one source."""
+    """The note "Commune coordinates: <source>; for <communes>: <source>." under a map:
+    the source of most points first, without names; each other source with its communes."""
     table = report.pkg["sources"].set_index("source_id")
-    items = []
-    for source, names in sources.items():
+
+    def cite(source: str) -> str:
         src = table.loc[source].to_dict()
-        text = report._t(
+        return report._t(
             "map.point_source",
             title=report.source_text(src, "title"),
             issuer=report.source_text(src, "issuer"),
         )
-        items.append(f"{text} ({', '.join(names)})" if len(sources) > 1 else text)
+
+    main, *others = sorted(sources, key=lambda s: -len(sources[s]))  # stable: ties keep order
+    items = [cite(main)] + [
+        report._t("map.point_source_for", communes=", ".join(sources[s]), source=cite(s))
+        for s in others
+    ]
     return report._t("map.point_sources", items="; ".join(items))
 
 
