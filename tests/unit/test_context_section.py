@@ -89,6 +89,10 @@ def test_merged_communes_are_listed_apart_and_only_from_2025(bundled):
     assert len(merged) == 1  # the merged Nậm Cắn's 44.01 % only in the merged table
     assert "Nậm Cắn (xã mới từ 1/7/2025)" in merged[0].get_text()
     assert "Kỳ Sơn" not in merged[0].get_text()
+    english = _section(PhaseReport.load(lang="en", pkg=bundled)).find_all("table")
+    (merged_en,) = [tb for tb in english if "44.01%" in tb.get_text()]
+    assert "Nậm Cắn (new commune from 1 July 2025)" in merged_en.get_text()
+    assert "xã mới" not in merged_en.get_text()  # no Vietnamese words in the English table
     early = _section(AnnualReport.load(year=2023, lang="vi", pkg=bundled)).get_text()
     assert "xã mới từ 1/7/2025" not in early and "44,01%" not in early
     assert "2024" not in [

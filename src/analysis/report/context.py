@@ -221,7 +221,7 @@ def _figures_table(report, rows: pd.DataFrame, areas: list, refs, name: str, cap
 
 
 def _merged_block(report, merged: pd.DataFrame, refs) -> list[H.Fragment]:
-    areas = list(merged["area_name"])
+    areas = [report._t("context.merged_area", name=name) for name in merged["area_name"]]
     return [
         H.h(3, report._t("context.merged_title")),
         H.p(report._t("context.merged_note"), "note"),
