@@ -485,10 +485,11 @@ def panel_lines(
             _apply(ax)
             _draw_lines(ax, frame)
             ax.set_title(title, loc="left", fontsize=_style()["font.size"])
-            # where it covers least; its white box keeps its text readable over a line
-            ax.legend(
-                fontsize=_small(), loc="best", frameon=True, framealpha=0.85, edgecolor="none"
-            )
+            if ax.get_legend_handles_labels()[0]:  # a panel with nothing to draw has none
+                # where it covers least; its white box keeps its text readable over a line
+                ax.legend(
+                    fontsize=_small(), loc="best", frameon=True, framealpha=0.85, edgecolor="none"
+                )
             ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
             if xlim:

@@ -180,7 +180,8 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 @functools.cache
 def html_exporter():
-    """nbconvert's HTML exporter with the project's ``offline`` template, one per process.
+    """nbconvert's HTML exporter with the project's ``offline`` template (a new one each call:
+    cheap once nbconvert is imported, which the first call pays).
 
     The template shows no code, no prompts and no parameters cell, embeds images, forbids
     every network request (Content-Security-Policy) and loads no script.

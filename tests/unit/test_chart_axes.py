@@ -153,3 +153,14 @@ def test_panels_sit_side_by_side_wide_and_one_above_the_other_on_a_phone():
     assert c.x0 == pytest.approx(d.x0) and c.y0 > d.y0
     assert phone.get_size_inches()[0] == pytest.approx(3.78125)
     assert charts.smallest_text_px(phone) >= 15
+
+
+def test_an_empty_panel_draws_without_a_legend_or_a_warning():
+    import warnings
+
+    empty = PANEL.iloc[0:0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "No artists with labels found" would fail here
+        fig = charts.panel_lines([("Nghệ An", PANEL), ("Kon Tum", empty)], ylabel="%", lang="en")
+        charts.phone_variant(fig)
+    assert fig.axes[0].get_legend() is not None and fig.axes[1].get_legend() is None
