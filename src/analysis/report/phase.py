@@ -185,13 +185,12 @@ class PhaseReport(NarrativeMixin, BaseReport):
 
     # ------------------------------------------------------------------ figures
     def _did(self):
-        """The whole phase's difference-in-differences (computed once), or why it cannot be."""
-        if "did" not in self._computed:
-            try:
-                self._computed["did"] = self.indicator(ind.poverty_did, self.last_year, phase=True)
-            except ValueError as exc:
-                self._computed["did"] = exc
-        return self._computed["did"]
+        """The whole phase's difference-in-differences (computed once, by
+        :meth:`~analysis.report.base.BaseReport.indicator`), or why it cannot be."""
+        try:
+            return self.indicator(ind.poverty_did, self.last_year, phase=True)
+        except ValueError as exc:
+            return exc
 
     def _figures(self) -> dict:
         """The whole-phase figures the rating rules compare (:func:`analysis.ratings.findings`)."""
