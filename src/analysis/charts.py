@@ -13,15 +13,17 @@ charts show money, and an axis that starts at 300 million makes 310 look like tw
 Reports embed charts as SVG (:data:`CSS_PX_PER_INCH`): sharp at any zoom, on a phone's dense
 screen and on paper, and cheaper to draw than a raster image dense enough for a phone.
 
-Every chart can be drawn again for a phone (:func:`phone_variant`): narrower
-(:data:`PHONE_WIDTH`, the content width of a 390 px screen) and with text at least
-:data:`PHONE_FONT_SIZE`, so that shown at its own width its text is no smaller than the page's
-body text. :func:`smallest_text_px` measures that.
+Every chart is drawn once, for the narrowest screen that shows it: a phone. It is
+:data:`CHART_WIDTH` wide (the content width of a 390 px screen) with text of at least
+:data:`CHART_FONT_SIZE`, so that shown at its own width its text is no smaller than the page's
+body text (:func:`smallest_text_px` measures that); a wider screen and paper show the same
+drawing a little larger (the stylesheet's ``figure.chart``). Long category and legend labels
+are wrapped to that width, several panels stand one above the other, and the legend sits above
+the plot, where it covers nothing.
 """
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import textwrap
 from collections.abc import Collection, Sequence
@@ -75,72 +77,19 @@ and to draw."""
 
 CSS_PX_PER_INCH = 96
 """CSS pixels per inch: an SVG chart's natural width on screen is its width in inches times
-this (a 7.5-inch chart is 720 px wide)."""
-PHONE_WIDTH = 363 / CSS_PX_PER_INCH
-"""Width in inches of a chart drawn for a phone: 363 px, the content width of a 390 px screen
-(the stylesheet's phone padding is 12 px a side), about 3.78 inches."""
-PHONE_FONT_SIZE = 11.5
-"""Smallest font size (points) of a chart drawn for a phone: 11.5 × 96 / 72 = 15.3 px, at
-least the 15 px of the page's body text when the chart is shown at its own width."""
-SMALL_FONT_SIZE = 8
-"""Font size of secondary notes in a chart (a marker's label) on a wide screen or paper."""
-_PHONE_LABEL_CHARS = 16
-"""A category label longer than this is wrapped on a phone (bars' names)."""
-
-_PHONE_LEGEND_CHARS = 22
-"""A legend entry longer than this is wrapped on a phone."""
-
-_PHONE = contextvars.ContextVar("analysis_charts_phone", default=False)
-
-
-def _phone() -> bool:
-    """True while :func:`phone_variant` redraws a chart."""
-    return _PHONE.get()
-
-
-def _style() -> dict:
-    """The house style, with the phone's larger text while drawing for a phone."""
-    if not _phone():
-        return STYLE
-    return {**STYLE, "font.size": PHONE_FONT_SIZE, "axes.titlesize": PHONE_FONT_SIZE + 1}
-
-
-def _small() -> float:
-    """The font size of secondary notes (never below the phone's smallest size on a phone)."""
-    return PHONE_FONT_SIZE if _phone() else SMALL_FONT_SIZE
-
-
-def _redrawable(builder):
-    """Let :func:`phone_variant` draw the chart ``builder`` returns again, for a phone.
-
-    The figure keeps the call (builder and arguments): redrawn under the phone flag, the
-    same data give a narrower chart with larger text.
-    """
-
-    @functools.wraps(builder)
-    def build(*args, **kwargs):
-        fig = builder(*args, **kwargs)
-        if not _phone():
-            fig._analysis_redraw = functools.partial(builder, *args, **kwargs)
-        return fig
-
-    return build
-
-
-def phone_variant(fig: Figure) -> Figure | None:
-    """The same chart drawn for a phone screen, or None for a figure not built here (a map).
-
-    It is :data:`PHONE_WIDTH` wide (its height unchanged), its text at least
-    :data:`PHONE_FONT_SIZE` and long category labels wrapped.
-    """
-    redraw = getattr(fig, "_analysis_redraw", None)
-    if redraw is None:
-        return None
-    token = _PHONE.set(True)
-    try:
-        return redraw()
-    finally:
-        _PHONE.reset(token)
+this."""
+CHART_WIDTH = 363 / CSS_PX_PER_INCH
+"""Width in inches of every chart: 363 px, the content width of a 390 px phone screen (the
+stylesheet's phone padding is 12 px a side), about 3.78 inches."""
+CHART_FONT_SIZE = 11.5
+"""Smallest font size (points) of a chart: 11.5 × 96 / 72 = 15.3 px, at least the 15 px of the
+page's body text when the chart is shown at its own width."""
+CHART_STYLE = {**STYLE, "font.size": CHART_FONT_SIZE, "axes.titlesize": CHART_FONT_SIZE + 1}
+"""The house style with the charts' text size (maps and diagrams keep :data:`STYLE`)."""
+_LABEL_CHARS = 16
+"""A category label (a bar's name) longer than this is wrapped."""
+_LEGEND_CHARS = 22
+"""A legend entry longer than this is wrapped."""
 
 
 def smallest_text_px(fig: Figure, dpi: float = CSS_PX_PER_INCH) -> float:
@@ -161,12 +110,11 @@ def smallest_text_px(fig: Figure, dpi: float = CSS_PX_PER_INCH) -> float:
 
 def _legend(ax, handles=None) -> None:
     """The legend above the plot, where it covers no bar, line or point (inside the axes
-    it hid the longest bar); on a phone its labels are wrapped to the narrow width."""
+    it hid the longest bar), its labels wrapped to the chart's width."""
     handles, labels = ax.get_legend_handles_labels() if handles is None else (handles, None)
     labels = [str(text) for text in (labels or [h.get_label() for h in handles])]
-    if _phone():
-        labels = [textwrap.fill(text, _PHONE_LEGEND_CHARS) for text in labels]
-    if ax.get_title(loc="left") and not _phone():  # a title drawn above: the legend inside
+    labels = [textwrap.fill(text, _LEGEND_CHARS) for text in labels]
+    if ax.get_title(loc="left"):  # a title drawn above the plot: the legend inside
         ax.legend(handles, labels, loc="best")
         return
     ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0)
@@ -193,16 +141,15 @@ def new_figure(**kwargs) -> Figure:
     return fig
 
 
-def _figure(width: float = 7.5, height: float = 3.6):
-    """A figure and its axes in the house style (see :func:`new_figure`).
+def _figure(height: float = 3.6):
+    """A figure :data:`CHART_WIDTH` wide and its axes, in the charts' style (see
+    :func:`new_figure`).
 
     It has no layout engine: :func:`_fit` lays it out once, when the chart is complete, so
     that saving it draws it once (a layout engine makes ``savefig`` draw twice).
     """
-    if _phone():
-        width = PHONE_WIDTH
-    with plt.rc_context(_style()):
-        fig = new_figure(figsize=(width, height))
+    with plt.rc_context(CHART_STYLE):
+        fig = new_figure(figsize=(CHART_WIDTH, height))
         ax = fig.subplots()
     return fig, ax
 
@@ -223,9 +170,37 @@ def _fit(fig) -> None:
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if type(axis.get_major_locator()) is AutoLocator:
-                n = int(np.clip(axis.get_tick_space(), 1, MAX_TICK_INTERVALS))
-                axis.set_major_locator(MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10]))
+                axis.set_major_locator(_locator(axis))
     TightLayoutEngine(pad=0.4, rect=None).execute(fig)
+
+
+_TICK_STEPS = [1, 2, 2.5, 5, 10]
+_CHAR_EM = 0.7
+"""Estimated width of a tick label's character, in ems (DejaVu Sans's digits are 0.64 em,
+its separators narrower): an over-estimate, so that labels estimated to fit do."""
+
+
+def _locator(axis) -> MaxNLocator:
+    """Round ticks for an automatic axis: as many intervals as matplotlib's automatic locator
+    gives at the figure's size, at most :data:`MAX_TICK_INTERVALS`, and on the horizontal
+    axis few enough that its longest label (``1.000.000`` on a narrow chart) fits between two
+    ticks with a gap of one em."""
+    most = int(np.clip(axis.get_tick_space(), 1, MAX_TICK_INTERVALS))
+    if axis.axis_name != "x":
+        return MaxNLocator(nbins=most, steps=_TICK_STEPS)
+    size = axis.get_ticklabels()[0].get_fontsize() if axis.get_ticklabels() else 10
+    length = axis.axes.bbox.width * 72 / axis.figure.dpi  # points
+    low, high = sorted(axis.get_view_interval())
+    for n in range(most, 1, -1):
+        locator = MaxNLocator(nbins=n, steps=_TICK_STEPS)
+        ticks = [v for v in locator.tick_values(low, high) if low <= v <= high]
+        if len(ticks) < 2:
+            break
+        labels = axis.get_major_formatter().format_ticks(ticks)
+        widest = max(len(text) for text in labels) * _CHAR_EM * size + size
+        if widest <= length * (ticks[1] - ticks[0]) / (high - low):
+            return locator
+    return MaxNLocator(nbins=1, steps=_TICK_STEPS)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -255,7 +230,6 @@ def _apply(ax) -> None:
     ax.set_axisbelow(True)
 
 
-@_redrawable
 def grouped_bars(
     frame: pd.DataFrame,
     category: str,
@@ -277,12 +251,15 @@ def grouped_bars(
     flag per row of ``frame``) are drawn with a dashed outline and a lighter fill, and the
     legend explains them with ``illustrative_label``.
     """
-    with plt.rc_context(_style()):
+    with plt.rc_context(CHART_STYLE):
         data = frame.copy()
         data["_illustrative"] = list(illustrative) if illustrative is not None else False
         if len(data) > max_categories:
             data = data.nlargest(max_categories, series[0])
-        fig, ax = _figure(height=max(3.0, 0.3 * len(data) + 2))
+        names = [textwrap.fill(name, _LABEL_CHARS) for name in data[category].astype(str)]
+        lines = max((name.count("\n") + 1 for name in names), default=1)
+        # each category as tall as its bars (0.3 in) or its wrapped name (0.2 in a line)
+        fig, ax = _figure(height=max(3.0, max(0.3, 0.2 * lines) * len(data) + 2))
         _apply(ax)
         y = np.arange(len(data))
         height = 0.8 / max(len(series), 1)
@@ -302,9 +279,6 @@ def grouped_bars(
                 if flagged:
                     bar.set_alpha(0.45)
                     bar.set_linestyle("--")
-        names = data[category].astype(str).tolist()
-        if _phone():
-            names = [textwrap.fill(name, _PHONE_LABEL_CHARS) for name in names]
         ax.set_yticks(y + height * (len(series) - 1) / 2, names)
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
@@ -323,7 +297,6 @@ def grouped_bars(
     return fig
 
 
-@_redrawable
 def trend_lines(
     frame: pd.DataFrame,
     x: str,
@@ -336,7 +309,7 @@ def trend_lines(
     marker_x: float | None = None,
     marker_label: str | None = None,
     ylim: tuple[float, float] | None = None,
-    size: tuple[float, float] = (7.5, 3.6),
+    height: float = 3.6,
     illustrative: Collection | None = None,
     illustrative_label: str = "",
 ):
@@ -347,8 +320,8 @@ def trend_lines(
     ``illustrative_label``.
     """
     hollow = set(illustrative or ())
-    with plt.rc_context(_style()):
-        fig, ax = _figure(*size)
+    with plt.rc_context(CHART_STYLE):
+        fig, ax = _figure(height)
         _apply(ax)
         for i, (col, lbl) in enumerate(zip(groups, labels, strict=True)):
             ax.plot(
@@ -381,28 +354,8 @@ def trend_lines(
                 label=illustrative_label,
             )
         if marker_x is not None:
-            # Its label above the plot, where no line can run through it; on a phone, where
-            # the legend is above the plot, in the legend.
-            in_legend = _phone() and bool(marker_label)
-            ax.axvline(
-                marker_x,
-                color=ACCENT,
-                linewidth=1,
-                linestyle=":",
-                label=marker_label if in_legend else None,
-            )
-            if marker_label and not in_legend:
-                ax.annotate(
-                    marker_label,
-                    (marker_x, 1),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(0, 3),
-                    textcoords="offset points",
-                    ha="center",
-                    va="bottom",
-                    fontsize=_small(),
-                    color=ACCENT,
-                )
+            # Its label in the legend (above the plot), where no line can run through it.
+            ax.axvline(marker_x, color=ACCENT, linewidth=1, linestyle=":", label=marker_label)
         ax.set_xticks(sorted(frame[x].astype(int).unique()))
         ax.set_ylabel(ylabel)
         if ylim:
@@ -416,7 +369,6 @@ def trend_lines(
     return fig
 
 
-@_redrawable
 def permutation_histogram(
     estimates: Sequence[float],
     observed: float,
@@ -431,7 +383,7 @@ def permutation_histogram(
 
     Both axes' numbers follow ``lang`` (``-1,5`` in Vietnamese, ``-1.5`` in English).
     """
-    with plt.rc_context(_style()):
+    with plt.rc_context(CHART_STYLE):
         fig, ax = _figure(height=3.0)
         _apply(ax)
         ax.hist(
@@ -457,7 +409,6 @@ LINE_GREYS = ("#222222", "#5a5a5a", "#8c8c8c", "#b0b0b0")
 """Grey levels of :func:`panel_lines`' series (with line styles: readable printed in greyscale)."""
 
 
-@_redrawable
 def panel_lines(
     panels: Sequence[tuple[str, pd.DataFrame]],
     *,
@@ -470,32 +421,32 @@ def panel_lines(
     Each frame has ``series`` (the legend's label: one grey and line style per series within
     a panel), ``segment`` (points of one segment are joined; two segments of a series never
     are: a change of definition), ``year``, ``value``, ``marker`` (matplotlib's marker code,
-    one per segment) and ``hollow`` (an uncertain point is drawn hollow). Panels side by side
-    on a wide screen, one above the other on a phone.
+    one per segment) and ``hollow`` (an uncertain point is drawn hollow). The panels stand
+    one above the other, each with its own legend and value label.
     """
     n = max(len(panels), 1)
-    with plt.rc_context(_style()):
-        if _phone():
-            fig = new_figure(figsize=(PHONE_WIDTH, 2.6 * n + 0.4))
-            axes = fig.subplots(n, 1, sharey=True, squeeze=False)[:, 0]
-        else:
-            fig = new_figure(figsize=(7.5, 2.9))
-            axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
+    with plt.rc_context(CHART_STYLE):
+        fig = new_figure(figsize=(CHART_WIDTH, 2.6 * n + 0.4))
+        axes = fig.subplots(n, 1, sharey=True, squeeze=False)[:, 0]
         for ax, (title, frame) in zip(axes, panels, strict=True):
             _apply(ax)
             _draw_lines(ax, frame)
-            ax.set_title(title, loc="left", fontsize=_style()["font.size"])
+            ax.set_title(title, loc="left", fontsize=CHART_FONT_SIZE)
             if ax.get_legend_handles_labels()[0]:  # a panel with nothing to draw has none
                 # where it covers least; its white box keeps its text readable over a line
                 ax.legend(
-                    fontsize=_small(), loc="best", frameon=True, framealpha=0.85, edgecolor="none"
+                    fontsize=CHART_FONT_SIZE,
+                    loc="best",
+                    frameon=True,
+                    framealpha=0.85,
+                    edgecolor="none",
                 )
             ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
             if xlim:
                 ax.set_xlim(*xlim)
         _from_zero(axes[0], "y")
-        for ax in axes if _phone() else axes[:1]:
+        for ax in axes:
             ax.set_ylabel(ylabel)
         _fit(fig)
     return fig

@@ -714,7 +714,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 for r in data.itertuples()
             ),
         )
-        return H.figure(
+        return H.chart(
             fig,
             alt,
             self._t("chart.money_caption"),
@@ -1000,7 +1000,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 ),
             )
             parts.append(
-                H.figure(
+                H.chart(
                     fig, alt, self._t("chart.poverty_caption"), title=self._t("chart.poverty_title")
                 )
             )
@@ -1020,7 +1020,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 p=format_number(r.p_value, self.lang, 4),
             )
             parts.append(
-                H.figure(fig, alt, self._t("chart.perm_caption"), title=self._t("chart.perm_title"))
+                H.chart(fig, alt, self._t("chart.perm_caption"), title=self._t("chart.perm_title"))
             )
         return parts
 

@@ -318,7 +318,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
             "outcomes",
             self._t("commune.section.outcomes"),
             H.p(self._t("commune.outcomes", peers=names)),
-            H.figure(
+            H.chart(
                 fig,
                 alt,
                 self._t("commune.outcomes_caption"),

@@ -168,7 +168,7 @@ def _chart(report, rates: pd.DataFrame) -> H.Fragment:
     items = "; ".join(
         f"{_area(report, r)} {int(r.year)}: {_figure(r, report.lang)}" for r in poor.itertuples()
     )
-    return H.figure(
+    return H.chart(
         fig,
         alt=report._t("context.chart_alt", items=items),
         caption=report._t("context.chart_caption"),

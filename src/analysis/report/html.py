@@ -305,34 +305,38 @@ def scroll_box(
     return join([hint, box])
 
 
-def figure(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
-    """Embed a matplotlib figure with alt text and a caption; closes it.
+def chart(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
+    """Embed a chart of :mod:`analysis.charts` as SVG, with alt text and a caption; closes it.
 
-    ``title`` is printed as text above the image (not drawn into it). A chart of
-    :mod:`analysis.charts` is embedded as SVG, with its phone drawing
-    (:func:`analysis.charts.phone_variant`) for narrow screens; any other figure (a map) as
-    a PNG at :data:`FIGURE_DPI`. Each image carries ``data-text-px``: the size of its smallest
-    text in CSS pixels when shown at its natural width (the browser tests compare it with the
-    body text).
+    ``title`` is printed as text above the image (not drawn into it). The chart is drawn for
+    a phone (:data:`analysis.charts.CHART_WIDTH`); the stylesheet shows it at that width on a
+    phone and a little larger on a wider screen or paper. The image carries ``data-text-px``:
+    the size of its smallest text in CSS pixels when shown at its natural width (the browser
+    tests compare it with the body text).
     """
     from analysis import charts
 
-    phone = charts.phone_variant(fig)
-    if phone is None:
-        image = (
-            f'<img src="{_png(fig, FIGURE_DPI)}" alt="{esc(alt)}" '
-            f'data-text-px="{charts.smallest_text_px(fig, FIGURE_DPI):.1f}">'
-        )
-    else:
-        # The phone drawing is chosen by the browser on a narrow screen.
-        image = (
-            f'<picture><source media="(max-width: {PHONE_MAX_WIDTH}px)" '
-            f'srcset="{_svg(phone)}" data-text-px="{charts.smallest_text_px(phone):.1f}">'
-            f'<img src="{_svg(fig)}" alt="{esc(alt)}" '
-            f'data-text-px="{charts.smallest_text_px(fig):.1f}"></picture>'
-        )
+    image = (
+        f'<img src="{_svg(fig)}" alt="{esc(alt)}" '
+        f'data-text-px="{charts.smallest_text_px(fig):.1f}">'
+    )
+    return _figure("chart", image, caption, title)
+
+
+def figure(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
+    """Embed a picture that is not a chart (a map, a diagram) as a PNG at :data:`FIGURE_DPI`,
+    with alt text and a caption; closes it. ``title`` is printed as text above the image."""
+    from analysis import charts
+
+    image = (
+        f'<img src="{_png(fig, FIGURE_DPI)}" alt="{esc(alt)}" '
+        f'data-text-px="{charts.smallest_text_px(fig, FIGURE_DPI):.1f}">'
+    )
+    return _figure("picture", image, caption, title)
+
+
+def _figure(cls: str, image: str, caption: str, title: str | None) -> Fragment:
     heading = f'<p class="figure-title">{esc(title)}</p>' if title else ""
-    cls = "chart" if phone is not None else "picture"
     return Fragment(
         f'<figure class="{cls}">{heading}{image}<figcaption>{esc(caption)}</figcaption></figure>'
     )
@@ -341,9 +345,6 @@ def figure(fig, alt: str, caption: str, title: str | None = None) -> Fragment:
 FIGURE_DPI = 110
 """Pixels per inch of a figure embedded as PNG (a map): one image pixel per CSS pixel at its
 natural size."""
-PHONE_MAX_WIDTH = 600
-"""Screens up to this width (CSS pixels) get a chart's phone drawing (the stylesheet's
-phone layout starts at the same width)."""
 
 
 def _png(fig, dpi: float) -> str:

@@ -418,7 +418,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
             ),
         )
         parts.append(
-            H.figure(fig, alt, self._t("phase.trend_caption"), title=self._t("phase.trend_title"))
+            H.chart(fig, alt, self._t("phase.trend_caption"), title=self._t("phase.trend_title"))
         )
         names = self._commune_names()
         units = self.pkg["implementing_units"].set_index("unit_id")
@@ -544,7 +544,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
                 ),
             )
             parts.append(
-                H.figure(
+                H.chart(
                     fig,
                     alt,
                     self._t("phase.trajectory_caption_chart"),
