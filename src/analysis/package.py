@@ -531,7 +531,7 @@ def _read_resource(
         return None, [Problem(rel, None, None, "encoding", {"detail": str(exc)})]
     except (pd.errors.ParserError, ValueError) as exc:
         return None, [Problem(rel, None, None, "parse", {"detail": str(exc).strip()})]
-    header = list(raw.columns)
+    header = list(raw)
     if header != names:
         return None, [
             Problem(
@@ -540,7 +540,8 @@ def _read_resource(
         ]
 
     missing_values = schema.get("missingValues", [""])
-    rows = pd.RangeIndex(2, 2 + len(raw))  # frictionless numbering: header is row 1
+    n = len(raw[header[0]]) if header else 0
+    rows = pd.RangeIndex(2, 2 + n)  # frictionless numbering: header is row 1
     problems: list[Problem] = []
     out = {}
     for fld in fields:  # each raw column is released once typed, to keep the peak low
@@ -601,8 +602,9 @@ def _arrow_pool():
 
 def _parse_csv(
     handle: BinaryIO, integer_fields: frozenset[str] = frozenset(), lines: int = 0
-) -> pd.DataFrame:
-    """Every cell as text (integer fields as Int64), parsed by Arrow's CSV reader.
+) -> dict[str, pd.Series]:
+    """Every cell as text (integer fields as Int64), parsed by Arrow's CSV reader: a column
+    (a Series) per name, in the header's order.
 
     Arrow streams the open file a block at a time, with no Python object per cell. Text
     columns are handed to pandas without a copy; integer fields are copied batch by batch
@@ -631,7 +633,9 @@ def _parse_csv(
         raise ValueError(str(exc)) from None
 
 
-def _stream_csv(handle: BinaryIO, header: list[str], as_int: frozenset[str], lines: int):
+def _stream_csv(
+    handle: BinaryIO, header: list[str], as_int: frozenset[str], lines: int
+) -> dict[str, pd.Series]:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
@@ -675,11 +679,12 @@ def _stream_csv(handle: BinaryIO, header: list[str], as_int: frozenset[str], lin
     out = {}
     for name in header:
         if name in values:  # (a view of the first ``pos`` slots, no copy)
-            out[name] = pd.arrays.IntegerArray(values.pop(name)[:pos], missing.pop(name)[:pos])
+            array = pd.arrays.IntegerArray(values.pop(name)[:pos], missing.pop(name)[:pos])
         else:
             chunks = pa.chunked_array(texts.pop(name), type=pa.large_string())
-            out[name] = pd.arrays.ArrowStringArray(chunks)
-    return pd.DataFrame(out, copy=False)
+            array = pd.arrays.ArrowStringArray(chunks)
+        out[name] = pd.Series(array, copy=False)
+    return out
 
 
 def _integer_column(rel, fld, typed: pd.Series, rows) -> tuple[pd.Series, list]:

@@ -93,7 +93,7 @@ def test_integers_with_empty_cells_over_many_batches(monkeypatch):
     expected = pd.read_csv(
         io.BytesIO(data), dtype={"count": "Int64"}, keep_default_na=False, na_values={"count": [""]}
     )
-    assert len(frame) == n
+    assert len(frame["count"]) == n
     assert frame["count"].isna().sum() == empty.sum()
     pd.testing.assert_series_equal(frame["count"], expected["count"], check_names=False)
     assert list(frame["id"]) == list(expected["id"])

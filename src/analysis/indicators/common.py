@@ -42,6 +42,7 @@ BENEFICIARY_KEYS = (
     "commune_code",
     "activity_type",
     "age_band",
+    "entry_year",
 )
 """Columns ``beneficiaries_reached`` can be grouped by."""
 

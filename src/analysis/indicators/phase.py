@@ -49,23 +49,23 @@ def totals_by_year(pkg: Package) -> pd.DataFrame:
     tx = pkg["transactions"]
     incoming = tx[tx["transaction_type"] == "incoming_funds"]
     mobilised = incoming.groupby(incoming["date"].dt.year)["amount_vnd"].sum()
-    rows = []
-    for year in _plan_years(pkg):
-        pvd = plan_vs_delivery(pkg, year, by="activity_type")
-        reached = beneficiaries_reached(pkg, year, by=())
-        rows.append(
-            {
-                "year": year,
-                "activities": int(pvd["n_activities"].sum()) if len(pvd) else 0,
-                "planned_vnd": float(pvd["planned_amount_vnd"].sum()) if len(pvd) else 0.0,
-                "mobilised_vnd": float(mobilised.get(year, 0)),
-                "spent_vnd": float(pvd["spent_vnd"].sum()) if len(pvd) else 0.0,
-                "people": int(reached["people"].sum()) if len(reached) else 0,
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["year", "activities", "planned_vnd", "mobilised_vnd", "spent_vnd", "people"]
-    )
+    # plan_vs_delivery and beneficiaries_reached of every year at once, grouped by year
+    pvd = plan_vs_delivery(pkg, None, by="year").set_index("year")
+    reached = beneficiaries_reached(pkg, None, by="entry_year").set_index("entry_year")["people"]
+    years = _plan_years(pkg)
+    out = pd.DataFrame({"year": years})
+    out["activities"] = [int(pvd["n_activities"].get(y, 0)) for y in years]
+    out["planned_vnd"] = [_sum_or_zero(pvd["planned_amount_vnd"].get(y)) for y in years]
+    out["mobilised_vnd"] = [float(mobilised.get(y, 0)) for y in years]
+    out["spent_vnd"] = [_sum_or_zero(pvd["spent_vnd"].get(y)) for y in years]
+    out["people"] = [int(reached.get(y, 0)) for y in years]
+    return out
+
+
+def _sum_or_zero(value) -> float:
+    """A year's total of a plan_vs_delivery column: 0 when the year has no value (the sum
+    of the year's groups, as ``Series.sum`` gives 0 for nothing)."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
 
 
 def totals_by(pkg: Package, by: str) -> pd.DataFrame:
