@@ -180,8 +180,9 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 @functools.cache
 def html_exporter():
-    """nbconvert's HTML exporter with the project's ``offline`` template (a new one each call:
-    cheap once nbconvert is imported, which the first call pays).
+    """nbconvert's HTML exporter with the project's ``offline`` template, built once per
+    process (the first call pays for loading the template) and reused for every report, as
+    ``jupyter nbconvert`` reuses one for every notebook it is given.
 
     The template shows no code, no prompts and no parameters cell, embeds images, forbids
     every network request (Content-Security-Policy) and loads no script.

@@ -513,6 +513,41 @@ def test_resource_without_schema_is_a_descriptor_problem(package_copy, edit_desc
     assert [p.rule for p in problems] == ["descriptor"]
 
 
+@pytest.mark.parametrize("missing", [["", 0], "", None], ids=["number", "text", "null"])
+def test_missing_values_that_are_not_a_list_of_text_are_a_descriptor_problem(
+    package_copy, edit_descriptor, missing
+):
+    def edit(descriptor):
+        (res,) = [r for r in descriptor["resources"] if r["name"] == "plans"]
+        res["schema"]["missingValues"] = missing
+
+    edit_descriptor(package_copy, edit)
+    pkg, problems = read_package(package_copy)
+    assert pkg is None
+    assert [p.rule for p in problems] == ["descriptor"]
+    assert "missingValues" in problems[0].params["detail"]
+
+
+def test_missing_values_of_the_schema_are_empty_cells(package_copy, edit_descriptor):
+    """A schema's own missing value ("n/a") is read as missing, and the empty string then is
+    not: a required field holding "n/a" is a required problem, and an empty note is text."""
+
+    def edit(descriptor):
+        (res,) = [r for r in descriptor["resources"] if r["name"] == "implementing_units"]
+        res["schema"]["missingValues"] = ["n/a"]
+
+    edit_descriptor(package_copy, edit)
+    csv = package_copy.parent / "data" / "implementing_units.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("unit_id")] = "n/a"
+    lines[1] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, problems = read_package(package_copy)
+    assert ("data/implementing_units.csv", 2, "unit_id", "required") in where(problems)
+
+
 def test_missing_descriptor(tmp_path):
     pkg, problems = read_package(tmp_path / "datapackage.json")
     assert pkg is None
