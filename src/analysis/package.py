@@ -867,11 +867,11 @@ def _key_text(frame: pd.DataFrame, cols: list[str], i: int) -> str:
 
 
 def _arrow(values: pd.Series):
-    """The column as an Arrow array (text columns are already Arrow: no copy)."""
+    """The column as an Arrow array, through pandas' public ``__arrow_array__`` protocol (an
+    Arrow-backed text column hands over its own buffers: no copy)."""
     import pyarrow as pa
 
-    array = values.array
-    return array._pa_array if hasattr(array, "_pa_array") else pa.array(array)
+    return pa.array(values.array)
 
 
 def _is_in(values: pd.Series, choices: Sequence[str]) -> np.ndarray:
