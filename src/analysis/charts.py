@@ -334,14 +334,12 @@ def trend_lines(
                 label=lbl,
             )
             shown = frame[frame[x].astype(int).isin(hollow).to_numpy(bool)]
-            ax.plot(
+            _hollow_points(
+                ax,
                 shown[x].astype(int),
                 pd.to_numeric(shown[col], errors="coerce"),
-                linestyle="none",
                 marker=MARKERS[i % len(MARKERS)],
-                markerfacecolor="white",
-                markeredgecolor=GREYS[i % 2 * 1],
-                zorder=3,
+                color=GREYS[i % 2 * 1],
             )
         if hollow & set(frame[x].astype(int)) and illustrative_label:
             ax.plot(
@@ -475,12 +473,23 @@ def _draw_lines(ax, frame: pd.DataFrame) -> None:
             text = None  # one legend entry per series
             hollow = part[part["hollow"].to_numpy(bool)]
             if not hollow.empty:
-                ax.plot(
-                    hollow["year"],
-                    hollow["value"],
-                    linestyle="none",
-                    color=grey,
-                    marker=marker,
-                    markersize=5,
-                    markerfacecolor="white",
+                _hollow_points(
+                    ax, hollow["year"], hollow["value"], marker=marker, color=grey, markersize=5
                 )
+
+
+def _hollow_points(ax, xs, ys, *, marker: str, color: str, **style) -> None:
+    """Points drawn hollow (white inside) over their line: an uncertain or illustrative value.
+
+    Used by :func:`trend_lines` and :func:`panel_lines`, so that both mark such a value the
+    same way."""
+    ax.plot(
+        xs,
+        ys,
+        linestyle="none",
+        marker=marker,
+        markerfacecolor="white",
+        markeredgecolor=color,
+        zorder=3,
+        **style,
+    )

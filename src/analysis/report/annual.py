@@ -26,6 +26,7 @@ from analysis.report.base import (
     check_common,
     load_checked,
     plan_years,
+    section_cells,
 )
 from analysis.report.context import context_section
 from analysis.report.html import Col
@@ -77,11 +78,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
 
     year: int = 0
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
-    CELLS: ClassVar[tuple[str, ...]] = (
-        "header",
-        *(s.replace("-", "_") for s in SECTIONS),
-        "footer",
-    )
+    CELLS: ClassVar[tuple[str, ...]] = section_cells(SECTIONS)
 
     # ------------------------------------------------------------------ construction
     @classmethod

@@ -123,6 +123,16 @@ def load_checked(
     return pkg, problems
 
 
+def section_cells(sections: tuple[str, ...]) -> tuple[str, ...]:
+    """The notebook cells of a report that shows each section in a cell of its own: the
+    header, one cell per section (its id with ``_`` for ``-``: the method's name), the footer.
+
+    >>> section_cells(("summary", "evaluation-matrix"))
+    ('header', 'summary', 'evaluation_matrix', 'footer')
+    """
+    return ("header", *(s.replace("-", "_") for s in sections), "footer")
+
+
 @dataclass
 class BaseReport:
     """Shared machinery; subclasses set ``SECTIONS`` and implement the scope methods."""

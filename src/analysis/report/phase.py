@@ -29,6 +29,7 @@ from analysis.report.base import (
     is_nan,
     load_checked,
     plan_years,
+    section_cells,
     text_or,
 )
 from analysis.report.context import context_section
@@ -67,11 +68,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
     """The 2021–2025 phase evaluation in one language."""
 
     SECTIONS: ClassVar[tuple[str, ...]] = SECTIONS
-    CELLS: ClassVar[tuple[str, ...]] = (
-        "header",
-        *(s.replace("-", "_") for s in SECTIONS),
-        "footer",
-    )
+    CELLS: ClassVar[tuple[str, ...]] = section_cells(SECTIONS)
 
     @classmethod
     def load(
