@@ -80,3 +80,16 @@ def test_the_rendering_figures_are_tabled_with_their_verdicts():
     assert "phase | 5.00 | 2.50× (no target)" in table
     assert "bundled | 30.0 | 24 | 1.25 | 5.0 | 4.0× (met)" in table
     assert "national | 200.0 | 80 | 2.50 | 6.0 | 2.4× (MISSED)" in table
+
+
+def test_the_timed_reports_are_the_last_of_each_kind(tmp_path):
+    """The report timed against the floor is the annual report of the package's last plan
+    year (the heaviest: it shows every earlier year), not the lightest first one."""
+    from analysis.package import load_package
+    from analysis.paths import DATAPACKAGE
+
+    years = sorted(set(load_package(DATAPACKAGE)["plans"]["year"].astype(int)))
+    jobs = bench._one_of_each_kind(DATAPACKAGE, tmp_path)
+    assert [job.kind for job in jobs] == ["annual", "phase", "commune"]
+    assert jobs[0].parameters["year"] == years[-1] == 2025
+    assert jobs[0].parameters["lang"] == "vi"
