@@ -210,7 +210,7 @@ def _one_of_each_kind(package: Path, folder: Path) -> list:
 
     For the annual report that is the last plan year: the report an analyst renders each
     year, and the heaviest (it shows every earlier year beside its own; the first year's
-    report, with one year of history, costs about a third less kernel time).
+    report, with one year of history, costs about a quarter less kernel time).
     """
     from analysis.package import load_package
     from analysis.render import make_job
