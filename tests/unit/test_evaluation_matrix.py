@@ -144,8 +144,10 @@ def test_the_annex_gives_every_indicator_s_value_for_the_year():
     assert values["Tỷ lệ hỗ trợ đến hộ nghèo, cận nghèo"] == "85,7%"
     assert values["Tỷ lệ giải ngân so với kế hoạch"] == "90,0%"
     assert values["Chi phí bình quân mỗi người thụ hưởng"] == "17.142.857 đồng"
-    # a count of people is left to its section (through the ledger), and says so
-    assert values["Số người được hỗ trợ"] == "Xem mục “Tính hiệu lực”"
+    # the count of people is the report's own (its ledger's): the 7 who entered in 2024
+    assert values["Số người được hỗ trợ"] == "7 người"
+    # an estimate that needs its section's words says where it is
+    assert values["Tỷ lệ hoàn thành khối lượng kế hoạch"] == "Xem mục “Tính hiệu lực”"
     # the table goes to the workbook too, marked when illustrative
     report.evaluation_matrix()
     sheet = report.tables["indicator_values"]
@@ -163,6 +165,30 @@ def test_a_value_resting_on_fewer_people_than_the_threshold_is_withheld():
     assert values["Share of support reaching poor and near-poor households"] is H.HIDDEN
     assert values["Cost per beneficiary"] is H.HIDDEN
     assert values["Budget execution rate"] == "90.0%"
+    # the 7 people reached are hidden as the summary hides them, with the same mark
+    assert values["People reached"] == "<8"
+    assert "&lt;8" in report.summary()  # the page escapes the mark
+
+
+def test_the_annex_counts_people_as_the_summary_does(bundled):
+    """The bundled 2024 report: the annex's people reached is the ledger's count, printed
+    as the summary prints it (one figure, one value), and the phase annex gives the phase's."""
+    from analysis.report.annual import AnnualReport
+    from analysis.report.phase import PhaseReport
+
+    for report in (
+        AnnualReport.load(year=2024, lang="en", pkg=bundled),
+        PhaseReport.load(lang="en", pkg=bundled),
+    ):
+        n = report.ledger.values[report.people_key()]
+        people = report.pkg["beneficiaries"]
+        if isinstance(report, AnnualReport):  # the people who entered in the report's year
+            assert n == people.loc[people["entry_year"] == 2024, "beneficiary_id"].nunique()
+        else:  # everyone the phase reached
+            assert n == people["beneficiary_id"].nunique()
+        text = _values(report)["People reached"]
+        assert text == f"{n:,} people"
+        assert f"{n:,}" in report.summary()
 
 
 def test_the_phase_annex_covers_every_year():

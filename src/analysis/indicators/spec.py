@@ -42,7 +42,9 @@ class IndicatorSpec:
         row: (column, value) pairs picking the overall row of a frame with several rows.
         count: The column of the result counting the people behind the value (a share or
             a cost per person is withheld when they are fewer than the report's threshold).
-        people: The value is a count of people (shown by its section, through the ledger).
+        people: The value is the count of people reached: the reports show the count their
+            disclosure ledger registered for their scope (the summary's figure), never one
+            computed again.
         in_section: The value needs its section's words (an estimate with its design).
         source: The ``source_id`` of the results framework that defines it.
     """

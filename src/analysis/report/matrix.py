@@ -153,7 +153,8 @@ def _pick(result, path: str):
 def indicator_value(report, spec: IndicatorSpec):
     """The indicator's number for the report's scope, :data:`~analysis.report.html.HIDDEN`
     when it rests on fewer people than the report's threshold, or None when its section
-    gives it (a count of people, an estimate that needs its design, a figure by group).
+    gives it (an estimate that needs its design, a figure by group). A count of people is
+    not computed here: :func:`people_text` gives the report's own.
 
     The spec's function is called with the report's year (the last year of the plans for a
     function that needs one in a phase report) and the spec's ``kwargs``; a frame is
@@ -189,6 +190,17 @@ def indicator_value(report, spec: IndicatorSpec):
     return value
 
 
+def people_text(report, unit: str) -> str:
+    """The people reached in the report's scope as its summary shows them: the count its
+    disclosure ledger registered (:meth:`~analysis.report.narrative.NarrativeMixin.
+    people_key`), with the mark the ledger gives it when it is hidden. The annex never
+    counts people its own way."""
+    key = report.people_key()
+    if report.ledger.is_hidden(key):
+        return report.people_text(key)
+    return value_text(report.ledger.values[key], unit, report.lang)
+
+
 def value_text(value, unit: str, lang: str) -> str:
     """A value in its unit, in the reader's format."""
     if pd.isna(value):
@@ -207,27 +219,30 @@ def values_frame(report) -> pd.DataFrame:
     lang = report.lang
     rows = []
     for spec in INDICATORS:
-        value = indicator_value(report, spec)
-        if value is None:
-            section = spec.criterion if spec.criterion in report.SECTIONS else None
-            text = (
-                t("matrix.in_section", lang, section=report.section_title(section))
-                if section
-                else t("matrix.in_sections", lang)
-            )
-        elif value is H.HIDDEN:
-            text = H.HIDDEN
-        else:
-            text = value_text(value, spec.unit, lang)
         rows.append(
             {
                 "indicator": t(f"indicator.{spec.indicator_id}", lang),
                 "criterion": label("dac", spec.criterion, lang),
-                "value": text,
+                "value": _annex_text(report, spec),
                 "sources": "; ".join(t(f"resource.{r}", lang) for r in spec.evidence),
             }
         )
     return pd.DataFrame(rows, columns=["indicator", "criterion", "value", "sources"], dtype=object)
+
+
+def _annex_text(report, spec: IndicatorSpec):
+    """An indicator's value in the annex: the report's count of people, the value in its
+    unit, the withheld mark, or where the report gives it."""
+    if spec.people:
+        return people_text(report, spec.unit)
+    value = indicator_value(report, spec)
+    if value is H.HIDDEN:
+        return H.HIDDEN
+    if value is not None:
+        return value_text(value, spec.unit, report.lang)
+    if spec.criterion in report.SECTIONS:
+        return t("matrix.in_section", report.lang, section=report.section_title(spec.criterion))
+    return t("matrix.in_sections", report.lang)
 
 
 def matrix_section(report) -> H.Fragment:

@@ -233,7 +233,9 @@ class NarrativeMixin:
         return self.narrative_path().stem.rsplit(".", 1)[0]
 
     # ------------------------------------------------------------------ figures
-    def _people_key(self) -> tuple:
+    def people_key(self) -> tuple:
+        """The ledger's key of the report's people reached: its year, the phase or the
+        commune (the summary's figure and the annex's)."""
         kind = self.report_kind()
         if kind == "annual":
             return ("reached", self.year)
@@ -259,7 +261,7 @@ class NarrativeMixin:
         from analysis.indicators import phase as ph
 
         kind = self.report_kind()
-        out: dict = {"people": self._people_key()}
+        out: dict = {"people": self.people_key()}
         if kind == "commune":
             spent = self.rows()["transactions"]
             spent = spent[spent["transaction_type"].isin(["disbursement", "expenditure"])]
