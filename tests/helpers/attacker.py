@@ -9,7 +9,8 @@ or ``x`` (hidden to protect another). For every hidden count of people the attac
 * **division**: two visible amounts of the same row (money spent and money per person);
 * **the same row in another table**: a visible count with the same row label and column
   heading elsewhere in the report or in the workbook;
-* **shares**: a visible percentage of a visible count that gives a count below the threshold.
+* **shares**: a visible percentage of a visible count that gives a count below the threshold,
+  in a table's row or in a sentence ("88 people, 97.7 % of them poor": two were not).
 
 The attacker is given the true hidden values (by the test) only to decide whether a route
 *works*; which cells are hidden is read from the page, never from the code under test.
@@ -227,7 +228,54 @@ def attack(
                     if isinstance(value, int | float) and value == true and true >= 1:
                         leaks.append(f"{where}: the workbook's sheet {name!r} holds {true}")
     leaks += share_leaks(tables, lang, threshold, marks)
+    leaks += prose_share_leaks(html, lang, threshold)
     leaks += small_counts(tables, workbook, lang, threshold, marks)
+    return leaks
+
+
+_PERCENT = re.compile(r"(-?\d[\d.,]*)\s?%")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CONFIDENCE = re.compile(r"tin cậy \d+\s?%|khoảng \d+\s?%,|\d+\s?% (interval|confidence)")
+"""A percentage that is an interval's confidence level (95 %), not a share of people."""
+
+
+def prose_texts(html: str) -> list[str]:
+    """The page's text outside its tables, a block at a time: paragraphs, list items,
+    captions, key figures and the alt text of images."""
+    soup = BeautifulSoup(html, "html.parser")
+    for table in soup.find_all("table"):
+        table.decompose()
+    texts = [el.get_text(" ", strip=True) for el in soup.find_all(["p", "li", "figcaption"])]
+    texts += [box.get_text(" ", strip=True) for box in soup.select(".kpi")]
+    texts += [img.get("alt", "") for img in soup.find_all("img")]
+    return texts
+
+
+def prose_share_leaks(html: str, lang: str, threshold: int) -> list[str]:
+    """A percentage printed in the same sentence as a count of people ("201 people, of whom
+    98.5 % were women") that gives a count below the threshold, or leaves one: the table
+    route of :func:`share_leaks`, for the words around the tables."""
+    leaks = []
+    sentences = [s for text in prose_texts(html) for s in _SENTENCE_END.split(text)]
+    for text in sentences:
+        counts = []
+        for m in re.finditer(r"-?\d[\d.,]*\d|\d", text):
+            if PEOPLE_WORDS.match(text[m.end() :]):
+                value = parse_number(m.group(0), lang)
+                if value:
+                    counts.append(value)
+        for m in _PERCENT.finditer(text):
+            p = parse_number(m.group(0), lang)
+            if p is None or _CONFIDENCE.search(text[max(0, m.start() - 16) : m.end() + 12]):
+                continue
+            for n in counts:
+                count = p * n
+                nearest = round(count)
+                if abs(count - nearest) > 0.0006 * n + 1e-9:
+                    continue
+                for small in (nearest, n - nearest):
+                    if 0 < small < threshold:
+                        leaks.append(f"{m.group(0)} of {n:g} people is {small:g}: {text[:160]!r}")
     return leaks
 
 

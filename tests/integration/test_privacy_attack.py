@@ -14,7 +14,7 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from helpers.attacker import attack, hidden_cells, parse_number, tables_of
+from helpers.attacker import attack, hidden_cells, parse_number, prose_share_leaks, tables_of
 
 from analysis.checks import check_package
 from analysis.i18n import t
@@ -93,10 +93,25 @@ def small_package():
     return small
 
 
+def nearly_all_poor_package():
+    """The bundled package with every person who entered in 2024 poor or near-poor at entry
+    but two: a share of the year's people (97.7 % of 88) would tell those two."""
+    pkg = BUNDLED
+    ben = pkg["beneficiaries"].copy()
+    others = ben.index[
+        ((ben["entry_year"] == 2024) & ~ben["poverty_status_entry"].isin(["poor", "near_poor"]))
+        .fillna(False)
+        .to_numpy(bool)
+    ]
+    ben.loc[others[2:], "poverty_status_entry"] = "poor"
+    return dataclasses.replace(pkg, frames=dict(pkg.frames, beneficiaries=ben))
+
+
 PACKAGES = {
     "bundled": lambda: BUNDLED,
     "tiny": lambda: load_package(TINY),
     "small": small_package,
+    "nearly_all_poor": nearly_all_poor_package,
 }
 
 
@@ -186,3 +201,35 @@ def test_the_attacker_recovers_counts_a_weaker_disclosure_step_would_leak(monkey
         m.setattr(base.BaseReport, "share", lambda self, value, key: value)
         found = leaks_in(2024)
         assert any(" / " in leak and "= 3" in leak for leak in found), found
+
+
+def test_the_attacker_reads_shares_in_sentences():
+    """A percentage in the same sentence as a count of people gives a count: 98.5 % of 201
+    is 198, which leaves 3; a confidence level (95 %) is not a share; two sentences apart,
+    a count and a percentage are not paired."""
+    leaks = prose_share_leaks("<p>201 people were reached; 98.5% of them were women.</p>", "en", 5)
+    assert leaks == [
+        "98.5% of 201 people is 3: '201 people were reached; 98.5% of them were women.'"
+    ]
+    assert prose_share_leaks("<li>201 người được hỗ trợ, 98,5% là phụ nữ.</li>", "vi", 5)
+    interval = "<p>Of 40 people, 60% left (95% interval: 40% to 80%).</p>"  # 95% of 40: 38
+    assert not prose_share_leaks(interval, "en", 5)
+    assert not prose_share_leaks("<p>201 people were reached. 98.5% of rows are real.</p>", "en", 5)
+
+
+def test_the_attacker_finds_a_share_in_a_sentence_that_tells_two_people():
+    """Mutation check on the package where all but two of 2024's 88 people were poor or
+    near-poor: the report withholds the share (no leak); with shares and withheld figures
+    left as computed, 97.7 % of 88 in the summary tells the two."""
+    from analysis.report import base
+
+    spec = next(s for s in REPORTS if s.kind == "annual")
+    pkg = package("nearly_all_poor")
+    html, _ = build(pkg, spec, {"year": 2024}, "en", THRESHOLD)
+    assert not prose_share_leaks(html, "en", THRESHOLD)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(base.BaseReport, "withheld", lambda self, value, *keys: value)
+        m.setattr(base.BaseReport, "share", lambda self, value, key: value)
+        html, _ = build(pkg, spec, {"year": 2024}, "en", THRESHOLD)
+    found = prose_share_leaks(html, "en", THRESHOLD)
+    assert any(leak.startswith("97.7% of 88 people is 2") for leak in found), found
