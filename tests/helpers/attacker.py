@@ -269,14 +269,19 @@ def prose_share_leaks(html: str, lang: str, threshold: int) -> list[str]:
             if p is None or _CONFIDENCE.search(text[max(0, m.start() - 16) : m.end() + 12]):
                 continue
             for n in counts:
-                count = p * n
-                nearest = round(count)
-                if abs(count - nearest) > 0.0006 * n + 1e-9:
-                    continue
-                for small in (nearest, n - nearest):
-                    if 0 < small < threshold:
-                        leaks.append(f"{m.group(0)} of {n:g} people is {small:g}: {text[:160]!r}")
+                for small in small_parts(p, n, threshold):
+                    leaks.append(f"{m.group(0)} of {n:g} people is {small:g}: {text[:160]!r}")
     return leaks
+
+
+def small_parts(p: float, n: float, threshold: int) -> list[float]:
+    """The counts below the threshold that the share ``p`` of ``n`` people tells: the part
+    and the rest, when ``p`` (printed to a tenth of a percent) pins the part to one whole
+    number."""
+    part = round(p * n)
+    if abs(p * n - part) > 0.0006 * n + 1e-9:
+        return []
+    return [x for x in (part, n - part) if 0 < x < threshold]
 
 
 def _ratio_of_visible(p: float, visible: list[float]) -> bool:
@@ -309,16 +314,11 @@ def share_leaks(tables: list[Table], lang: str, threshold: int, marks: set[str])
                     p = _visible(row[j], lang, marks)
                     if p is None or _ratio_of_visible(p, visible):
                         continue
-                    count = p * n
-                    nearest = round(count)
-                    if abs(count - nearest) > 0.0006 * n + 1e-9:
-                        continue
-                    for small in (nearest, n - nearest):
-                        if 0 < small < threshold:
-                            leaks.append(
-                                f"{row[0]!r} in {table.caption!r}: {row[j]} of {row[c]} "
-                                f"people is {small}"
-                            )
+                    for small in small_parts(p, n, threshold):
+                        leaks.append(
+                            f"{row[0]!r} in {table.caption!r}: {row[j]} of {row[c]} "
+                            f"people is {small}"
+                        )
     return leaks
 
 
