@@ -205,7 +205,8 @@ def test_key_messages_open_the_summary_and_say_what_numbers_mean(package):
 def test_a_message_on_partly_illustrative_rows_says_how_much(package):
     report = _annual(package)
     report._resource_share = lambda *resources: 0.25  # below the ratings' limit of 0.5
-    assert report._evidence_note("transactions") == " (Partly, 25.0%, rests on illustrative rows.)"
+    expected = " (25.0% of the rows behind this message are illustrative.)"
+    assert report._evidence_note("transactions") == expected
     report._resource_share = lambda *resources: 0.0
     assert report._evidence_note("transactions") == ""
 
