@@ -197,3 +197,17 @@ def test_the_phase_annex_covers_every_year():
 
     report = PhaseReport.load(lang="en", package_path=str(TINY))
     assert _values(report)["Activities planned"] == "7 activities"  # 2 in 2023 + 5 in 2024
+
+
+def test_a_count_of_people_the_report_did_not_register_points_to_its_section():
+    """A people indicator whose count the report's ledger does not hold under its name is
+    never filled with another count: the annex says where the report gives it."""
+    from analysis.indicators.registry import INDICATORS
+    from analysis.report.annual import AnnualReport
+    from analysis.report.matrix import _annex_text
+
+    report = AnnualReport.load(year=2024, lang="en", package_path=str(TINY), min_cell=1)
+    reached = next(s for s in INDICATORS if s.people)
+    assert _annex_text(report, reached) == "7 people"
+    other = dataclasses.replace(reached, people="pupils_sponsored")
+    assert _annex_text(report, other) == "See the section “Effectiveness”"

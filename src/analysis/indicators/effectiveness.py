@@ -243,7 +243,7 @@ def completion_rate(pkg: Package, year: int | None = None) -> Completion:
     level="output",
     unit="people",
     kwargs={"by": ()},
-    people=True,
+    people="reached",
 )
 def beneficiaries_reached(
     pkg: Package, year: int | None = None, *, by: str | Iterable[str] | None = ("sex",)

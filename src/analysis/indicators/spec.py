@@ -42,9 +42,10 @@ class IndicatorSpec:
         row: (column, value) pairs picking the overall row of a frame with several rows.
         count: The column of the result counting the people behind the value (a share or
             a cost per person is withheld when they are fewer than the report's threshold).
-        people: The value is the count of people reached: the reports show the count their
-            disclosure ledger registered for their scope (the summary's figure), never one
-            computed again.
+        people: The value is a count of people, and this is its name in the reports'
+            disclosure ledger (``"reached"``): a report shows the count its ledger registered
+            for its scope under that name (the summary's figure), never one computed again,
+            and points to its section when it registered none.
         in_section: The value needs its section's words (an estimate with its design).
         source: The ``source_id`` of the results framework that defines it.
     """
@@ -60,7 +61,7 @@ class IndicatorSpec:
     kwargs: tuple[tuple[str, object], ...] = ()
     row: tuple[tuple[str, object], ...] = ()
     count: str = ""
-    people: bool = False
+    people: str = ""
     in_section: bool = False
     source: str = "toolkit_results_framework"
 

@@ -190,15 +190,17 @@ def indicator_value(report, spec: IndicatorSpec):
     return value
 
 
-def people_text(report, unit: str) -> str:
-    """The people reached in the report's scope as its summary shows them: the count its
-    disclosure ledger registered (:meth:`~analysis.report.narrative.NarrativeMixin.
-    people_key`), with the mark the ledger gives it when it is hidden. The annex never
-    counts people its own way."""
-    key = report.people_key()
+def people_text(report, spec: IndicatorSpec) -> str | None:
+    """A count of people in the report's scope as the report shows it elsewhere: the count
+    its disclosure ledger registered under the spec's name (:meth:`~analysis.report.
+    narrative.NarrativeMixin.people_key`), with the ledger's mark when it is hidden; None
+    when the report registered no such count. The annex never counts people its own way."""
+    key = report.people_key(spec.people)
+    if key not in report.ledger.values:
+        return None
     if report.ledger.is_hidden(key):
         return report.people_text(key)
-    return value_text(report.ledger.values[key], unit, report.lang)
+    return value_text(report.ledger.values[key], spec.unit, report.lang)
 
 
 def value_text(value, unit: str, lang: str) -> str:
@@ -233,9 +235,9 @@ def values_frame(report) -> pd.DataFrame:
 def _annex_text(report, spec: IndicatorSpec):
     """An indicator's value in the annex: the report's count of people, the value in its
     unit, the withheld mark, or where the report gives it."""
-    if spec.people:
-        return people_text(report, spec.unit)
-    value = indicator_value(report, spec)
+    value = people_text(report, spec) if spec.people else indicator_value(report, spec)
+    if isinstance(value, str):  # a count of people, as the ledger shows it
+        return value
     if value is H.HIDDEN:
         return H.HIDDEN
     if value is not None:

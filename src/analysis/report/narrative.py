@@ -233,15 +233,15 @@ class NarrativeMixin:
         return self.narrative_path().stem.rsplit(".", 1)[0]
 
     # ------------------------------------------------------------------ figures
-    def people_key(self) -> tuple:
-        """The ledger's key of the report's people reached: its year, the phase or the
-        commune (the summary's figure and the annex's)."""
+    def people_key(self, name: str = "reached") -> tuple:
+        """The ledger's key of the report's count ``name`` (people ``reached``) for its
+        scope: its year, the phase or the commune (the summary's figure and the annex's)."""
         kind = self.report_kind()
         if kind == "annual":
-            return ("reached", self.year)
+            return (name, self.year)
         if kind == "phase":
-            return ("reached", "phase")
-        return ("reached", self.commune_code)
+            return (name, "phase")
+        return (name, self.commune_code)
 
     def _resource_share(self, *resources: str) -> float:
         """Share of illustrative rows among this report's rows of ``resources``."""
