@@ -166,9 +166,17 @@ SUCCESSOR_NOTES = (
 """(English, Vietnamese) notes on the 2025 successor: unchanged, merged (the pair's first
 commune, the second one), not found; text before and after the successor's name."""
 EXIT_REASONS = (
-    "Đạt chuẩn nông thôn mới; Hội LHPN Hà Nội dừng đồng hành từ năm 2024 (minh hoạ).",
-    "Chuyển sang đơn vị khác đỡ đầu từ năm 2024 (minh hoạ).",
+    (
+        "Met the New Rural standard; the Hanoi Women's Union stopped its partnership from 2024 "
+        "(illustrative).",
+        "Đạt chuẩn nông thôn mới; Hội LHPN Hà Nội dừng đồng hành từ năm 2024 (minh hoạ).",
+    ),
+    (
+        "Moved to another sponsoring unit from 2024 (illustrative).",
+        "Chuyển sang đơn vị khác đỡ đầu từ năm 2024 (minh hoạ).",
+    ),
 )
+"""(English, Vietnamese) reasons a partnership ended in 2023."""
 INCOMING_KINDS = ("members", "businesses", "individuals", "district_unions")
 INCOMING_WEIGHTS = (4 / 12, 3 / 12, 2 / 12, 3 / 12)
 
@@ -333,7 +341,7 @@ def _communes(rng: np.random.Generator, n: int, provinces: int) -> dict:
     with_partner &= partner[head] | (partner[mate] & (prov[mate] == prov))
     spill = ~partner & ~off_border & ~with_partner & (rng.random(n) < 0.06)
     verified = ~off_border & (rng.random(n) < 0.3)
-    reason = np.array(EXIT_REASONS)[rng.integers(0, len(EXIT_REASONS), n)]
+    reason = np.array(EXIT_REASONS)[rng.integers(0, len(EXIT_REASONS), n)]  # (n, 2)
     return successor | {
         "commune_code": _ids("", 10_000 + idx, 5),
         "name_in_source": np.where(rng.random(n) < 0.08, variant, official),
@@ -351,7 +359,8 @@ def _communes(rng: np.random.Generator, n: int, provinces: int) -> dict:
         "role": np.where(partner, "partner", "comparison"),
         "partner_from": np.where(partner, start, np.nan),
         "partner_to": np.where(partner, end, np.nan),
-        "exit_reason": np.where(partner & (end == 2023), reason, ""),
+        "exit_reason": np.where(partner & (end == 2023), reason[:, 0], ""),
+        "exit_reason_vi": np.where(partner & (end == 2023), reason[:, 1], ""),
         "comparison_note": np.select(
             [partner, off_border, with_partner, spill], ["", *COMPARISON_NOTES], ""
         ),

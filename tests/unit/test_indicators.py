@@ -641,7 +641,10 @@ def test_graduated_communes(pkg):
     t = graduated_communes(pkg)
     assert t["commune_code"].tolist() == ["03154"]  # Sín Thầu, partner 2021-2023
     assert t["partner_to"].tolist() == [2023]
-    assert t["exit_reason"].iloc[0].startswith("Đạt chuẩn nông thôn mới")
+    # the plan's words (section I: "đã đạt chuẩn Nông thôn mới ... sẽ dừng đồng hành"), and
+    # their English for the English reports
+    assert t["exit_reason_vi"].iloc[0].startswith("Đạt chuẩn nông thôn mới")
+    assert t["exit_reason"].iloc[0].startswith("Met the New Rural standard")
     empty = graduated_communes(pkg, programme_end=2023)  # 2023 < 2023 is false
     assert empty.empty and list(empty.columns) == [
         "commune_code",
@@ -650,6 +653,7 @@ def test_graduated_communes(pkg):
         "partner_from",
         "partner_to",
         "exit_reason",
+        "exit_reason_vi",
     ]
 
 

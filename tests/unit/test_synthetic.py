@@ -203,7 +203,10 @@ def test_partners_leave_and_join_and_comparisons_carry_the_notes(national):
     joining = [c for c in partners if c["partner_from"] == "2024"]
     assert leaving and joining and len(leaving) + len(joining) < len(partners) / 2
     assert all(c["partner_from"] == "2021" and c["exit_reason"] for c in leaving)
-    assert all(c["exit_reason"] == "" for c in communes if c["partner_to"] != "2023")
+    assert all(c["exit_reason_vi"].endswith("(minh hoạ).") for c in leaving)
+    assert all(c["exit_reason"].endswith("(illustrative).") for c in leaving)
+    stayed = [c for c in communes if c["partner_to"] != "2023"]
+    assert all(c["exit_reason"] == c["exit_reason_vi"] == "" for c in stayed)
     assert all(c["comparison_note"] == "" and c["neighbouring_country"] for c in partners)
     noted = [c for c in comparisons if c["comparison_note"]]
     assert 0 < len(noted) < len(comparisons) / 2

@@ -403,6 +403,7 @@ GRADUATED_COLUMNS = {
     "partner_from": "Int64",
     "partner_to": "Int64",
     "exit_reason": "string",
+    "exit_reason_vi": "string",
 }
 
 
@@ -418,7 +419,8 @@ def graduated_communes(pkg: Package, *, programme_end: int | None = None) -> pd.
         programme_end: Last year of the phase (default: the package's last plan year).
 
     Returns:
-        commune_code, name_official, province_name, partner_from, partner_to, exit_reason;
+        commune_code, name_official, province_name, partner_from, partner_to, exit_reason
+        (in English) and exit_reason_vi (in Vietnamese, as the source states it);
         sorted by commune_code. Empty (same columns) when no partnership ended early.
 
     Raises:

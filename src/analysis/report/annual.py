@@ -24,6 +24,7 @@ from analysis.report.base import (
     BaseReport,
     ReportParameterError,
     check_common,
+    exit_reason,
     load_checked,
     plan_years,
     section_cells,
@@ -1065,7 +1066,8 @@ class AnnualReport(NarrativeMixin, BaseReport):
                         "sustainability.graduated",
                         name=row.name_official,
                         year=int(row.partner_to),
-                        reason=row.exit_reason,
+                        reason=exit_reason(row._asdict(), self.lang)
+                        or self._t("sustainability.no_reason"),
                     )
                 )
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -79,6 +79,14 @@ def text_or(value, default: str) -> str:
     if value is None or pd.isna(value) or str(value) == "":
         return default
     return str(value)
+
+
+def exit_reason(row: Mapping, lang: str) -> str:
+    """Why a commune's partnership ended (a row of ``communes`` or of
+    :func:`analysis.indicators.graduated_communes`, as a mapping), in ``lang``; in English
+    when the package has no text in ``lang``; empty when no reason is stated."""
+    own = row.get(localized("exit_reason", lang, row.keys()))
+    return text_or(own, text_or(row.get("exit_reason"), ""))
 
 
 def check_common(lang: str, min_cell: int) -> None:

@@ -19,6 +19,7 @@ from analysis.report.base import (
     BaseReport,
     ReportParameterError,
     check_common,
+    exit_reason,
     is_nan,
     load_checked,
     text_or,
@@ -157,8 +158,9 @@ class CommuneProfile(NarrativeMixin, BaseReport):
             successor_province=text_or(c["successor_province_2025"], "—"),
         )
         parts = [H.p(text)]
-        if not pd.isna(c["exit_reason"]):
-            parts.append(H.p(self._t("commune.exit", reason=c["exit_reason"])))
+        reason = exit_reason(c, self.lang)
+        if reason:
+            parts.append(H.p(self._t("commune.exit", reason=reason)))
         parts += map_parts(self, self.commune_code)
         return H.section("where", self._t("commune.section.where"), *parts)
 

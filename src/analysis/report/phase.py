@@ -26,6 +26,7 @@ from analysis.report.base import (
     LIVESTOCK_HOUSEHOLDS,
     BaseReport,
     check_common,
+    exit_reason,
     is_nan,
     load_checked,
     plan_years,
@@ -642,7 +643,8 @@ class PhaseReport(NarrativeMixin, BaseReport):
                         "sustainability.graduated",
                         name=row.name_official,
                         year=int(row.partner_to),
-                        reason=row.exit_reason,
+                        reason=exit_reason(row._asdict(), self.lang)
+                        or self._t("sustainability.no_reason"),
                     )
                 )
             )
