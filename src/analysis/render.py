@@ -413,7 +413,7 @@ def _link_table(rows: list[tuple[str, dict[str, str]]]) -> str:
 
 def _commune_groups(found: dict[tuple, dict[str, str]], communes) -> list[str]:
     """Commune profiles grouped by province, in Vietnamese order, with counts."""
-    from analysis.i18n import LANGUAGES, sort_key
+    from analysis.i18n import LANGUAGES, count_text, sort_key
 
     info = {}
     if communes is not None:
@@ -429,7 +429,7 @@ def _commune_groups(found: dict[tuple, dict[str, str]], communes) -> list[str]:
     parts = []
     for province in sorted(groups, key=lambda p: sort_key(p, LANGUAGES[0])):
         rows = sorted(groups[province], key=lambda row: sort_key(row[0], LANGUAGES[0]))
-        count = _every_language("index.group_count", n=len(rows))
+        count = " / ".join(count_text("commune", len(rows), lang) for lang in LANGUAGES)
         parts.append(_h(3, f"{province} ({count})"))
         parts.append(_link_table(rows))
     return parts

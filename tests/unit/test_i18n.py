@@ -319,3 +319,29 @@ def test_outputs_use_plain_spaces_and_hyphen():
     ]
     for text in outputs:
         assert "\u00a0" not in text and "\u202f" not in text and "\u2212" not in text, text
+
+
+def test_a_count_takes_the_noun_form_its_number_needs():
+    """English says 1 partner commune and 2 partner communes; Vietnamese nouns do not
+    change; every counted noun has the forms English needs (one, other)."""
+    from analysis.i18n import count_text
+
+    assert count_text("partner_commune", 1, "en") == "1 partner commune"
+    assert count_text("partner_commune", 2, "en") == "2 partner communes"
+    assert count_text("partner_commune", 0, "en") == "0 partner communes"
+    assert count_text("activity", 1, "vi") == "1 hoạt động"
+    assert count_text("activity", 3, "vi") == "3 hoạt động"
+    assert count_text("source", 1234, "en") == "1,234 sources"
+    nouns = {k.split(".")[1] for k in _catalogue() if k.startswith("count.")}
+    for noun in nouns:
+        assert {f"count.{noun}.one", f"count.{noun}.other"} <= set(_catalogue()), noun
+
+
+def test_the_impact_paragraph_counts_one_partner_commune_in_the_singular():
+    """In the bundled 2025 annual report the difference-in-differences keeps one partner
+    commune (the others merged in 2025) against four comparison communes."""
+    from analysis.report.annual import AnnualReport
+
+    text = str(AnnualReport.load(year=2025, lang="en").impact())
+    assert "in 1 partner commune and by" in text
+    assert "in 4 comparison communes:" in text

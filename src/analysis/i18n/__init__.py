@@ -31,11 +31,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
 __all__ = [
     "LANGUAGES",
+    "count_text",
     "format_count",
     "format_date",
     "format_money",
@@ -138,6 +140,28 @@ def t(key: str, lang: str, **kwargs: Any) -> str:
         return template.format(**kwargs)
     except KeyError as exc:
         raise KeyError(f"message {key!r} needs a value for placeholder {exc}") from None
+
+
+def count_text(noun: str, n: int, lang: str) -> str:
+    """``n`` things named ``noun``, in the form ``lang`` gives a noun after ``n``: "1
+    partner commune", "4 partner communes"; Vietnamese nouns do not change ("1 xã", "4 xã").
+
+    The catalogue holds one message per plural form, ``count.<noun>.<form>``, where the
+    form is the CLDR plural category of ``n`` in ``lang`` (Babel's rules: ``one`` and
+    ``other`` in English, only ``other`` in Vietnamese); ``other`` serves a form the
+    catalogue does not hold. The number is written as :func:`format_number` writes it.
+
+    Example:
+        >>> count_text("district", 1, "en"), count_text("district", 3, "en")
+        ('1 district', '3 districts')
+        >>> count_text("district", 1, "vi"), count_text("district", 1200, "vi")
+        ('1 huyện', '1.200 huyện')
+    """
+    form = Locale.parse(lang).plural_form(n)
+    key = f"count.{noun}.{form}"
+    if key not in _catalogue():
+        key = f"count.{noun}.other"
+    return t(key, lang, n=format_number(n, lang))
 
 
 def is_missing(value: Any) -> bool:

@@ -14,7 +14,7 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.i18n import format_number, label, localized, sort_key, t
+from analysis.i18n import count_text, format_number, label, localized, sort_key, t
 from analysis.indicators import phase as ph
 from analysis.package import Package
 from analysis.provenance import year_rows
@@ -326,8 +326,8 @@ class AnnualReport(NarrativeMixin, BaseReport):
             self._t(
                 "summary.plan",
                 year=self.year,
-                n=len(plans),
-                communes=n_communes,
+                activities=count_text("activity", len(plans), self.lang),
+                communes=count_text("partner_commune", n_communes, self.lang),
                 m=int(plans["planned_amount_vnd"].notna().sum()),
                 planned=self._money(planned),
             ),
@@ -784,7 +784,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                 H.p(
                     self._t(
                         "efficiency.delay",
-                        n=delay.n_measured,
+                        activities=count_text("activity", delay.n_measured, self.lang),
                         median=format_number(delay.median_days, self.lang),
                         max=format_number(delay.max_days, self.lang),
                     )
@@ -862,7 +862,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
                     mean=self._money(m.estimate),
                     low=self._money(m.low),
                     high=self._money(m.high),
-                    clusters=m.n_clusters,
+                    clusters=count_text("commune", m.n_clusters, self.lang),
                     pupils=self.people_text(("pupils_excluded", y)),
                 )
             )

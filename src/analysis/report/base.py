@@ -23,6 +23,7 @@ from analysis.disclosure import Ledger
 from analysis.errors import PackageChanged, PackageInvalid, Problem
 from analysis.i18n import (
     LANGUAGES,
+    count_text,
     format_money_prose,
     format_number,
     format_percent,
@@ -663,11 +664,11 @@ class BaseReport:
 
     def did_figures(self, r) -> dict:
         """A difference-in-differences result's figures, formatted for the sentences."""
-        from analysis.i18n import format_number
-
         return {
             "nt": r.n_treated,
             "nc": r.n_control,
+            "partners": count_text("partner_commune", r.n_treated, self.lang),
+            "comparisons": count_text("comparison_commune", r.n_control, self.lang),
             "treated": format_number(r.treated_change, self.lang, 1),
             "control": format_number(r.control_change, self.lang, 1),
             "did": format_number(r.estimate, self.lang, 1),
@@ -720,7 +721,7 @@ class BaseReport:
                 self._t(
                     "impact.design",
                     n=format_number(r.n_assignments, self.lang),
-                    strata=len(did.strata),
+                    strata=count_text("district", len(did.strata), self.lang),
                     minp=format_number(r.min_p_value, self.lang, 4),
                     weighted=format_number(w.estimate, self.lang, 1),
                     pw=format_number(w.p_value, self.lang, 4),

@@ -10,7 +10,7 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.i18n import format_number, label, sort_key, t
+from analysis.i18n import count_text, format_number, label, sort_key, t
 from analysis.package import Package
 from analysis.provenance import commune_rows
 from analysis.report import html as H
@@ -253,7 +253,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
         total_spent = float(table["spent"].sum())
         text = self._t(
             "commune.support",
-            n=len(plans),
+            activities=count_text("activity", len(plans), self.lang),
             spent=self._money(total_spent),
             people=self.people_text(total),
         )

@@ -16,7 +16,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.i18n import format_date, format_money, format_number, format_percent, label, t
+from analysis.i18n import (
+    count_text,
+    format_date,
+    format_money,
+    format_number,
+    format_percent,
+    label,
+    t,
+)
 from analysis.indicators import context as ctx
 from analysis.indicators.common import phase_years
 from analysis.report import html as H
@@ -295,6 +303,6 @@ def observed_rows_text(report) -> H.Fragment:
             observed=format_number(int(total["observed"]), report.lang),
             rows=format_number(int(total["rows"]), report.lang),
             parts=parts,
-            sources=format_number(len(ctx.cited_sources(report.pkg)), report.lang),
+            sources=count_text("source", len(ctx.cited_sources(report.pkg)), report.lang),
         )
     )

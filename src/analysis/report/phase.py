@@ -13,7 +13,7 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.i18n import format_number, label, localized, t
+from analysis.i18n import count_text, format_number, label, localized, t
 from analysis.indicators import phase as ph
 from analysis.indicators.registry import CRITERIA, evidence_of
 from analysis.package import Package
@@ -262,8 +262,8 @@ class PhaseReport(NarrativeMixin, BaseReport):
             "phase.summary",
             first=self.first_year,
             last=self.last_year,
-            n=int(totals["activities"].sum()),
-            communes=len(partners),
+            activities=count_text("activity", int(totals["activities"].sum()), self.lang),
+            communes=count_text("partner_commune", len(partners), self.lang),
             planned=self._money(planned),
             mobilised=self._money(mobilised),
             spent=self._money(spent),
