@@ -332,6 +332,10 @@ def test_a_count_takes_the_noun_form_its_number_needs():
     assert count_text("activity", 1, "vi") == "1 hoạt động"
     assert count_text("activity", 3, "vi") == "3 hoạt động"
     assert count_text("source", 1234, "en") == "1,234 sources"
+    # a fraction is counted as it is printed: 0.6 days is "1 day", 1.5 days "2 days"
+    assert count_text("day", 0.6, "en") == "1 day"
+    assert count_text("day", 1.5, "en") == "2 days"
+    assert count_text("row", 1, "en") == "1 row"
     nouns = {k.split(".")[1] for k in _catalogue() if k.startswith("count.")}
     for noun in nouns:
         assert {f"count.{noun}.one", f"count.{noun}.other"} <= set(_catalogue()), noun

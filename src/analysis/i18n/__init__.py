@@ -142,14 +142,15 @@ def t(key: str, lang: str, **kwargs: Any) -> str:
         raise KeyError(f"message {key!r} needs a value for placeholder {exc}") from None
 
 
-def count_text(noun: str, n: int, lang: str) -> str:
+def count_text(noun: str, n: float, lang: str) -> str:
     """``n`` things named ``noun``, in the form ``lang`` gives a noun after ``n``: "1
     partner commune", "4 partner communes"; Vietnamese nouns do not change ("1 xã", "4 xã").
 
     The catalogue holds one message per plural form, ``count.<noun>.<form>``, where the
     form is the CLDR plural category of ``n`` in ``lang`` (Babel's rules: ``one`` and
     ``other`` in English, only ``other`` in Vietnamese); ``other`` serves a form the
-    catalogue does not hold. The number is written as :func:`format_number` writes it.
+    catalogue does not hold. The number is written as :func:`format_number` writes it,
+    whole (a median of 0.6 days is "1 day", its form that of the number printed).
 
     Example:
         >>> count_text("district", 1, "en"), count_text("district", 3, "en")
@@ -157,6 +158,7 @@ def count_text(noun: str, n: int, lang: str) -> str:
         >>> count_text("district", 1, "vi"), count_text("district", 1200, "vi")
         ('1 huyện', '1.200 huyện')
     """
+    n = round(n)  # the number as printed (half to even, as Babel rounds)
     form = Locale.parse(lang).plural_form(n)
     key = f"count.{noun}.{form}"
     if key not in _catalogue():

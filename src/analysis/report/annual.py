@@ -785,8 +785,8 @@ class AnnualReport(NarrativeMixin, BaseReport):
                     self._t(
                         "efficiency.delay",
                         activities=count_text("activity", delay.n_measured, self.lang),
-                        median=format_number(delay.median_days, self.lang),
-                        max=format_number(delay.max_days, self.lang),
+                        median=count_text("day", delay.median_days, self.lang),
+                        max=count_text("day", delay.max_days, self.lang),
                     )
                 )
             )

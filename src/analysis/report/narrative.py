@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.i18n import format_date, format_number, label, localized, sort_key
+from analysis.i18n import count_text, format_date, format_number, label, localized, sort_key
 from analysis.report import html as H
 from analysis.report.matrix import matrix_section, questions
 
@@ -722,7 +722,7 @@ class NarrativeMixin:
             row = sources.loc[s] if s in sources.index else None
             kind = "" if row is None else str(row["kind"])
             kinds.add(kind)
-            rows = format_number(n, self.lang)
+            rows = count_text("row", n, self.lang)
             if kind == "illustrative":
                 items.append(self._t("narr.lim.illustrative_item", rows=rows))
                 continue
