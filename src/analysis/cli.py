@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from analysis.cli_parser import Parser, message_language
-from analysis.i18n import LANGUAGES, t
+from analysis.i18n import LANGUAGES, count_text, t
 from analysis.paths import DATAPACKAGE, REPORTS_DIR, refuse_output
 
 
@@ -177,7 +177,7 @@ def cmd_validate(args) -> int:
         t(
             "cli.valid",
             lang,
-            n=sum(len(f) for f in pkg.frames.values()),
+            rows=count_text("row", sum(len(f) for f in pkg.frames.values()), lang),
             resources=len(pkg.frames),
             warnings=len(warnings),
         )

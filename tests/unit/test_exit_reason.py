@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.i18n import in_language
 from analysis.package import load_package
 from analysis.report.annual import AnnualReport
-from analysis.report.base import exit_reason
 from analysis.report.commune import CommuneProfile
 from analysis.report.phase import PhaseReport
 
@@ -18,6 +18,10 @@ SIN_THAU = "03154"  # partner 2021-2023; the plan: "đã đạt chuẩn Nông th
 @pytest.fixture(scope="module")
 def pkg():
     return load_package()
+
+
+def exit_reason(row, lang):
+    return in_language(row, "exit_reason", lang)[0]
 
 
 def test_the_reason_is_taken_in_the_report_s_language_and_falls_back_to_english():

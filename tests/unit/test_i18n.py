@@ -349,3 +349,21 @@ def test_the_impact_paragraph_counts_one_partner_commune_in_the_singular():
     text = str(AnnualReport.load(year=2025, lang="en").impact())
     assert "in 1 partner commune and by" in text
     assert "in 4 comparison communes:" in text
+
+
+def test_no_message_puts_a_number_before_a_counted_noun_itself():
+    """A noun the catalogue counts (``count.<noun>.*``) is never written after a bare
+    number placeholder ("{nt} partner communes" reads "1 partner communes"): the message
+    takes the count with its noun from count_text."""
+    counted = {
+        _catalogue()[k]["en"].removeprefix("{n} ")
+        for k in _catalogue()
+        if k.startswith("count.") and k.endswith(".other")
+    }
+    # The intake's size limits are fixed, large numbers (100,000 rows): never one.
+    fixed_limits = {"intake.rule.sheet-too-large"}
+    for key, entry in _catalogue().items():
+        if key.startswith("count.") or key in fixed_limits:
+            continue
+        for noun in counted:
+            assert not re.search(r"\{\w+\} " + re.escape(noun) + r"\b", entry["en"]), (key, noun)

@@ -24,7 +24,6 @@ from analysis.report.base import (
     BaseReport,
     ReportParameterError,
     check_common,
-    exit_reason,
     load_checked,
     plan_years,
     section_cells,
@@ -667,7 +666,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
             self._t(
                 "plan.real_intro",
                 n=len(real),
-                total=len(plans),
+                activities=count_text("activity", len(plans), self.lang),
                 sources=cited,
                 amount=self._money(real["planned_amount_vnd"].sum()),
             )
@@ -1058,19 +1057,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
         persistence = self.persistence_table(self.year)
         parts.append(persistence or H.missing(self._t("missing.persistence")))
         graduated = self.indicator(ind.graduated_communes)
-        graduated = graduated[graduated["partner_to"] < self.year]
-        for row in graduated.itertuples():
-            parts.append(
-                H.p(
-                    self._t(
-                        "sustainability.graduated",
-                        name=row.name_official,
-                        year=int(row.partner_to),
-                        reason=exit_reason(row._asdict(), self.lang)
-                        or self._t("sustainability.no_reason"),
-                    )
-                )
-            )
+        parts += self.graduated_paragraphs(graduated[graduated["partner_to"] < self.year])
         return H.section("sustainability", self._t("section.sustainability"), *parts)
 
     # ------------------------------------------------------------------ methods
@@ -1078,9 +1065,10 @@ class AnnualReport(NarrativeMixin, BaseReport):
         """Designs and limits in plain words."""
         plans = self._plans()
         treated = plans["commune_code"].dropna().nunique()
+        partners = count_text("partner_commune", treated, self.lang)
         return H.section(
             "methods",
             self._t("section.methods"),
-            *self.method_paragraphs(self._t("methods.did", n=treated)),
+            *self.method_paragraphs(self._t("methods.did", partners=partners)),
             *self.glossary(),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -80,14 +80,6 @@ def text_or(value, default: str) -> str:
     if value is None or pd.isna(value) or str(value) == "":
         return default
     return str(value)
-
-
-def exit_reason(row: Mapping, lang: str) -> str:
-    """Why a commune's partnership ended (a row of ``communes`` or of
-    :func:`analysis.indicators.graduated_communes`, as a mapping), in ``lang``; in English
-    when the package has no text in ``lang``; empty when no reason is stated."""
-    own = row.get(localized("exit_reason", lang, row.keys()))
-    return text_or(own, text_or(row.get("exit_reason"), ""))
 
 
 def check_common(lang: str, min_cell: int) -> None:
@@ -662,11 +654,29 @@ class BaseReport:
             ),
         ]
 
+    def graduated_paragraphs(self, graduated: pd.DataFrame) -> list[H.Fragment]:
+        """A sentence per commune of ``graduated`` (:func:`analysis.indicators.
+        graduated_communes`) saying when its partnership ended and why, the reason in the
+        report's language (:func:`analysis.i18n.in_language`: ``exit_reason_<lang>``, else
+        ``exit_reason``, the English), or that the source gives none."""
+        parts = []
+        for row in graduated.to_dict("records"):
+            reason, _ = in_language(row, "exit_reason", self.lang)
+            parts.append(
+                H.p(
+                    self._t(
+                        "sustainability.graduated",
+                        name=row["name_official"],
+                        year=int(row["partner_to"]),
+                        reason=reason or self._t("sustainability.no_reason"),
+                    )
+                )
+            )
+        return parts
+
     def did_figures(self, r) -> dict:
         """A difference-in-differences result's figures, formatted for the sentences."""
         return {
-            "nt": r.n_treated,
-            "nc": r.n_control,
             "partners": count_text("partner_commune", r.n_treated, self.lang),
             "comparisons": count_text("comparison_commune", r.n_control, self.lang),
             "treated": format_number(r.treated_change, self.lang, 1),

@@ -10,7 +10,7 @@ from typing import ClassVar
 import pandas as pd
 
 from analysis import indicators as ind
-from analysis.i18n import count_text, format_number, label, sort_key, t
+from analysis.i18n import count_text, format_number, in_language, label, sort_key, t
 from analysis.package import Package
 from analysis.provenance import commune_rows
 from analysis.report import html as H
@@ -19,7 +19,6 @@ from analysis.report.base import (
     BaseReport,
     ReportParameterError,
     check_common,
-    exit_reason,
     is_nan,
     load_checked,
     text_or,
@@ -158,7 +157,7 @@ class CommuneProfile(NarrativeMixin, BaseReport):
             successor_province=text_or(c["successor_province_2025"], "—"),
         )
         parts = [H.p(text)]
-        reason = exit_reason(c, self.lang)
+        reason, _ = in_language(c, "exit_reason", self.lang)
         if reason:
             parts.append(H.p(self._t("commune.exit", reason=reason)))
         parts += map_parts(self, self.commune_code)

@@ -301,7 +301,7 @@ def observed_rows_text(report) -> H.Fragment:
         report._t(
             "context.observed_rows",
             observed=format_number(int(total["observed"]), report.lang),
-            rows=format_number(int(total["rows"]), report.lang),
+            rows=count_text("row", int(total["rows"]), report.lang),
             parts=parts,
             sources=count_text("source", len(ctx.cited_sources(report.pkg)), report.lang),
         )

@@ -705,7 +705,8 @@ class NarrativeMixin:
         if not compact:
             communes = self.pkg["communes"]
             n = int((communes["role"] == "partner").sum())
-            parts.append(H.p(self._t("narr.lim.design", n=n), "note"))
+            partners = count_text("partner_commune", n, self.lang)
+            parts.append(H.p(self._t("narr.lim.design", partners=partners), "note"))
         return H.section("limitations", self.section_title("limitations"), *parts)
 
     def _collected_parts(self) -> list[H.Fragment]:

@@ -26,7 +26,6 @@ from analysis.report.base import (
     LIVESTOCK_HOUSEHOLDS,
     BaseReport,
     check_common,
-    exit_reason,
     is_nan,
     load_checked,
     plan_years,
@@ -636,18 +635,7 @@ class PhaseReport(NarrativeMixin, BaseReport):
         persistence = self.persistence_table(self.last_year)
         if persistence is not None:
             parts.append(persistence)
-        for row in self.indicator(ind.graduated_communes).itertuples():
-            parts.append(
-                H.p(
-                    self._t(
-                        "sustainability.graduated",
-                        name=row.name_official,
-                        year=int(row.partner_to),
-                        reason=exit_reason(row._asdict(), self.lang)
-                        or self._t("sustainability.no_reason"),
-                    )
-                )
-            )
+        parts += self.graduated_paragraphs(self.indicator(ind.graduated_communes))
         communes = self.pkg["communes"]
         newcomers = communes[
             (communes["role"] == "partner") & (communes["partner_from"] > self.first_year)
@@ -803,7 +791,9 @@ class PhaseReport(NarrativeMixin, BaseReport):
         return H.section(
             "methods",
             self._t("section.methods"),
-            *self.method_paragraphs(self._t("phase.methods_did", n=n)),
+            *self.method_paragraphs(
+                self._t("phase.methods_did", communes=count_text("commune", n, self.lang))
+            ),
             H.h(3, self._t("phase.rules_title")),
             H.ul(rule_items),
             *self.glossary(),
