@@ -154,7 +154,7 @@ def indicator_value(report, spec: IndicatorSpec):
     """The indicator's number for the report's scope, :data:`~analysis.report.html.HIDDEN`
     when it rests on fewer people than the report's threshold, or None when its section
     gives it (an estimate that needs its design, a figure by group). A count of people is
-    not computed here: :func:`people_text` gives the report's own.
+    not computed here: :func:`_ledger_count_text` gives the report's own.
 
     The spec's function is called with the report's year (the last year of the plans for a
     function that needs one in a phase report) and the spec's ``kwargs``; a frame is
@@ -190,7 +190,7 @@ def indicator_value(report, spec: IndicatorSpec):
     return value
 
 
-def people_text(report, spec: IndicatorSpec) -> str | None:
+def _ledger_count_text(report, spec: IndicatorSpec) -> str | None:
     """A count of people in the report's scope as the report shows it elsewhere: the count
     its disclosure ledger registered under the spec's name (:meth:`~analysis.report.
     narrative.NarrativeMixin.people_key`), with the ledger's mark when it is hidden; None
@@ -235,7 +235,7 @@ def values_frame(report) -> pd.DataFrame:
 def _annex_text(report, spec: IndicatorSpec):
     """An indicator's value in the annex: the report's count of people, the value in its
     unit, the withheld mark, or where the report gives it."""
-    value = people_text(report, spec) if spec.people else indicator_value(report, spec)
+    value = _ledger_count_text(report, spec) if spec.people else indicator_value(report, spec)
     if isinstance(value, str):  # a count of people, as the ledger shows it
         return value
     if value is H.HIDDEN:
