@@ -397,6 +397,10 @@ def permutation_histogram(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
+        # counts of assignments: whole numbers only (two bars of one are not ticked 0.2, 0.4)
+        ax.yaxis.set_major_locator(
+            MaxNLocator(nbins=MAX_TICK_INTERVALS, steps=_TICK_STEPS, integer=True)
+        )
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
         _legend(ax)
         _fit(fig)

@@ -61,7 +61,24 @@ def test_the_section_renders_in_both_languages_with_its_id(bundled, lang, kon_tu
         section = _section(report)
         assert section.find("h2").get_text().startswith(title)
         assert kon_tum_2019 in section.get_text()  # Kon Tum 2019 review, Decision 1425/QĐ-UBND
-        assert section.find("img") is not None  # the chart
+
+
+@pytest.mark.parametrize(
+    ("lang", "pointer"),
+    [("vi", "báo cáo đánh giá giai đoạn 2021–2025"), ("en", "the 2021–2025 phase evaluation")],
+)
+def test_the_phase_report_draws_the_rates_and_the_annual_report_points_to_it(
+    bundled, lang, pointer
+):
+    """The annual report gives the figures as tables only (the chart is the same every
+    year); the phase evaluation draws them, and the annual report says where."""
+    phase = _section(PhaseReport.load(lang=lang, pkg=bundled))
+    assert phase.find("img") is not None
+    assert pointer not in phase.get_text()
+    annual = _section(AnnualReport.load(year=2024, lang=lang, pkg=bundled))
+    assert annual.find("img") is None
+    assert annual.find("table") is not None
+    assert pointer in annual.get_text()
 
 
 def test_a_row_never_runs_across_the_change_of_standard(bundled):

@@ -441,3 +441,32 @@ def test_charts_are_embedded_as_svg_and_other_figures_as_png():
     other = str(H.figure(picture, "a map of the communes", "caption"))
     assert re.findall(r"data:image/([a-z+]+);", other) == ["png"]
     assert '<figure class="picture">' in other
+
+
+def test_the_permutation_chart_counts_assignments_in_whole_numbers():
+    """Two assignments make two bars of one: the count axis reads 0, 1, not 0, 0.2, 0.4..."""
+    fig = charts.permutation_histogram(
+        [-4.4, 0.1], -4.4, xlabel="x", ylabel="y", observed_label="o", lang="en"
+    )
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    ticks = [v for v in ax.get_yticks() if low <= v <= high]
+    assert ticks and all(float(v).is_integer() for v in ticks)
+    assert [t.get_text() for t in ax.get_yticklabels() if t.get_text()][:2] == ["0", "1"]
+
+
+def test_the_permutation_chart_is_drawn_only_when_the_design_can_reach_five_percent():
+    """The bundled 2024 design has 360 within-district assignments (smallest p 1/360): its
+    distribution is drawn. In 2025 one partner commune is left with one comparison commune
+    in its district: 2 assignments, smallest p 0.5; two bars would add nothing, so the
+    report says why there is no chart instead."""
+    title = "Permutation test: the estimate under every reassignment"
+    with_chart = str(AnnualReport.load(year=2024, lang="en").impact())
+    assert title in with_chart
+    assert "is not drawn" not in with_chart
+    without = str(AnnualReport.load(year=2025, lang="en").impact())
+    assert title not in without
+    assert "there are only 2 possible assignments" in without
+    assert "(0.5000) is above 0.05" in without
+    assert without.count("<img") == with_chart.count("<img") - 1 == 1

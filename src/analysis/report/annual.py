@@ -48,6 +48,11 @@ PERSON_UNITS = {"house", "livelihood_package", "pupil", "gift"}
 PEOPLE_BREAKDOWNS = ("sex", "ethnicity", "poverty_status_entry")
 """The year's people reached, broken down in the effectiveness section."""
 
+PERMUTATION_CHART_LEVEL = 0.05
+"""The permutation test's chart is drawn only when the design can reach a p-value this small
+(at least 20 assignments): with fewer, its few bars say nothing that the impact sentences,
+which give the smallest p-value the design can reach, do not."""
+
 SECTIONS = (
     "summary",
     "purpose",
@@ -480,7 +485,7 @@ class AnnualReport(NarrativeMixin, BaseReport):
     def context(self) -> H.Fragment:
         """Published poverty rates of the partner communes against their district, province
         and the country, up to the report's year (:mod:`analysis.report.context`)."""
-        return context_section(self, self.year)
+        return context_section(self, self.year, chart=False)
 
     # ------------------------------------------------------------------ coherence
     def coherence(self) -> H.Fragment:
@@ -1001,7 +1006,20 @@ class AnnualReport(NarrativeMixin, BaseReport):
                     fig, alt, self._t("chart.poverty_caption"), title=self._t("chart.poverty_title")
                 )
             )
-        if r.distribution:
+        if r.distribution and r.min_p_value > PERMUTATION_CHART_LEVEL:
+            # A handful of bars shows nothing the sentences above do not already say.
+            parts.append(
+                H.p(
+                    self._t(
+                        "chart.perm_omitted",
+                        n=format_number(r.n_assignments, self.lang),
+                        minp=format_number(r.min_p_value, self.lang, 4),
+                        level=format_number(PERMUTATION_CHART_LEVEL, self.lang, 2),
+                    ),
+                    "note",
+                )
+            )
+        elif r.distribution:
             fig = charts.permutation_histogram(
                 r.distribution,
                 r.estimate,

@@ -36,9 +36,14 @@ LEVEL_ORDER = ("commune", "district", "province", "national")
 """Rows of a province's table, from the partner commune out to the country."""
 
 
-def context_section(report, last_year: int | None = None) -> H.Fragment:
+def context_section(report, last_year: int | None = None, *, chart: bool = True) -> H.Fragment:
     """The section ``context`` of ``report`` (an annual or phase report), with the figures of
-    the years up to ``last_year`` (every year when None); a clear note when there are none."""
+    the years up to ``last_year`` (every year when None); a clear note when there are none.
+
+    With ``chart`` the poor-household rates are also drawn over the years; without it (the
+    annual report) the tables give every figure and a note points to the phase evaluation,
+    which draws them.
+    """
     pkg, say = report.pkg, report._t
     rates = ctx.poverty_context(pkg, last_year)
     merged = ctx.merged_commune_figures(pkg, last_year)
@@ -50,7 +55,13 @@ def context_section(report, last_year: int | None = None) -> H.Fragment:
     else:
         parts.append(H.p(say("context.standard_note"), "note"))
         parts += _province_tables(report, rates, refs)
-        parts.append(_chart(report, rates))
+        if chart:
+            parts.append(_chart(report, rates))
+        else:
+            years = phase_years(pkg)
+            parts.append(
+                H.p(say("context.chart_elsewhere", first=years[0], last=years[-1]), "note")
+            )
     if not merged.empty:
         parts += _merged_block(report, merged, refs)
     parts += _previous_block(report, previous, refs)
