@@ -424,25 +424,29 @@ def panel_lines(
     a panel), ``segment`` (points of one segment are joined; two segments of a series never
     are: a change of definition), ``year``, ``value``, ``marker`` (matplotlib's marker code,
     one per segment) and ``hollow`` (an uncertain point is drawn hollow). The panels stand
-    one above the other, each with its own legend and value label.
+    one above the other, each with its value label and, above its plot where it covers no
+    line, its legend headed by the panel's title (a panel with nothing to draw has only the
+    title).
     """
     n = max(len(panels), 1)
+    entries = sum(frame["series"].nunique() + 1 for _, frame in panels)  # legend lines
     with plt.rc_context(CHART_STYLE):
-        fig = new_figure(figsize=(CHART_WIDTH, 2.6 * n + 0.4))
+        fig = new_figure(figsize=(CHART_WIDTH, 2.1 * n + 0.25 * entries + 0.4))
         axes = fig.subplots(n, 1, sharey=True, squeeze=False)[:, 0]
         for ax, (title, frame) in zip(axes, panels, strict=True):
             _apply(ax)
             _draw_lines(ax, frame)
-            ax.set_title(title, loc="left", fontsize=CHART_FONT_SIZE)
-            if ax.get_legend_handles_labels()[0]:  # a panel with nothing to draw has none
-                # where it covers least; its white box keeps its text readable over a line
+            if ax.get_legend_handles_labels()[0]:
                 ax.legend(
-                    fontsize=CHART_FONT_SIZE,
-                    loc="best",
-                    frameon=True,
-                    framealpha=0.85,
-                    edgecolor="none",
+                    title=title,
+                    title_fontproperties={"weight": "bold", "size": CHART_FONT_SIZE},
+                    alignment="left",
+                    loc="lower left",
+                    bbox_to_anchor=(0.0, 1.02),
+                    borderaxespad=0,
                 )
+            else:
+                ax.set_title(title, loc="left", fontsize=CHART_FONT_SIZE)
             ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v, lang)))
             if xlim:

@@ -166,3 +166,19 @@ def test_an_empty_panel_draws_without_a_legend_or_a_warning():
         fig = charts.panel_lines([("Nghệ An", PANEL), ("Kon Tum", empty)], ylabel="%", lang="en")
         fig.savefig(io.BytesIO(), format="svg")
     assert fig.axes[0].get_legend() is not None and fig.axes[1].get_legend() is None
+
+
+def test_each_panel_legend_stands_above_its_plot_headed_by_the_panel_title():
+    """A legend inside the plot hid the Kỳ Sơn line (matplotlib's "best" place still covered
+    it); above the plot it covers no line, and it names the panel."""
+    fig = _panels()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax, title in zip(fig.axes, ("Nghệ An", "Kon Tum"), strict=True):
+        legend = ax.get_legend()
+        assert legend.get_title().get_text() == title
+        assert legend.get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1
+    top, bottom = fig.axes
+    # the lower panel's legend does not run into the upper panel's tick labels
+    upper_ticks = top.xaxis.get_tightbbox(renderer)
+    assert bottom.get_legend().get_window_extent(renderer).y1 <= upper_ticks.y0
