@@ -470,3 +470,19 @@ def test_the_permutation_chart_is_drawn_only_when_the_design_can_reach_five_perc
     assert "there are only 2 possible assignments" in without
     assert "(0.5000) is above 0.05" in without
     assert without.count("<img") == with_chart.count("<img") - 1 == 1
+
+
+def test_the_footer_and_the_workbook_name_one_commit_asked_of_git_once(monkeypatch):
+    calls = []
+
+    def fake_commit():
+        calls.append(1)
+        return f"commit{len(calls)}"
+
+    monkeypatch.setattr(base_module, "git_commit", fake_commit)
+    report = AnnualReport.load(year=2024, lang="en")
+    footer = str(report.footer())
+    readme = dict(report.readme())
+    assert "commit1" in footer
+    assert "commit1" in readme.values()
+    assert len(calls) == 1

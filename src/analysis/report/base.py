@@ -9,6 +9,7 @@ phase evaluation and the commune profiles say the same things the same way.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import platform
 from collections.abc import Sequence
@@ -973,6 +974,12 @@ class BaseReport:
         return text
 
     # ------------------------------------------------------------------ footer
+    @functools.cached_property
+    def code_commit(self) -> str:
+        """The code's git commit (:func:`analysis.provenance.git_commit`), asked once: the
+        footer and the workbook's first sheet name the same one."""
+        return git_commit()
+
     def footer(self) -> H.Fragment:
         """Provenance: package version and hash, code commit, parameters, library versions."""
         params = self.parameters()
@@ -983,7 +990,7 @@ class BaseReport:
                 f"{self.pkg.descriptor.get('name', '')} {self.pkg.version}",
             ),
             (self._t("footer.sha256"), self.pkg.sha256),
-            (self._t("footer.commit"), git_commit()),
+            (self._t("footer.commit"), self.code_commit),
             (self._t("footer.parameters"), self._parameters_text(params)),
             (
                 self._t("footer.libraries"),
@@ -1028,7 +1035,7 @@ class BaseReport:
                 f"{self.pkg.descriptor.get('name', '')} {self.pkg.version}",
             ),
             (self._t("footer.sha256"), self.pkg.sha256),
-            (self._t("footer.commit"), git_commit()),
+            (self._t("footer.commit"), self.code_commit),
             (self._t("footer.parameters"), params),
         ]
         return rows
