@@ -54,7 +54,11 @@ def test_the_rendering_figures_are_tabled_with_their_verdicts():
         "floor": {
             "floor_s": 2.0,
             "kinds": {
-                "annual": {"report_s": 3.0, "vs_floor": 1.5},
+                "annual": {
+                    "report_s": 3.0,
+                    "vs_floor": 1.5,
+                    "turns": {"median": 1.8, "low": 1.5, "high": 2.25},
+                },
                 "phase": {"report_s": 5.0, "vs_floor": 2.5},
             },
         },
@@ -76,8 +80,8 @@ def test_the_rendering_figures_are_tabled_with_their_verdicts():
         },
     }
     table = bench.format_table(result)
-    assert "annual | 3.00 | 1.50× (met)" in table
-    assert "phase | 5.00 | 2.50× (no target)" in table
+    assert "annual | 3.00 | 1.50× (met) | 1.80× (1.50–2.25×)" in table
+    assert "phase | 5.00 | 2.50× (no target) | " in table
     assert "bundled | 30.0 | 24 | 1.25 | 5.0 | 4.0× (met)" in table
     assert "national | 200.0 | 80 | 2.50 | 6.0 | 2.4× (MISSED)" in table
 
