@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.paths import PROJECT_ROOT
+from analysis.paths import DATAPACKAGE, PROJECT_ROOT
 from analysis.render import CHROMIUM_ARGS, make_job, render
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -52,7 +52,10 @@ REPORTS = {
     "annual_en": ("annual", "en", {"year": 2024}),
     "phase_vi": ("phase", "vi", {}),
     "profile_vi": ("commune", "vi", {"commune_code": "16834"}),
+    # the bundled package's phase report: its context chart stacks three provinces' panels
+    "phase_bundled_vi": ("phase", "vi", {}),
 }
+PAGE_CONTENT_PX = (297 - 24) / 25.4 * 96  # A4's content height in CSS pixels: 1031.8
 
 LAYOUT = """(width) => {
   const out = {overflowing: [], clipped: []};
@@ -73,6 +76,8 @@ LAYOUT = """(width) => {
       ? t.tBodies[0].rows[t.tBodies[0].rows.length - 1].innerText : '',
     short: !!t.closest('.table-scroll.short'),
   }));
+  out.charts = Array.from(document.querySelectorAll('figure.chart')).map(
+    (f) => f.getBoundingClientRect().height);
   return out;
 }"""
 
@@ -106,7 +111,8 @@ def printed(tmp_path_factory) -> dict[str, dict]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             for name, (kind, lang, params) in REPORTS.items():
-                path = render(make_job(kind, lang, TINY, tmp / name, **params)).job.html_path
+                package = DATAPACKAGE if "bundled" in name else TINY
+                path = render(make_job(kind, lang, package, tmp / name, **params)).job.html_path
                 context = browser.new_context(
                     viewport={"width": int(CONTENT_PX), "height": 1000}, offline=True
                 )
@@ -199,3 +205,14 @@ def test_each_caption_is_printed_on_its_tables_page(printed, name):
                     f"the short table {table['caption']!r} is split: its last row's {word!r} "
                     f"is not on page {page + 1}"
                 )
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_a_printed_chart_fits_on_one_page_with_its_title_and_caption(printed, name):
+    """A figure is never split (break-inside: avoid), so one taller than a page would be cut
+    at the page's foot: the bundled phase report's three stacked context panels (about
+    30 cm at their screen width) are shown smaller on paper, whole."""
+    charts = printed[name]["layout"]["charts"]
+    if name == "phase_bundled_vi":
+        assert charts, "the bundled phase report draws charts"
+    assert all(0 < h <= PAGE_CONTENT_PX for h in charts), charts
